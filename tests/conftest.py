@@ -1,0 +1,73 @@
+"""Shared fixtures: users, sessions, the fake Deepgram, static files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.test import Client
+
+from tests.factories import make_user
+
+if TYPE_CHECKING:
+    from tests.fake_deepgram import FakeDeepgram
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collected_static() -> None:
+    """Pages use hashed static names, so the manifest must exist before any render."""
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:  # noqa: ANN001
+    """Real hashing costs ~0.3 s a password; tests create many."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def user(db: None) -> User:
+    return make_user("alice")
+
+
+@pytest.fixture
+def other_user(db: None) -> User:
+    return make_user("bob")
+
+
+@pytest.fixture
+def logged_in(client: Client, user: User) -> Client:
+    client.force_login(user)
+    return client
+
+
+def session_cookie(user: User) -> str:
+    """A real session for `user`, as the browser's cookie value."""
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+@pytest.fixture
+def fake_deepgram() -> Iterator[FakeDeepgram]:
+    from tests.fake_deepgram import FakeDeepgram
+
+    with FakeDeepgram(api_key="test-key-4f9a") as fake:
+        yield fake
+
+
+@pytest.fixture
+def deepgram(fake_deepgram: FakeDeepgram, settings) -> FakeDeepgram:  # noqa: ANN001
+    """Parley configured to use the fake Deepgram."""
+    settings.DEEPGRAM_API_KEY = fake_deepgram.api_key
+    settings.DEEPGRAM_URL = fake_deepgram.url
+    settings.LIVE_FINALIZE_TIMEOUT = 5.0
+    return fake_deepgram
+
+
+@pytest.fixture
+def no_engine(settings) -> None:  # noqa: ANN001
+    settings.DEEPGRAM_API_KEY = ""

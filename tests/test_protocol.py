@@ -1,0 +1,80 @@
+"""Client message validation for /ws/record/."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from transcripts import protocol
+
+
+def test_start_with_every_field_is_parsed() -> None:
+    message = protocol.parse_control(
+        json.dumps(
+            {
+                "type": "start",
+                "title": "  Weekly   sync ",
+                "language": "en-GB",
+                "sample_rate": 48000,
+                "diarize": True,
+            }
+        )
+    )
+    assert message == protocol.Start(
+        title="Weekly sync", language="en-GB", sample_rate=48000, diarize=True
+    )
+
+
+def test_start_alone_takes_defaults() -> None:
+    assert protocol.parse_control('{"type":"start"}') == protocol.Start(
+        title="", language=None, sample_rate=16000, diarize=False
+    )
+
+
+def test_stop_is_parsed() -> None:
+    assert protocol.parse_control('{"type":"stop"}') == protocol.Stop()
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        ("not json", "not valid JSON"),
+        ("[1, 2]", "JSON object"),
+        ('{"type":"dance"}', "Unknown message type"),
+        ("{}", "Unknown message type"),
+        ('{"type":"start","sample_rate":"16000"}', "sample_rate must be an integer"),
+        ('{"type":"start","sample_rate":true}', "sample_rate must be an integer"),
+        ('{"type":"start","sample_rate":4000}', "between 8000 and 48000"),
+        ('{"type":"start","sample_rate":96000}', "between 8000 and 48000"),
+        ('{"type":"start","language":"English"}', "language tag"),
+        ('{"type":"start","language":"en_US; DROP"}', "language tag"),
+        ('{"type":"start","language":7}', "language tag"),
+        ('{"type":"start","title":42}', "title must be a string"),
+        ('{"type":"start","title":"' + "x" * 201 + '"}', "at most 200"),
+        ('{"type":"start","diarize":"yes"}', "diarize must be true or false"),
+        ('{"type":"start","volume":11}', "Unknown field 'volume'"),
+        ('{"type":"stop","now":true}', "Unknown field 'now'"),
+        ('{"type":"start","title":"' + "x" * 5000 + '"}', "over 4096 characters"),
+    ],
+)
+def test_malformed_control_messages_are_refused(text: str, complaint: str) -> None:
+    with pytest.raises(protocol.ProtocolError, match=complaint):
+        protocol.parse_control(text)
+
+
+@pytest.mark.parametrize(
+    ("frame", "complaint"),
+    [
+        (b"", "empty"),
+        (b"\x00" * 3, "odd number of bytes"),
+        (b"\x00" * (64 * 1024 + 2), "over 65536 bytes"),
+    ],
+)
+def test_bad_audio_frames_are_refused(frame: bytes, complaint: str) -> None:
+    with pytest.raises(protocol.ProtocolError, match=complaint):
+        protocol.check_audio_frame(frame)
+
+
+def test_largest_allowed_audio_frame_passes() -> None:
+    protocol.check_audio_frame(b"\x00" * 64 * 1024)

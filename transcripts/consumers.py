@@ -1,0 +1,126 @@
+"""The /ws/record/ socket: a thin edge between the browser and a LiveSession."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from transcripts import protocol, services
+from transcripts.engines import get_live_engine
+from transcripts.engines.base import EngineError, LiveEngine, LiveOptions
+from transcripts.live import LiveSession
+
+
+class RecordConsumer(AsyncWebsocketConsumer):
+    """Receives a recording's control messages and audio; sends back its transcript."""
+
+    # Class-level defaults: disconnect() can run after a refused connect().
+    session: LiveSession | None = None
+    closed: bool = False
+
+    async def connect(self) -> None:
+        """Accept logged-in users; others are told why before the socket closes."""
+        await self.accept()
+        if not self.scope["user"].is_authenticated:
+            await self._close_with_error(
+                protocol.CLOSE_UNAUTHENTICATED, "login_required", "Log in to record."
+            )
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Dispatch one frame; a malformed or out-of-order one closes the socket with 4400."""
+        if self.closed:
+            return
+        try:
+            if bytes_data is not None:
+                self._on_audio(bytes_data)
+            else:
+                await self._on_control(protocol.parse_control(text_data or ""))
+        except protocol.ProtocolError as exc:
+            await self._close_with_error(protocol.CLOSE_BAD_MESSAGE, "bad_message", str(exc))
+
+    async def disconnect(self, code: int) -> None:
+        """A browser that leaves without stop still gets its last words saved."""
+        self.closed = True
+        if self.session is not None:
+            await self.session.stop(interrupted=True)
+
+    def _on_audio(self, frame: bytes) -> None:
+        if self.session is None:
+            raise protocol.ProtocolError("Audio sent before the start message.")
+        if self.session.stopping:
+            raise protocol.ProtocolError("Audio sent after the stop message.")
+        protocol.check_audio_frame(frame)
+        self.session.feed(frame)
+
+    async def _on_control(self, message: protocol.Start | protocol.Stop) -> None:
+        if isinstance(message, protocol.Start):
+            await self._start(message)
+        else:
+            await self._stop()
+
+    async def _start(self, message: protocol.Start) -> None:
+        if self.session is not None:
+            raise protocol.ProtocolError("The start message was sent twice.")
+        try:
+            engine = get_live_engine()
+        except EngineError as exc:
+            await self._close_with_error(protocol.CLOSE_ENGINE_UNAVAILABLE, exc.code, exc.message)
+            return
+        options = LiveOptions(
+            language=message.language or settings.DEFAULT_LANGUAGE,
+            sample_rate=message.sample_rate,
+            diarize=message.diarize,
+        )
+        recording_id = await self._create_recording(message, engine, options)
+        self.session = LiveSession(
+            recording_id=recording_id,
+            engine=engine,
+            options=options,
+            send_event=self._send_event,
+            on_failure=self._on_engine_failure,
+        )
+        self.session.start()
+        await self._send_event(protocol.started(recording_id))
+
+    async def _stop(self) -> None:
+        if self.session is None:
+            raise protocol.ProtocolError("The stop message was sent before start.")
+        if self.session.stopping:
+            raise protocol.ProtocolError("The stop message was sent twice.")
+        recording = await self.session.stop()
+        if recording is not None and not self.closed:
+            await self._send_event(protocol.stopped(recording.pk, self.session.segments_saved))
+            await self.close(code=1000)
+            self.closed = True
+
+    @database_sync_to_async
+    def _create_recording(
+        self, message: protocol.Start, engine: LiveEngine, options: LiveOptions
+    ) -> int:
+        recording = services.recording_start(
+            owner=self.scope["user"],
+            title=message.title,
+            language=options.language,
+            engine=engine.name,
+            model=engine.model,
+            options=engine.describe_options(options),
+        )
+        return recording.pk
+
+    async def _on_engine_failure(self, exc: EngineError) -> None:
+        await self._close_with_error(protocol.CLOSE_ENGINE_FAILED, exc.code, exc.message)
+
+    async def _send_event(self, event: dict[str, Any]) -> None:
+        if not self.closed:
+            await self.send(text_data=json.dumps(event))
+
+    async def _close_with_error(self, close_code: int, code: str, message: str) -> None:
+        if self.closed:
+            return
+        await self._send_event(protocol.error(code, message))
+        await self.close(code=close_code, reason=message[:120])
+        self.closed = True

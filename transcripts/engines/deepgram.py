@@ -1,0 +1,280 @@
+"""Deepgram's live API behind the engine interface, through deepgram-sdk's async client."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+from deepgram import AsyncDeepgramClient
+from deepgram.core.api_error import ApiError
+from deepgram.environment import DeepgramClientEnvironment
+from deepgram.listen.v1.socket_client import AsyncV1SocketClient
+from deepgram.listen.v1.types import (
+    ListenV1Error,
+    ListenV1Metadata,
+    ListenV1Results,
+)
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidMessage
+
+from transcripts.engines.base import (
+    EngineError,
+    EngineEvent,
+    FinalSegment,
+    InterimText,
+    LiveOptions,
+    StreamInfo,
+    Word,
+)
+
+logger = logging.getLogger(__name__)
+
+# What the consumer asks Deepgram for on every live stream.
+LIVE_FEATURES: dict[str, Any] = {
+    "encoding": "linear16",
+    "channels": 1,
+    "interim_results": True,
+    "punctuate": True,
+    "smart_format": True,
+    "utterance_end_ms": 1000,
+    "vad_events": True,
+}
+
+HANDSHAKE_MESSAGES = {
+    400: (
+        "engine_rejected",
+        "The transcription service refused these recording settings (HTTP 400). "
+        "Try another language.",
+    ),
+    401: (
+        "engine_auth",
+        "The transcription service rejected Parley's credentials (HTTP 401). "
+        "An administrator needs to check DEEPGRAM_API_KEY.",
+    ),
+    402: (
+        "engine_auth",
+        "The transcription account has run out of credit (HTTP 402). Contact an administrator.",
+    ),
+    403: (
+        "engine_auth",
+        "The transcription account may not use this model (HTTP 403). Contact an administrator.",
+    ),
+    429: (
+        "engine_busy",
+        "The transcription service is at its limit of simultaneous recordings (HTTP 429). "
+        "Try again in a minute.",
+    ),
+}
+
+CLOSE_MESSAGES = {
+    1008: "The transcription service could not decode the audio (Deepgram closed with 1008).",
+    1011: "The transcription service stopped the session (Deepgram closed with 1011).",
+}
+
+
+def environment_for(url: str) -> DeepgramClientEnvironment:
+    """SDK addresses for a Deepgram base URL: REST as given, the WebSocket as ws(s)://."""
+    base = url.rstrip("/")
+    scheme, separator, rest = base.partition("://")
+    websocket_scheme = {"https": "wss", "http": "ws"}.get(scheme.lower())
+    if not separator or websocket_scheme is None:
+        raise ImproperlyConfigured(
+            f"DEEPGRAM_URL must start with https:// or http://, not {url!r}."
+        )
+    websocket = f"{websocket_scheme}://{rest}"
+    return DeepgramClientEnvironment(
+        base=base, production=websocket, agent=websocket, agent_rest=base
+    )
+
+
+def handshake_error(exc: ApiError) -> EngineError:
+    """An EngineError for an HTTP refusal of the WebSocket upgrade."""
+    status = exc.status_code or 0
+    code, message = HANDSHAKE_MESSAGES.get(
+        status,
+        (
+            "engine_error",
+            f"The transcription service could not start a session (HTTP {status}). "
+            "Try again shortly.",
+        ),
+    )
+    return EngineError(code, message)
+
+
+def closed_error(exc: ConnectionClosed) -> EngineError:
+    """An EngineError for a stream Deepgram closed abnormally."""
+    close_code = exc.rcvd.code if exc.rcvd else 1006
+    reason = exc.rcvd.reason if exc.rcvd else ""
+    message = CLOSE_MESSAGES.get(
+        close_code, f"The connection to the transcription service was lost (code {close_code})."
+    )
+    if reason:
+        message = f"{message} Deepgram said: {reason}"
+    return EngineError("engine_closed", message)
+
+
+def unreachable_error(exc: BaseException) -> EngineError:
+    """An EngineError for a service that cannot be reached at all."""
+    return EngineError(
+        "engine_unreachable",
+        "Parley could not reach the transcription service. Check the network and "
+        f"DEEPGRAM_URL, then try again. ({type(exc).__name__})",
+    )
+
+
+def words_from(items: Sequence[Any]) -> tuple[Word, ...]:
+    """Engine words from the SDK's word items, preferring the punctuated form."""
+    return tuple(
+        Word(
+            word=item.punctuated_word or item.word,
+            start=item.start,
+            end=item.end,
+            confidence=item.confidence,
+            speaker=item.speaker,
+        )
+        for item in items
+    )
+
+
+def dominant_speaker(words: Sequence[Word]) -> int | None:
+    """The speaker who says most of the words, if the engine labels speakers."""
+    speakers = Counter(word.speaker for word in words if word.speaker is not None)
+    return speakers.most_common(1)[0][0] if speakers else None
+
+
+def event_from_results(message: ListenV1Results) -> EngineEvent:
+    """Interim or final text from a Results message."""
+    alternatives = message.channel.alternatives
+    best = alternatives[0] if alternatives else None
+    text = best.transcript.strip() if best else ""
+    start, end = message.start, message.start + message.duration
+    if not message.is_final:
+        return InterimText(text=text, start=start, end=end)
+    words = words_from(best.words) if best else ()
+    return FinalSegment(
+        text=text,
+        start=start,
+        end=end,
+        speaker=dominant_speaker(words),
+        confidence=best.confidence if best else None,
+        words=words,
+    )
+
+
+class DeepgramLiveStream:
+    """One open Deepgram live stream; sends KeepAlive whenever audio stops flowing."""
+
+    def __init__(self, socket: AsyncV1SocketClient, *, keepalive_seconds: float) -> None:
+        self._socket = socket
+        self._keepalive_seconds = keepalive_seconds
+        self._last_sent = time.monotonic()
+        self._finishing = False
+        self._request_id: str | None = None
+
+    async def send_audio(self, chunk: bytes) -> None:
+        """Relay PCM to Deepgram."""
+        try:
+            await self._socket.send_media(chunk)
+        except ConnectionClosed as exc:
+            raise closed_error(exc) from exc
+        self._last_sent = time.monotonic()
+
+    async def finish(self) -> None:
+        """Flush with Finalize, then CloseStream: Deepgram sends the rest and closes."""
+        self._finishing = True
+        try:
+            await self._socket.send_finalize()
+            await self._socket.send_close_stream()
+        except ConnectionClosed as exc:
+            raise closed_error(exc) from exc
+
+    async def keep_alive(self) -> None:
+        """Send KeepAlive whenever nothing has been sent for a while, until finishing."""
+        while not self._finishing:
+            idle_for = time.monotonic() - self._last_sent
+            if idle_for < self._keepalive_seconds:
+                await asyncio.sleep(self._keepalive_seconds - idle_for)
+                continue
+            try:
+                await self._socket.send_keep_alive()
+            except ConnectionClosed:
+                return  # events() reports the closure
+            self._last_sent = time.monotonic()
+
+    async def events(self) -> AsyncIterator[EngineEvent]:
+        """Translate Deepgram's messages until it closes the stream."""
+        try:
+            async for message in self._socket:
+                for event in self._translate(message):
+                    yield event
+        except ConnectionClosed as exc:
+            raise closed_error(exc) from exc
+
+    def _translate(self, message: object) -> list[EngineEvent]:
+        if isinstance(message, ListenV1Results):
+            return [*self._new_request_id(message.metadata.request_id), event_from_results(message)]
+        if isinstance(message, ListenV1Metadata):
+            return self._new_request_id(message.request_id)
+        if isinstance(message, ListenV1Error):
+            logger.warning("Deepgram reported %s: %s", message.variant, message.description)
+        return []
+
+    def _new_request_id(self, request_id: str) -> list[EngineEvent]:
+        if not request_id or request_id == self._request_id:
+            return []
+        self._request_id = request_id
+        return [StreamInfo(request_id=request_id)]
+
+
+class DeepgramLiveEngine:
+    """Live transcription with Deepgram's streaming API."""
+
+    name = "deepgram"
+
+    def __init__(self, *, api_key: str, url: str, model: str, keepalive_seconds: float) -> None:
+        self._api_key = api_key
+        self._environment = environment_for(url)
+        self.model = model
+        self._keepalive_seconds = keepalive_seconds
+
+    @classmethod
+    def from_settings(cls) -> DeepgramLiveEngine:
+        """The engine as configured in Django settings."""
+        return cls(
+            api_key=settings.DEEPGRAM_API_KEY,
+            url=settings.DEEPGRAM_URL,
+            model=settings.DEEPGRAM_MODEL,
+            keepalive_seconds=settings.LIVE_KEEPALIVE_SECONDS,
+        )
+
+    def describe_options(self, options: LiveOptions) -> dict[str, object]:
+        """The query a stream with these options sends to Deepgram."""
+        query: dict[str, object] = {"model": self.model, "language": options.language}
+        query |= LIVE_FEATURES | {"sample_rate": options.sample_rate}
+        if options.diarize:
+            query["diarize"] = True
+        return query
+
+    @asynccontextmanager
+    async def connect(self, options: LiveOptions) -> AsyncIterator[DeepgramLiveStream]:
+        """Open a Deepgram live stream with KeepAlive running beside it."""
+        client = AsyncDeepgramClient(api_key=self._api_key, environment=self._environment)
+        async with AsyncExitStack() as stack:
+            try:
+                socket = await stack.enter_async_context(
+                    client.listen.v1.connect(**self.describe_options(options))
+                )
+            except ApiError as exc:
+                raise handshake_error(exc) from exc
+            except (OSError, InvalidHandshake, InvalidMessage) as exc:
+                raise unreachable_error(exc) from exc
+            stream = DeepgramLiveStream(socket, keepalive_seconds=self._keepalive_seconds)
+            keepalive = asyncio.create_task(stream.keep_alive(), name="deepgram-keepalive")
+            stack.callback(keepalive.cancel)
+            yield stream

@@ -1,0 +1,199 @@
+"""A live recording session: audio in from the browser, to an engine, segments saved and sent back.
+
+The session is engine-agnostic. It owns the rules that keep every word:
+- audio that arrives before the engine is connected waits in a queue, never dropped;
+- every final segment is written to the database before the browser hears of it;
+- stopping (or the browser vanishing) flushes the engine and waits, within a time
+  limit, for its last words before the recording is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from transcripts import protocol, services
+from transcripts.engines.base import (
+    EngineError,
+    EngineEvent,
+    FinalSegment,
+    InterimText,
+    LiveEngine,
+    LiveOptions,
+    LiveStream,
+    StreamInfo,
+)
+from transcripts.models import Recording
+
+logger = logging.getLogger(__name__)
+
+SendEvent = Callable[[dict[str, Any]], Awaitable[None]]
+OnFailure = Callable[[EngineError], Awaitable[None]]
+
+# Sessions still finishing after their consumer has gone; a strong reference keeps
+# them from being garbage-collected mid-flight.
+_finishing: set[asyncio.Task[None]] = set()
+
+
+class LiveSession:
+    """Relays one recording's audio to an engine and saves what it hears."""
+
+    def __init__(
+        self,
+        *,
+        recording_id: int,
+        engine: LiveEngine,
+        options: LiveOptions,
+        send_event: SendEvent,
+        on_failure: OnFailure,
+    ) -> None:
+        self.recording_id = recording_id
+        self.segments_saved = 0
+        self.recording: Recording | None = None
+        self._engine = engine
+        self._options = options
+        self._send_event = send_event
+        self._on_failure = on_failure
+        self._audio: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self._received_bytes = 0
+        self._interim_shown = False
+        self._request_id = ""
+        self._stopping = False
+        self._interrupted = False
+        self._finalize_deadline: asyncio.Timeout | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def stopping(self) -> bool:
+        """Whether stop has been asked for (no more audio is accepted)."""
+        return self._stopping
+
+    @property
+    def duration(self) -> float:
+        """Seconds of audio received from the browser."""
+        return self._received_bytes / 2 / self._options.sample_rate
+
+    def start(self) -> None:
+        """Connect to the engine in the background; audio may be fed at once."""
+        self._task = asyncio.create_task(self._run(), name=f"live-session-{self.recording_id}")
+        _finishing.add(self._task)
+        self._task.add_done_callback(_finishing.discard)
+
+    def feed(self, chunk: bytes) -> None:
+        """Queue audio for the engine (held until the engine is connected)."""
+        if self._stopping or self._task is None or self._task.done():
+            return
+        self._received_bytes += len(chunk)
+        self._audio.put_nowait(chunk)
+
+    async def stop(self, *, interrupted: bool = False) -> Recording | None:
+        """Flush the engine, save its last words, close the recording; idempotent."""
+        if not self._stopping:
+            self._stopping = True
+            self._interrupted = interrupted
+            self._audio.put_nowait(None)
+        if self._task is not None:
+            # Shielded: if the consumer is cancelled, the session still finishes.
+            await asyncio.shield(self._task)
+        return self.recording
+
+    async def _run(self) -> None:
+        status, error = Recording.Status.COMPLETED, ""
+        try:
+            await self._relay()
+        except EngineError as exc:
+            status, error = Recording.Status.FAILED, exc.message
+            await self._fail(exc)
+        except Exception:
+            logger.exception("Live session %s failed", self.recording_id)
+            exc = EngineError("internal_error", "Parley hit an internal error; what was said so far is saved.")
+            status, error = Recording.Status.FAILED, exc.message
+            await self._fail(exc)
+        else:
+            if self._interrupted:
+                status = Recording.Status.INTERRUPTED
+        self.recording = await database_sync_to_async(services.recording_finish)(
+            recording_id=self.recording_id,
+            status=status,
+            duration=self.duration,
+            error=error,
+            upstream_request_id=self._request_id,
+        )
+
+    async def _relay(self) -> None:
+        async with self._engine.connect(self._options) as stream:
+            try:
+                async with asyncio.timeout(None) as self._finalize_deadline:
+                    async with asyncio.TaskGroup() as group:
+                        group.create_task(self._pump(stream))
+                        group.create_task(self._listen(stream))
+            except TimeoutError:
+                if not self._finalize_deadline.expired():
+                    raise
+                logger.warning(
+                    "Engine did not close recording %s within %.1f s of stop",
+                    self.recording_id,
+                    settings.LIVE_FINALIZE_TIMEOUT,
+                )
+            except ExceptionGroup as group_error:
+                engine_errors = group_error.subgroup(EngineError)
+                if engine_errors is not None:
+                    raise first_leaf(engine_errors) from group_error
+                raise
+
+    async def _pump(self, stream: LiveStream) -> None:
+        while (chunk := await self._audio.get()) is not None:
+            await stream.send_audio(chunk)
+        await stream.finish()
+        if self._finalize_deadline is not None:
+            loop = asyncio.get_running_loop()
+            self._finalize_deadline.reschedule(loop.time() + settings.LIVE_FINALIZE_TIMEOUT)
+
+    async def _listen(self, stream: LiveStream) -> None:
+        async for event in stream.events():
+            await self._handle(event)
+        if not self._stopping:
+            raise EngineError(
+                "engine_closed", "The transcription service ended the session unexpectedly."
+            )
+
+    async def _handle(self, event: EngineEvent) -> None:
+        if isinstance(event, FinalSegment):
+            await self._save_final(event)
+        elif isinstance(event, InterimText):
+            await self._show_interim(event)
+        elif isinstance(event, StreamInfo):
+            self._request_id = event.request_id
+
+    async def _save_final(self, event: FinalSegment) -> None:
+        if not event.text:
+            if self._interim_shown:
+                await self._show_interim(InterimText(text="", start=event.start, end=event.end))
+            return
+        segment = await database_sync_to_async(services.segment_append)(
+            recording_id=self.recording_id, index=self.segments_saved, segment=event
+        )
+        self.segments_saved += 1
+        self._interim_shown = False
+        await self._send_event(protocol.final(segment))
+
+    async def _show_interim(self, event: InterimText) -> None:
+        if not event.text and not self._interim_shown:
+            return
+        self._interim_shown = bool(event.text)
+        await self._send_event(protocol.interim(event.text, event.start, event.end))
+
+    async def _fail(self, exc: EngineError) -> None:
+        logger.warning("Live session %s: %s (%s)", self.recording_id, exc.message, exc.code)
+        await self._on_failure(exc)
+
+
+def first_leaf(group: BaseExceptionGroup[EngineError]) -> EngineError:
+    """The first EngineError in a (possibly nested) exception group."""
+    first = group.exceptions[0]
+    return first_leaf(first) if isinstance(first, BaseExceptionGroup) else first

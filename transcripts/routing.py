@@ -1,0 +1,11 @@
+"""WebSocket routes."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from transcripts.consumers import RecordConsumer
+
+websocket_urlpatterns = [
+    path("ws/record/", RecordConsumer.as_asgi()),
+]
