@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -71,3 +72,13 @@ def deepgram(fake_deepgram: FakeDeepgram, settings) -> FakeDeepgram:  # noqa: AN
 @pytest.fixture
 def no_engine(settings) -> None:  # noqa: ANN001
     settings.DEEPGRAM_API_KEY = ""
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Remove the SQLite test database's WAL files, which Django's teardown leaves behind."""
+    from django.conf import settings
+
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if name and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        for suffix in ("-wal", "-shm"):
+            Path(name + suffix).unlink(missing_ok=True)

@@ -1,0 +1,100 @@
+"""A test client for /ws/record/ over the real ASGI stack (origin check, session auth)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from channels.testing import WebsocketCommunicator
+
+from config.asgi import application
+from tests.audio import frames
+
+TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Closed:
+    """The server closed the socket with this code."""
+
+    code: int
+
+
+class RecordSocket:
+    """Drives one /ws/record/ connection the way the browser does."""
+
+    def __init__(self, *, cookie: str | None, origin: str = "http://localhost") -> None:
+        headers = [(b"origin", origin.encode())]
+        if cookie:
+            headers.append((b"cookie", f"sessionid={cookie}".encode()))
+        self.communicator = WebsocketCommunicator(application, "/ws/record/", headers=headers)
+        self.received: list[dict[str, Any]] = []
+
+    async def connect(self) -> bool:
+        connected, _ = await self.communicator.connect(timeout=TIMEOUT)
+        return connected
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.communicator.send_to(text_data=json.dumps(message))
+
+    async def send_text(self, text: str) -> None:
+        await self.communicator.send_to(text_data=text)
+
+    async def send_bytes(self, data: bytes) -> None:
+        await self.communicator.send_to(bytes_data=data)
+
+    async def send_audio(self, pcm: bytes) -> None:
+        for frame in frames(pcm):
+            await self.send_bytes(frame)
+
+    async def start(self, **fields: Any) -> int:
+        """Send start; return the new recording's id."""
+        await self.send({"type": "start", **fields})
+        return (await self.expect("started"))["recording"]
+
+    async def next(self, timeout: float = TIMEOUT) -> dict[str, Any] | Closed:
+        """The next message from the server, or how it closed."""
+        output = await self.communicator.receive_output(timeout=timeout)
+        if output["type"] == "websocket.close":
+            return Closed(output.get("code", 1000))
+        message = json.loads(output["text"])
+        self.received.append(message)
+        return message
+
+    async def expect(
+        self, kind: str, timeout: float = TIMEOUT, *, skip: tuple[str, ...] = ("interim",)
+    ) -> dict[str, Any]:
+        """Skip messages of the `skip` types until one of `kind`; fail on anything else."""
+        while True:
+            message = await self.next(timeout)
+            if isinstance(message, Closed):
+                raise AssertionError(f"closed with {message.code} while waiting for {kind}")
+            if message["type"] == kind:
+                return message
+            if message["type"] not in skip:
+                raise AssertionError(f"expected {kind}, got {message}")
+
+    async def finals(self, count: int) -> list[dict[str, Any]]:
+        return [await self.expect("final") for _ in range(count)]
+
+    async def expect_error_and_close(self, close_code: int) -> dict[str, Any]:
+        """An error message, then the close with `close_code`."""
+        error = await self.expect("error")
+        closed = await self.next()
+        assert closed == Closed(close_code), closed
+        return error
+
+    async def stop(self) -> dict[str, Any]:
+        """Send stop; return the stopped message after checking the normal close.
+
+        The last finals arrive between stop and stopped; they are in `received`.
+        """
+        await self.send({"type": "stop"})
+        stopped = await self.expect("stopped", skip=("interim", "final"))
+        assert await self.next() == Closed(1000)
+        return stopped
+
+    async def disconnect(self) -> None:
+        """The browser goes away; waits for the server to finish with the socket."""
+        await self.communicator.disconnect(timeout=TIMEOUT)

@@ -1,0 +1,123 @@
+"""Real browser, real Daphne: record with Chromium's fake microphone and find the transcript."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.contrib.auth.models import User
+
+from tests.fake_deepgram import FakeDeepgram
+from tests.servers import DaphneServer
+
+CHROMIUM = "/usr/bin/chromium"
+SPEECH_WAV = Path(__file__).parent / "fixtures" / "speech.wav"
+PASSWORD = "a real browser password 7"
+SCRIPT = ["Good morning everyone, thanks for joining.", "Let us review the quarterly numbers."]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("PARLEY_REQUIRE_ALL_LEGS") == "1":
+        raise RuntimeError(f"{CHROMIUM} is missing and PARLEY_REQUIRE_ALL_LEGS=1")
+    pytest.skip(
+        f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)",
+        allow_module_level=True,
+    )
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def chromium_args(wav: Path) -> list[str]:
+    return [
+        "--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={wav}%noloop",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run",
+    ]
+
+
+@pytest.fixture
+def server(fake_deepgram: FakeDeepgram) -> Iterator[DaphneServer]:
+    fake_deepgram.script = SCRIPT
+    daphne = DaphneServer(
+        {"DEEPGRAM_API_KEY": fake_deepgram.api_key, "DEEPGRAM_URL": fake_deepgram.url}
+    ).start()
+    yield daphne
+    daphne.stop()
+    assert "Traceback" not in daphne.log, daphne.log
+
+
+@pytest.fixture
+def browser(tmp_path: Path, person: User) -> Iterator[Browser]:
+    # Playwright's sync API runs an event loop, and Django refuses sync queries inside
+    # one: everything in the database is set up before it starts.
+    wav = tmp_path / "speech.wav"  # Chromium wants a path without surprises
+    shutil.copy(SPEECH_WAV, wav)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=chromium_args(wav))
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def person(db: None) -> User:
+    # Hashed the way the server process checks passwords (the tests use a faster hasher).
+    hasher = PBKDF2PasswordHasher()
+    return User.objects.create(username="frances", password=hasher.encode(PASSWORD, hasher.salt()))
+
+
+def watch_console(page: Page) -> list[str]:
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    return problems
+
+
+def log_in(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/accounts/login/?next=/record/")
+    page.get_by_label("Username").fill("frances")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Record a meeting")).to_be_visible()
+
+
+def test_record_a_meeting_in_the_browser_and_find_it_in_history(
+    server: DaphneServer, browser: Browser, person: User
+) -> None:
+    page = browser.new_page()
+    problems = watch_console(page)
+    log_in(page, server.url)
+    page.get_by_label("Title").fill("Quarterly review")
+    page.get_by_role("button", name="Start recording").click()
+    expect(page.get_by_role("status")).to_contain_text("Recording")
+    transcript = page.locator("#transcript .segment .text")
+    expect(transcript).to_have_text(SCRIPT, timeout=20_000)
+    page.get_by_role("button", name="Stop recording").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved 2 segments", timeout=15_000)
+
+    page.get_by_role("link", name="Open the transcript").click()
+    expect(page.get_by_role("heading", name="Quarterly review")).to_be_visible()
+    expect(page.locator(".transcript .text")).to_have_text(SCRIPT)
+    page.get_by_role("link", name="All recordings").click()
+    row = page.get_by_role("row", name="Quarterly review")
+    expect(row).to_contain_text("Completed")
+    expect(row.get_by_role("cell").last).to_have_text("2")
+    assert problems == []
+
+
+def test_a_refused_microphone_is_explained_on_the_page(server: DaphneServer, person: User) -> None:
+    with sync_playwright() as playwright:
+        args = [a for a in chromium_args(SPEECH_WAV) if "fake-ui" not in a]
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+        context = browser.new_context()  # no permission granted, headless denies
+        page = context.new_page()
+        log_in(page, server.url)
+        page.get_by_role("button", name="Start recording").click()
+        expect(page.get_by_role("alert")).to_contain_text("Microphone access was refused")
+        expect(page.get_by_role("button", name="Start recording")).to_be_enabled()
+        browser.close()
