@@ -13,7 +13,10 @@ def tone(seconds: float, *, rate: int = RATE, amplitude: int = 8000, hz: float =
     """A sine burst: "speech" to the fake's energy detector."""
     samples = array(
         "h",
-        (int(amplitude * math.sin(2 * math.pi * hz * n / rate)) for n in range(int(seconds * rate))),
+        (
+            int(amplitude * math.sin(2 * math.pi * hz * n / rate))
+            for n in range(int(seconds * rate))
+        ),
     )
     return samples.tobytes()
 

@@ -24,7 +24,7 @@ def collected_static() -> None:
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings) -> None:  # noqa: ANN001
+def fast_password_hashing(settings) -> None:
     """Real hashing costs ~0.3 s a password; tests create many."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -61,7 +61,7 @@ def fake_deepgram() -> Iterator[FakeDeepgram]:
 
 
 @pytest.fixture
-def deepgram(fake_deepgram: FakeDeepgram, settings) -> FakeDeepgram:  # noqa: ANN001
+def deepgram(fake_deepgram: FakeDeepgram, settings) -> FakeDeepgram:
     """Parley configured to use the fake Deepgram."""
     settings.DEEPGRAM_API_KEY = fake_deepgram.api_key
     settings.DEEPGRAM_URL = fake_deepgram.url
@@ -70,7 +70,7 @@ def deepgram(fake_deepgram: FakeDeepgram, settings) -> FakeDeepgram:  # noqa: AN
 
 
 @pytest.fixture
-def no_engine(settings) -> None:  # noqa: ANN001
+def no_engine(settings) -> None:
     settings.DEEPGRAM_API_KEY = ""
 
 

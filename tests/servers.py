@@ -39,9 +39,21 @@ class DaphneServer:
     def start(self, timeout: float = 30.0) -> DaphneServer:
         daphne = Path(sys.executable).with_name("daphne")
         self.process = subprocess.Popen(
-            [str(daphne), "-b", "127.0.0.1", "-p", "0", "--application-close-timeout", "30",
-             "config.asgi:application"],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            [
+                str(daphne),
+                "-b",
+                "127.0.0.1",
+                "-p",
+                "0",
+                "--application-close-timeout",
+                "30",
+                "config.asgi:application",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         self._drainer = threading.Thread(target=self._drain, daemon=True)
         self._drainer.start()
@@ -54,7 +66,8 @@ class DaphneServer:
                 return self
 
     def _drain(self) -> None:
-        assert self.process is not None and self.process.stderr is not None
+        assert self.process is not None
+        assert self.process.stderr is not None
         for line in self.process.stderr:
             self._log.append(line)
             self._lines.put(line)

@@ -21,7 +21,8 @@ def signup(client: Client, username: str = "carol", **fields: str) -> object:
 
 def test_signup_creates_a_user_and_logs_them_in(client: Client) -> None:
     response = signup(client)
-    assert response.status_code == 302 and response.url == "/record/"  # type: ignore[attr-defined]
+    assert response.status_code == 302
+    assert response.url == "/record/"
     user = User.objects.get(username="carol")
     assert not user.is_staff
     assert client.get("/recordings/").status_code == 200
@@ -40,7 +41,7 @@ def test_signup_refuses_a_taken_username(client: Client) -> None:
     assert "already exists" in response.content.decode()  # type: ignore[attr-defined]
 
 
-def test_signup_can_be_switched_off(client: Client, settings) -> None:  # noqa: ANN001
+def test_signup_can_be_switched_off(client: Client, settings) -> None:
     settings.SIGNUP_ENABLED = False
     assert client.get("/accounts/signup/").status_code == 403
     assert signup(client).status_code == 403  # type: ignore[attr-defined]
@@ -73,7 +74,7 @@ def test_logout_needs_a_post(logged_in: Client) -> None:
     assert logged_in.get("/accounts/logout/").status_code == 405
 
 
-def test_demo_account_is_created_and_keeps_its_password(capsys, tmp_path, settings) -> None:  # noqa: ANN001
+def test_demo_account_is_created_and_keeps_its_password(capsys, tmp_path, settings) -> None:
     settings.VAR_DIR = tmp_path
     call_command("ensure_demo_user")
     first = capsys.readouterr().out

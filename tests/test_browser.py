@@ -27,16 +27,21 @@ if not Path(CHROMIUM).exists():
         allow_module_level=True,
     )
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def chromium_args(wav: Path) -> list[str]:
     return [
-        "--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={wav}%noloop",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={wav}%noloop",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
         "--no-first-run",
     ]
 
@@ -87,7 +92,7 @@ def log_in(page: Page, base_url: str) -> None:
 
 
 def test_record_a_meeting_in_the_browser_and_find_it_in_history(
-    server: DaphneServer, browser: Browser, person: User
+    server: DaphneServer, browser: Browser, fake_deepgram: FakeDeepgram
 ) -> None:
     page = browser.new_page()
     problems = watch_console(page)
@@ -95,10 +100,21 @@ def test_record_a_meeting_in_the_browser_and_find_it_in_history(
     page.get_by_label("Title").fill("Quarterly review")
     page.get_by_role("button", name="Start recording").click()
     expect(page.get_by_role("status")).to_contain_text("Recording")
+    expect(page.get_by_role("meter", name="Microphone level")).not_to_have_attribute(
+        "aria-valuenow", "0"
+    )
     transcript = page.locator("#transcript .segment .text")
     expect(transcript).to_have_text(SCRIPT, timeout=20_000)
+    expect(page.get_by_role("timer")).not_to_have_text("0:00")
     page.get_by_role("button", name="Stop recording").click()
     expect(page.get_by_role("status")).to_contain_text("Saved 2 segments", timeout=15_000)
+
+    # The worklet turned Chromium's 44.1 kHz stereo into 16 kHz mono: the fake heard
+    # about as many seconds as the file holds (capture starts a moment into it).
+    connection = fake_deepgram.connections[0]
+    assert connection.query["sample_rate"] == ["16000"]
+    heard = connection.audio_bytes / 2 / 16000
+    assert 7.0 < heard < 9.5, heard
 
     page.get_by_role("link", name="Open the transcript").click()
     expect(page.get_by_role("heading", name="Quarterly review")).to_be_visible()
@@ -107,6 +123,20 @@ def test_record_a_meeting_in_the_browser_and_find_it_in_history(
     row = page.get_by_role("row", name="Quarterly review")
     expect(row).to_contain_text("Completed")
     expect(row.get_by_role("cell").last).to_have_text("2")
+    assert problems == []
+
+
+def test_an_engine_failure_is_explained_on_the_page(
+    server: DaphneServer, browser: Browser, fake_deepgram: FakeDeepgram
+) -> None:
+    fake_deepgram.api_key = "a-key-parley-does-not-have"
+    page = browser.new_page()
+    problems = watch_console(page)
+    log_in(page, server.url)
+    page.get_by_role("button", name="Start recording").click()
+    expect(page.get_by_role("alert")).to_contain_text("rejected Parley's credentials")
+    expect(page.get_by_role("status")).to_contain_text("The recording is in your list")
+    expect(page.get_by_role("button", name="Start recording")).to_be_enabled()
     assert problems == []
 
 

@@ -32,31 +32,58 @@ def test_a_url_without_http_is_a_configuration_error(url: str) -> None:
 
 def results(*, is_final: bool, speakers: list[int | None]) -> ListenV1Results:
     words = [
-        {"word": f"w{n}", "punctuated_word": f"W{n}.", "start": 1.0 + n, "end": 1.5 + n,
-         "confidence": 0.9, **({"speaker": s} if s is not None else {})}
+        {
+            "word": f"w{n}",
+            "punctuated_word": f"W{n}.",
+            "start": 1.0 + n,
+            "end": 1.5 + n,
+            "confidence": 0.9,
+            **({"speaker": s} if s is not None else {}),
+        }
         for n, s in enumerate(speakers)
     ]
-    return ListenV1Results.model_validate({
-        "type": "Results", "channel_index": [0, 1], "start": 1.0, "duration": 2.5,
-        "is_final": is_final, "speech_final": is_final,
-        "channel": {"alternatives": [{"transcript": " W0. W1. W2. ", "confidence": 0.97, "words": words}]},
-        "metadata": {"request_id": "r", "model_info": {"name": "n", "version": "v", "arch": "a"},
-                     "model_uuid": "u"},
-    })
+    return ListenV1Results.model_validate(
+        {
+            "type": "Results",
+            "channel_index": [0, 1],
+            "start": 1.0,
+            "duration": 2.5,
+            "is_final": is_final,
+            "speech_final": is_final,
+            "channel": {
+                "alternatives": [
+                    {"transcript": " W0. W1. W2. ", "confidence": 0.97, "words": words}
+                ]
+            },
+            "metadata": {
+                "request_id": "r",
+                "model_info": {"name": "n", "version": "v", "arch": "a"},
+                "model_uuid": "u",
+            },
+        }
+    )
 
 
 def test_a_final_result_becomes_a_segment_with_words_and_majority_speaker() -> None:
     event = event_from_results(results(is_final=True, speakers=[1, 0, 1]))
     assert event == FinalSegment(
-        text="W0. W1. W2.", start=1.0, end=3.5, speaker=1, confidence=0.97,
-        words=(Word("W0.", 1.0, 1.5, 0.9, 1), Word("W1.", 2.0, 2.5, 0.9, 0),
-               Word("W2.", 3.0, 3.5, 0.9, 1)),
+        text="W0. W1. W2.",
+        start=1.0,
+        end=3.5,
+        speaker=1,
+        confidence=0.97,
+        words=(
+            Word("W0.", 1.0, 1.5, 0.9, 1),
+            Word("W1.", 2.0, 2.5, 0.9, 0),
+            Word("W2.", 3.0, 3.5, 0.9, 1),
+        ),
     )
 
 
 def test_without_diarization_a_segment_has_no_speaker() -> None:
     event = event_from_results(results(is_final=True, speakers=[None, None, None]))
-    assert isinstance(event, FinalSegment) and event.speaker is None
+    assert isinstance(event, FinalSegment)
+    assert event.speaker is None
 
 
 def test_a_non_final_result_is_interim_text() -> None:

@@ -467,8 +467,10 @@ async def test_close_stream_flushes_then_metadata_then_close_1000(
     metadata = received[1]
     assert metadata.duration == pytest.approx(1.0)
     assert metadata.sha256 == hashlib.sha256(audio).hexdigest()
-    assert metadata.transaction_key == "deprecated" and metadata.created.endswith("Z")
-    assert metadata.model_extra is not None and len(metadata.model_extra["models"]) == 1
+    assert metadata.transaction_key == "deprecated"
+    assert metadata.created.endswith("Z")
+    assert metadata.model_extra is not None
+    assert len(metadata.model_extra["models"]) == 1
     conn = fake.connections[0]
     assert (conn.closed_by, conn.close_code, conn.audio_bytes) == ("server", 1000, len(audio))
 
@@ -519,8 +521,10 @@ async def test_idle_connection_gets_metadata_then_1011_net0001(
                 received.append(message)
     assert time.monotonic() - started >= 0.5
     assert [m.type for m in received] == ["Metadata"]
-    assert received[0].duration == 0.0 and received[0].model_extra == {}
-    assert info.value.rcvd is not None and info.value.rcvd.code == 1011
+    assert received[0].duration == 0.0
+    assert received[0].model_extra == {}
+    assert info.value.rcvd is not None
+    assert info.value.rcvd.code == 1011
     assert "net0001" in info.value.rcvd.reason
 
 
@@ -549,7 +553,8 @@ async def test_close_after_audio_fault(fake: FakeDeepgram, aclient: AsyncDeepgra
     assert info.value.rcvd is not None
     assert (info.value.rcvd.code, info.value.rcvd.reason) == (1011, NET0000_REASON)
     record = fake.connections[0]
-    assert record.audio_bytes == 2 * RATE and record.closed_by == "server"
+    assert record.audio_bytes == 2 * RATE
+    assert record.closed_by == "server"
 
 
 @pytest.mark.parametrize("frame", ["not json", '{"type": "Bogus"}', "[1, 2]"])
@@ -633,8 +638,10 @@ def test_encoder_accepts_valid_metadata() -> None:
 
 
 async def test_client_vanishing_is_recorded_without_errors(fake: FakeDeepgram) -> None:
-    url = fake.url.replace("http", "ws", 1) + "/v1/listen?" + "&".join(
-        f"{k}={v}" for k, v in LIVE.items()
+    url = (
+        fake.url.replace("http", "ws", 1)
+        + "/v1/listen?"
+        + "&".join(f"{k}={v}" for k, v in LIVE.items())
     )
     async with raw_connect(url, additional_headers={"Authorization": f"Token {KEY}"}) as ws:
         await ws.send(tone(0.7))
@@ -691,8 +698,10 @@ def test_rest_wav_gives_utterances_paragraphs_and_speakers(
     assert [u.speaker for u in utterances] == [0, 1]
     assert [(u.start, u.end) for u in utterances] == [pytest.approx(s) for s in BURST_SPANS]
     paragraphs = response.results.channels[0].alternatives[0].paragraphs
-    assert paragraphs is not None and "Speaker 1: Let's review" in (paragraphs.transcript or "")
-    assert fake.requests[0].chunked is False and fake.requests[0].body_bytes == len(body)
+    assert paragraphs is not None
+    assert "Speaker 1: Let's review" in (paragraphs.transcript or "")
+    assert fake.requests[0].chunked is False
+    assert fake.requests[0].body_bytes == len(body)
 
 
 async def test_rest_chunked_async_iterator_body(
@@ -710,7 +719,8 @@ async def test_rest_chunked_async_iterator_body(
     words = response.results.channels[0].alternatives[0].words or []
     assert " ".join(w.word or "" for w in words).startswith("hello everyone")
     assert response.results.utterances is None
-    assert fake.requests[0].chunked is True and fake.requests[0].body_bytes == len(body)
+    assert fake.requests[0].chunked is True
+    assert fake.requests[0].body_bytes == len(body)
 
 
 def test_rest_other_containers_use_nominal_timing(client: DeepgramClient) -> None:
@@ -718,7 +728,8 @@ def test_rest_other_containers_use_nominal_timing(client: DeepgramClient) -> Non
     assert isinstance(response, ListenV1Response)
     assert response.metadata.duration == pytest.approx(2.0 * len(SCRIPT))
     assert [u.transcript for u in response.results.utterances or []] == [
-        "hello everyone thanks for joining", "let's review the action items"
+        "hello everyone thanks for joining",
+        "let's review the action items",
     ]
 
 

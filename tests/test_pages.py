@@ -13,9 +13,7 @@ from transcripts.models import Recording
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize(
-    "url", ["/", "/record/", "/recordings/", "/recordings/1/", "/admin/"]
-)
+@pytest.mark.parametrize("url", ["/", "/record/", "/recordings/", "/recordings/1/", "/admin/"])
 def test_pages_require_login(client: Client, url: str) -> None:
     response = client.get(url, follow=True)
     assert response.redirect_chain[-1][0].startswith(("/accounts/login/", "/admin/login/"))
@@ -35,7 +33,8 @@ def test_history_shows_own_recordings_only(logged_in: Client, user: User, other_
     page = logged_in.get("/recordings/").content.decode()
     assert "Quarterly planning" in page
     assert "1:02:03" in page
-    assert "Bob&#x27;s secret" not in page and "Bob's secret" not in page
+    assert "Bob&#x27;s secret" not in page
+    assert "Bob's secret" not in page
 
 
 def test_history_with_no_recordings_invites_a_first_one(logged_in: Client) -> None:
@@ -47,13 +46,15 @@ def test_history_is_paginated(logged_in: Client, user: User) -> None:
         make_recording(user, title=f"Meeting {index:02d}")
     first = logged_in.get("/recordings/").content.decode()
     second = logged_in.get("/recordings/?page=2").content.decode()
-    assert "Page 1 of 2" in first and "Page 2 of 2" in second
-    assert first.count("<tr>") - 1 == 20 and second.count("<tr>") - 1 == 5
+    assert "Page 1 of 2" in first
+    assert "Page 2 of 2" in second
+    assert first.count("<tr>") - 1 == 20
+    assert second.count("<tr>") - 1 == 5
 
 
 def test_history_takes_the_same_queries_for_any_number_of_recordings(
     logged_in: Client, user: User, django_assert_num_queries
-) -> None:  # noqa: ANN001
+) -> None:
     recording = make_recording(user)
     make_segment(recording, 0)
     with django_assert_num_queries(4) as few:
@@ -70,8 +71,10 @@ def test_transcript_page_shows_timestamps_speakers_and_text(logged_in: Client, u
     make_segment(recording, 1, start=65.2, text="Agreed.", speaker=1)
     page = logged_in.get(f"/recordings/{recording.pk}/").content.decode()
     assert "Design review" in page
-    assert "0:00" in page and "1:05" in page
-    assert "Speaker 1" in page and "Speaker 2" in page
+    assert "0:00" in page
+    assert "1:05" in page
+    assert "Speaker 1" in page
+    assert "Speaker 2" in page
     assert page.index("Let&#x27;s begin.") < page.index("Agreed.")
 
 
@@ -80,7 +83,8 @@ def test_transcript_page_explains_a_failure(logged_in: Client, user: User) -> No
         user, status=Recording.Status.FAILED, error="The transcription service stopped."
     )
     page = logged_in.get(f"/recordings/{recording.pk}/").content.decode()
-    assert "Transcription failed." in page and "The transcription service stopped." in page
+    assert "Transcription failed." in page
+    assert "The transcription service stopped." in page
 
 
 def test_someone_elses_transcript_is_not_found(logged_in: Client, other_user: User) -> None:
@@ -89,10 +93,11 @@ def test_someone_elses_transcript_is_not_found(logged_in: Client, other_user: Us
     assert logged_in.get(f"/recordings/{foreign.pk + 999}/").status_code == 404
 
 
-def test_record_page_has_named_controls(logged_in: Client, settings) -> None:  # noqa: ANN001
+def test_record_page_has_named_controls(logged_in: Client, settings) -> None:
     settings.DEEPGRAM_API_KEY = "key-that-must-not-leak"
     page = logged_in.get("/record/").content.decode()
-    assert ">Start recording</button>" in page and ">Stop recording</button>" in page
+    assert ">Start recording</button>" in page
+    assert ">Stop recording</button>" in page
     assert 'aria-label="Microphone level"' in page
     assert "key-that-must-not-leak" not in page
     assert 'id="no-engine"' not in page
@@ -107,7 +112,8 @@ def test_record_page_explains_missing_engine(logged_in: Client, no_engine: None)
 
 def test_pages_send_a_content_security_policy(logged_in: Client) -> None:
     policy = logged_in.get("/record/")["Content-Security-Policy"]
-    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
 
 
 def test_home_leads_to_the_history(logged_in: Client) -> None:

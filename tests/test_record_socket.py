@@ -1,4 +1,4 @@
-"""/ws/record/ end to end: real ASGI stack, real session cookies, real deepgram-sdk, fake Deepgram."""
+"""/ws/record/ end to end: real ASGI stack and session cookies, real SDK, fake Deepgram."""
 
 from __future__ import annotations
 
@@ -87,7 +87,9 @@ async def test_each_final_is_in_the_database_when_the_browser_hears_of_it(
     for final in await socket.finals(3):
         segment = await Segment.objects.aget(pk=final["segment"])
         assert (segment.text, segment.start, segment.end) == (
-            final["text"], pytest.approx(final["start"]), pytest.approx(final["end"])
+            final["text"],
+            pytest.approx(final["start"]),
+            pytest.approx(final["end"]),
         )
     await socket.stop()
     await socket.disconnect()
@@ -181,7 +183,7 @@ async def test_audio_sent_before_deepgram_answers_is_not_lost(
 
 async def test_keepalive_carries_a_session_through_a_long_pause(
     deepgram: FakeDeepgram, cookie: str, settings
-) -> None:  # noqa: ANN001
+) -> None:
     deepgram.idle_timeout = 1.0
     settings.LIVE_KEEPALIVE_SECONDS = 0.25
     socket = await open_socket(cookie)
@@ -200,7 +202,7 @@ async def test_keepalive_carries_a_session_through_a_long_pause(
 
 async def test_without_keepalive_the_same_pause_ends_the_session(
     deepgram: FakeDeepgram, cookie: str, settings
-) -> None:  # noqa: ANN001
+) -> None:
     deepgram.idle_timeout = 1.0
     settings.LIVE_KEEPALIVE_SECONDS = 60.0
     socket = await open_socket(cookie)
@@ -209,9 +211,11 @@ async def test_without_keepalive_the_same_pause_ends_the_session(
     await socket.expect("final")
     error = await socket.expect_error_and_close(4502)
     await socket.disconnect()
-    assert error["code"] == "engine_closed" and "net0001" in error["message"]
+    assert error["code"] == "engine_closed"
+    assert "net0001" in error["message"]
     saved = await recording(recording_id)
-    assert saved.status == Recording.Status.FAILED and "1011" in saved.error
+    assert saved.status == Recording.Status.FAILED
+    assert "1011" in saved.error
     assert await saved_texts(recording_id) == deepgram.script[:1]
 
 
@@ -232,8 +236,15 @@ async def test_without_keepalive_the_same_pause_ends_the_session(
         (False, b"\x00" * 301),
     ],
     ids=[
-        "audio-before-start", "stop-before-start", "invalid-json-first", "bad-sample-rate",
-        "start-twice", "unknown-type", "invalid-json", "frame-over-64k", "odd-bytes",
+        "audio-before-start",
+        "stop-before-start",
+        "invalid-json-first",
+        "bad-sample-rate",
+        "start-twice",
+        "unknown-type",
+        "invalid-json",
+        "frame-over-64k",
+        "odd-bytes",
     ],
 )
 async def test_a_malformed_or_out_of_order_message_closes_that_socket_with_4400(
@@ -248,7 +259,8 @@ async def test_a_malformed_or_out_of_order_message_closes_that_socket_with_4400(
     await (socket.send_bytes(frame) if isinstance(frame, bytes) else socket.send_text(frame))
     error = await socket.expect_error_and_close(4400)
     await socket.disconnect()
-    assert error["code"] == "bad_message" and error["message"]
+    assert error["code"] == "bad_message"
+    assert error["message"]
     if recording_id is None:
         assert not await Recording.objects.aexists()
     else:  # what was said before the bad message is kept
@@ -295,10 +307,14 @@ async def test_users_only_receive_their_own_transcript(
     await alice.stop()
     await bob.stop()
     owners = {
-        final["segment"]: (await Segment.objects.select_related("recording").aget(pk=final["segment"])).recording.owner_id
+        final["segment"]: (
+            await Segment.objects.select_related("recording").aget(pk=final["segment"])
+        ).recording.owner_id
         for final in alice_finals + bob_finals
     }
-    assert [owners[f["segment"]] for f in alice_finals] == [(await recording(alice_id)).owner_id] * 2
+    assert [owners[f["segment"]] for f in alice_finals] == [
+        (await recording(alice_id)).owner_id
+    ] * 2
     assert [owners[f["segment"]] for f in bob_finals] == [(await recording(bob_id)).owner_id]
     assert (await recording(alice_id)).owner_id != (await recording(bob_id)).owner_id
     await alice.disconnect()
@@ -319,7 +335,7 @@ async def test_users_only_receive_their_own_transcript(
 )
 async def test_an_engine_that_will_not_start_is_reported_in_words(
     deepgram: FakeDeepgram, cookie: str, settings, caplog, setup: str, code: str, words: str
-) -> None:  # noqa: ANN001
+) -> None:
     caplog.set_level(logging.DEBUG)
     language = "en"
     if setup == "bad_key":
@@ -335,9 +351,11 @@ async def test_an_engine_that_will_not_start_is_reported_in_words(
     await socket.send_audio(tone(0.3))
     error = await socket.expect_error_and_close(4502)
     await socket.disconnect()
-    assert error["code"] == code and words in error["message"]
+    assert error["code"] == code
+    assert words in error["message"]
     saved = await recording(recording_id)
-    assert saved.status == Recording.Status.FAILED and words in saved.error
+    assert saved.status == Recording.Status.FAILED
+    assert words in saved.error
     assert django_settings.DEEPGRAM_API_KEY not in caplog.text + error["message"]
 
 
@@ -357,10 +375,12 @@ async def test_a_stream_cut_mid_meeting_is_reported_and_keeps_what_was_said(
     error = await socket.expect_error_and_close(4502)
     await socket.disconnect()
     assert error["code"] == "engine_closed"
-    assert "1011" in error["message"] and "net0000" in error["message"]
+    assert "1011" in error["message"]
+    assert "net0000" in error["message"]
     assert await saved_texts(recording_id) == deepgram.script[:1]
     saved = await recording(recording_id)
-    assert saved.status == Recording.Status.FAILED and saved.error == error["message"]
+    assert saved.status == Recording.Status.FAILED
+    assert saved.error == error["message"]
 
 
 async def test_without_an_engine_the_socket_says_how_to_configure_one(
@@ -370,7 +390,8 @@ async def test_without_an_engine_the_socket_says_how_to_configure_one(
     await socket.send({"type": "start"})
     error = await socket.expect_error_and_close(4503)
     await socket.disconnect()
-    assert error["code"] == "engine_unavailable" and "DEEPGRAM_API_KEY" in error["message"]
+    assert error["code"] == "engine_unavailable"
+    assert "DEEPGRAM_API_KEY" in error["message"]
     assert not await Recording.objects.aexists()
 
 
@@ -378,7 +399,7 @@ async def test_without_an_engine_the_socket_says_how_to_configure_one(
 @pytest.mark.skipif(not django_settings.REDIS_URL, reason="needs the Redis channel layer leg")
 async def test_an_idle_socket_survives_on_the_redis_channel_layer(
     deepgram: FakeDeepgram, cookie: str, settings
-) -> None:  # noqa: ANN001
+) -> None:
     settings.LIVE_KEEPALIVE_SECONDS = 2.0
     socket = await open_socket(cookie)
     await socket.start()
@@ -394,4 +415,3 @@ def unused_port() -> int:
     with stdlib_socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-

@@ -45,9 +45,18 @@ def test_segment_append_keeps_text_timings_and_words(user: User) -> None:
     )
     segment = services.segment_append(recording_id=recording.pk, index=0, segment=final)
     segment.refresh_from_db()
-    assert (segment.text, segment.start, segment.end, segment.speaker) == ("Hello there.", 1.0, 2.5, 1)
+    assert (segment.text, segment.start, segment.end, segment.speaker) == (
+        "Hello there.",
+        1.0,
+        2.5,
+        1,
+    )
     assert segment.words[1] == {
-        "word": "there.", "start": 1.7, "end": 2.5, "confidence": 0.95, "speaker": 1
+        "word": "there.",
+        "start": 1.7,
+        "end": 2.5,
+        "confidence": 0.95,
+        "speaker": 1,
     }
 
 
@@ -66,7 +75,10 @@ def test_two_segments_cannot_share_a_position(user: User) -> None:
 def test_finish_records_status_duration_and_end(user: User, status: Recording.Status) -> None:
     recording = start(user)
     services.recording_finish(
-        recording_id=recording.pk, status=status, duration=12.5, error="boom",
+        recording_id=recording.pk,
+        status=status,
+        duration=12.5,
+        error="boom",
         upstream_request_id="req-1",
     )
     recording.refresh_from_db()

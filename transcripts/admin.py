@@ -34,7 +34,13 @@ class RecordingAdmin(admin.ModelAdmin):
     list_select_related = ("owner",)
     raw_id_fields = ("owner",)
     readonly_fields = (
-        "source", "engine", "model", "options", "started_at", "ended_at", "duration",
+        "source",
+        "engine",
+        "model",
+        "options",
+        "started_at",
+        "ended_at",
+        "duration",
         "upstream_request_id",
     )
     inlines = (SegmentInline,)

@@ -111,7 +111,9 @@ class LiveSession:
             await self._fail(exc)
         except Exception:
             logger.exception("Live session %s failed", self.recording_id)
-            exc = EngineError("internal_error", "Parley hit an internal error; what was said so far is saved.")
+            exc = EngineError(
+                "internal_error", "Parley hit an internal error; what was said so far is saved."
+            )
             status, error = Recording.Status.FAILED, exc.message
             await self._fail(exc)
         else:

@@ -1,4 +1,4 @@
-"""The /ws/record/ wire contract (docs/protocol.md): client messages parsed, server messages built."""
+"""The /ws/record/ contract (docs/protocol.md): client messages parsed, server ones built."""
 
 from __future__ import annotations
 

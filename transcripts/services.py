@@ -82,7 +82,5 @@ def recording_finish(
     recording.error = error
     if upstream_request_id:
         recording.upstream_request_id = upstream_request_id
-    recording.save(
-        update_fields=["status", "ended_at", "duration", "error", "upstream_request_id"]
-    )
+    recording.save(update_fields=["status", "ended_at", "duration", "error", "upstream_request_id"])
     return recording

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,51 +15,125 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Recording',
+            name="Recording",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('source', models.CharField(choices=[('live', 'Live'), ('upload', 'Upload')], default='live', max_length=10)),
-                ('language', models.CharField(max_length=35)),
-                ('engine', models.CharField(help_text='Speech engine that transcribed it.', max_length=30)),
-                ('model', models.CharField(blank=True, help_text='Engine model name.', max_length=100)),
-                ('options', models.JSONField(blank=True, default=dict, help_text='Engine options used.')),
-                ('status', models.CharField(choices=[('live', 'Recording'), ('completed', 'Completed'), ('failed', 'Failed'), ('interrupted', 'Interrupted')], default='live', max_length=12)),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('duration', models.FloatField(default=0.0, help_text='Seconds of audio received.')),
-                ('error', models.TextField(blank=True)),
-                ('upstream_request_id', models.CharField(blank=True, help_text="The engine's id for this session, for support.", max_length=100)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recordings', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("live", "Live"), ("upload", "Upload")],
+                        default="live",
+                        max_length=10,
+                    ),
+                ),
+                ("language", models.CharField(max_length=35)),
+                (
+                    "engine",
+                    models.CharField(help_text="Speech engine that transcribed it.", max_length=30),
+                ),
+                (
+                    "model",
+                    models.CharField(blank=True, help_text="Engine model name.", max_length=100),
+                ),
+                (
+                    "options",
+                    models.JSONField(blank=True, default=dict, help_text="Engine options used."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("live", "Recording"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed"),
+                            ("interrupted", "Interrupted"),
+                        ],
+                        default="live",
+                        max_length=12,
+                    ),
+                ),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "duration",
+                    models.FloatField(default=0.0, help_text="Seconds of audio received."),
+                ),
+                ("error", models.TextField(blank=True)),
+                (
+                    "upstream_request_id",
+                    models.CharField(
+                        blank=True,
+                        help_text="The engine's id for this session, for support.",
+                        max_length=100,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recordings",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='Segment',
+            name="Segment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('index', models.PositiveIntegerField(help_text='Position in the recording, from 0.')),
-                ('start', models.FloatField(help_text='Seconds from the start of the recording.')),
-                ('end', models.FloatField()),
-                ('text', models.TextField()),
-                ('speaker', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('confidence', models.FloatField(blank=True, null=True)),
-                ('words', models.JSONField(blank=True, default=list, help_text='[{word, start, end, confidence, speaker}]')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('recording', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='segments', to='transcripts.recording')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "index",
+                    models.PositiveIntegerField(help_text="Position in the recording, from 0."),
+                ),
+                ("start", models.FloatField(help_text="Seconds from the start of the recording.")),
+                ("end", models.FloatField()),
+                ("text", models.TextField()),
+                ("speaker", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("confidence", models.FloatField(blank=True, null=True)),
+                (
+                    "words",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="[{word, start, end, confidence, speaker}]",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "recording",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="segments",
+                        to="transcripts.recording",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['recording', 'index'],
+                "ordering": ["recording", "index"],
             },
         ),
         migrations.AddIndex(
-            model_name='recording',
-            index=models.Index(fields=['owner', '-started_at'], name='recording_owner_history'),
+            model_name="recording",
+            index=models.Index(fields=["owner", "-started_at"], name="recording_owner_history"),
         ),
         migrations.AddConstraint(
-            model_name='segment',
-            constraint=models.UniqueConstraint(fields=('recording', 'index'), name='segment_order_unique'),
+            model_name="segment",
+            constraint=models.UniqueConstraint(
+                fields=("recording", "index"), name="segment_order_unique"
+            ),
         ),
     ]
