@@ -181,15 +181,25 @@ async def test_audio_sent_before_deepgram_answers_is_not_lost(
     assert await saved_texts(recording_id) == deepgram.script[:2]
 
 
-async def test_keepalive_carries_a_session_through_a_long_pause(
-    deepgram: FakeDeepgram, cookie: str, settings
-) -> None:
+async def speak_then_pause(
+    deepgram: FakeDeepgram, cookie: str, *, keepalive_seconds: float, settings
+) -> tuple[RecordSocket, int]:
+    """One utterance, saved, then the microphone goes quiet: Deepgram idles out after 1 s."""
     deepgram.idle_timeout = 1.0
-    settings.LIVE_KEEPALIVE_SECONDS = 0.25
+    settings.LIVE_KEEPALIVE_SECONDS = keepalive_seconds
     socket = await open_socket(cookie)
     recording_id = await socket.start()
     await socket.send_audio(utterances(1))
     await socket.expect("final")
+    return socket, recording_id
+
+
+async def test_keepalive_carries_a_session_through_a_long_pause(
+    deepgram: FakeDeepgram, cookie: str, settings
+) -> None:
+    socket, recording_id = await speak_then_pause(
+        deepgram, cookie, keepalive_seconds=0.25, settings=settings
+    )
     await asyncio.sleep(2.5)  # the microphone is paused: no audio for 2.5 idle timeouts
     await socket.send_audio(utterances(1))
     await socket.expect("final")
@@ -203,12 +213,9 @@ async def test_keepalive_carries_a_session_through_a_long_pause(
 async def test_without_keepalive_the_same_pause_ends_the_session(
     deepgram: FakeDeepgram, cookie: str, settings
 ) -> None:
-    deepgram.idle_timeout = 1.0
-    settings.LIVE_KEEPALIVE_SECONDS = 60.0
-    socket = await open_socket(cookie)
-    recording_id = await socket.start()
-    await socket.send_audio(utterances(1))
-    await socket.expect("final")
+    socket, recording_id = await speak_then_pause(
+        deepgram, cookie, keepalive_seconds=60.0, settings=settings
+    )
     error = await socket.expect_error_and_close(4502)
     await socket.disconnect()
     assert error["code"] == "engine_closed"
