@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "config.apps.ParleyConfig",
     "accounts",
     "transcripts",
 ]
@@ -120,6 +121,10 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_health_checks=T
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions and WAL let the web process and workers write side by
     # side without "database is locked" surprises.
+    # Connections live in the async context that opened them, so a live recording keeps
+    # one for its whole session instead of reconnecting (and checkpointing) per segment;
+    # HTTP requests close theirs as they finish (config/db.py).
+    DATABASES["default"]["CONN_MAX_AGE"] = 300
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

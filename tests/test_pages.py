@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -118,3 +119,11 @@ def test_pages_send_a_content_security_policy(logged_in: Client) -> None:
 
 def test_home_leads_to_the_history(logged_in: Client) -> None:
     assert logged_in.get("/").url == reverse("transcripts:recording_list")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL returns it to the pool")
+def test_a_page_request_closes_its_sqlite_connection(client: Client, user: User) -> None:
+    client.force_login(user)
+    assert client.get("/recordings/").status_code == 200
+    assert connection.connection is None

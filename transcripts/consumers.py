@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -21,6 +22,19 @@ class RecordConsumer(AsyncWebsocketConsumer):
     # Class-level defaults: disconnect() can run after a refused connect().
     session: LiveSession | None = None
     closed: bool = False
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Dispatch without Channels' per-message hop to the database thread.
+
+        Channels closes stale database connections before every message, on its single
+        database thread. At ten audio frames a second per recording that hop cost more
+        than the relay itself (bench/live_load.py). This consumer reaches the database
+        only through database_sync_to_async, which checks connections on every call.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']!r}")
+        await handler(message)
 
     async def connect(self) -> None:
         """Accept logged-in users; others are told why before the socket closes."""

