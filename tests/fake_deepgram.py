@@ -6,8 +6,9 @@ Usage::
     with FakeDeepgram(api_key="test-key") as fake:
         ...  # point DEEPGRAM_URL at fake.url
 
-Command line: ``python -m tests.fake_deepgram [--port N] [--api-key K] [--idle-timeout S]``
-prints ``FAKE_DEEPGRAM_URL=http://127.0.0.1:PORT`` when ready and serves until SIGINT/SIGTERM.
+Command line: ``python -m tests.fake_deepgram [--port N] [--api-key K] [--idle-timeout S]
+[--stamp-finals]`` prints ``FAKE_DEEPGRAM_URL=http://127.0.0.1:PORT`` when ready and serves
+until SIGINT/SIGTERM.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--api-key", default="test-key", help="accepted API key")
     parser.add_argument("--idle-timeout", type=float, default=10.0, help="NET-0001 timeout, s")
     parser.add_argument("--log-level", default="WARNING", help="logging level")
+    parser.add_argument(
+        "--stamp-finals",
+        action="store_true",
+        help='end every final\'s text in " t=<send time>" (for latency benchmarks)',
+    )
     return parser.parse_args(argv)
 
 
@@ -64,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _request_stop)
     fake = FakeDeepgram(api_key=args.api_key, port=args.port)
     fake.idle_timeout = args.idle_timeout
+    fake.stamp_finals = args.stamp_finals
+    fake.keep_audio = False  # nobody in another process can read it; long runs would hoard it
     fake.start()
     print(f"FAKE_DEEPGRAM_URL={fake.url}", flush=True)
     try:

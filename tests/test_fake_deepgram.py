@@ -392,6 +392,23 @@ async def test_script_exhaustion_generates_numbered_utterances(
     assert [text(r) for r in finals(received)] == ["only one", "utterance 1"]
 
 
+async def test_stamp_finals_ends_final_text_in_send_time(
+    fake: FakeDeepgram, aclient: AsyncDeepgramClient
+) -> None:
+    fake.stamp_finals = True
+    before = time.time()
+    received = await transcribe_live(aclient, TWO_BURSTS, interim_results=True, punctuate=True)
+    after = time.time()
+    assert all(" t=" not in text(r) for r in of_type(received, "Results") if not r.is_final)
+    for result, line in zip(finals(received), SCRIPT, strict=True):
+        spoken, _, stamp = text(result).rpartition(" t=")
+        assert spoken == line
+        assert before <= float(stamp) <= after
+        assert result.channel.alternatives[0].words[-1].punctuated_word.endswith(f" t={stamp}")
+    recorded = [m["channel"]["alternatives"][0]["transcript"] for m in fake.connections[0].finals()]
+    assert recorded == [text(r) for r in finals(received)]  # the record holds what was sent
+
+
 async def test_endpointing_query_overrides_silence_ms(aclient: AsyncDeepgramClient) -> None:
     # 0.8 s gap < 1000 ms endpointing: both bursts are one region.
     received = await transcribe_live(aclient, TWO_BURSTS, endpointing=1000)

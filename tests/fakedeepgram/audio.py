@@ -174,7 +174,8 @@ class WavStream:
         return self.windower.frames_received / self.windower.sample_rate
 
     def _add_pcm(self, data: bytes) -> None:
-        assert self.windower is not None and self.finder is not None
+        assert self.windower is not None
+        assert self.finder is not None
         for window in self.windower.feed(data):
             self.finder.add(window)
 

@@ -27,6 +27,7 @@ class FakeServer(Protocol):
     max_final_seconds: float
     rest_delay: float
     keep_audio: bool
+    stamp_finals: bool
     handshake_gate: threading.Event | None
     connections: list[LiveConnection]
     requests: list[RestRequest]

@@ -26,7 +26,14 @@ from .protocol import (
     model_info,
 )
 from .records import LiveConnection
-from .transcript import DEFAULT_SCRIPT, metadata_fields
+from .transcript import (
+    DEFAULT_SCRIPT,
+    STAMP_PLACEHOLDER,
+    is_spoken_final,
+    metadata_fields,
+    stamp_final,
+    stamp_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +136,7 @@ class LiveSession:
         self.engine = engine
         self.close_after = fake.close_after_audio
         self.keep_audio = fake.keep_audio
+        self.stamp_finals = fake.stamp_finals
         self.created = iso_now()
         self.last_frame = time.monotonic()
         self._sha = hashlib.sha256()
@@ -261,11 +269,27 @@ class LiveSession:
             await self._send(message)
 
     async def _send(self, message: dict[str, Any]) -> None:
+        if self.stamp_finals and is_spoken_final(message):
+            await self._send_stamped(message)
+            return
         text = encode_live_message(message)  # raises FakeProtocolError before anything is sent
+        await self._write(text)
+        self._record_sent(message)
+
+    async def _send_stamped(self, message: dict[str, Any]) -> None:
+        """Validate with a placeholder, so the stamp is the last thing before the write."""
+        text = encode_live_message(stamp_final(message, STAMP_PLACEHOLDER))
+        stamp = stamp_text(time.time())
+        await self._write(text.replace(STAMP_PLACEHOLDER, stamp))
+        self._record_sent(stamp_final(message, stamp))
+
+    async def _write(self, text: str) -> None:
         try:
             await self.ws.send_str(text)
         except ConnectionError as exc:
             raise _ClientGone from exc
+
+    def _record_sent(self, message: dict[str, Any]) -> None:
         with self.fake.hub:
             self.conn.sent.append((time.time(), message))
 

@@ -36,10 +36,44 @@ CORRUPT_AUDIO = "Bad Request: failed to process audio: corrupt or unsupported da
 
 SUPPORTED_LANGUAGES = frozenset(
     lang.lower()
-    for lang in (
-        "en en-US en-GB en-AU en-IN en-NZ de de-CH fr fr-CA es es-419 it nl nl-BE pt pt-BR "
-        "pt-PT ja ko ko-KR zh zh-CN zh-TW hi ru sv da no fi pl tr uk id vi multi"
-    ).split()
+    for lang in [
+        "en",
+        "en-US",
+        "en-GB",
+        "en-AU",
+        "en-IN",
+        "en-NZ",
+        "de",
+        "de-CH",
+        "fr",
+        "fr-CA",
+        "es",
+        "es-419",
+        "it",
+        "nl",
+        "nl-BE",
+        "pt",
+        "pt-BR",
+        "pt-PT",
+        "ja",
+        "ko",
+        "ko-KR",
+        "zh",
+        "zh-CN",
+        "zh-TW",
+        "hi",
+        "ru",
+        "sv",
+        "da",
+        "no",
+        "fi",
+        "pl",
+        "tr",
+        "uk",
+        "id",
+        "vi",
+        "multi",
+    ]
 )
 
 # (err_code, err_msg) per status, as documented in deepgram.md section 4.3.
@@ -64,9 +98,7 @@ _ERROR_CATALOGUE: dict[int, tuple[str, str]] = {
 
 # Models the fake knows, taken from the SDK's own literal so the two never drift apart.
 KNOWN_MODELS: frozenset[str] = frozenset(typing.get_args(typing.get_args(ListenV1Model)[0]))
-KNOWN_ENCODINGS: frozenset[str] = frozenset(
-    typing.get_args(typing.get_args(ListenV1Encoding)[0])
-)
+KNOWN_ENCODINGS: frozenset[str] = frozenset(typing.get_args(typing.get_args(ListenV1Encoding)[0]))
 # Bytes per sample for encodings whose stream time can be computed without decoding.
 PCM_WIDTHS: dict[str, int] = {"linear16": 2, "linear32": 4, "mulaw": 1, "alaw": 1}
 

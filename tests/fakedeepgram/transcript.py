@@ -126,6 +126,35 @@ def results_message(
     }
 
 
+# `stamp_finals`: a final's text ends in " t=<send time>" (`time.time()`, microseconds). The
+# placeholder has the stamp's width, so a message validated with it stays valid once the real
+# stamp (taken just before the socket write) is substituted into the encoded text.
+STAMP_PLACEHOLDER = "t=##########.######"
+
+
+def stamp_text(now: float) -> str:
+    """The stamp for wall-clock time `now`, as width-stable as the placeholder."""
+    return f"t={now:.6f}"
+
+
+def is_spoken_final(message: dict[str, Any]) -> bool:
+    """A final `Results` with words; empty finals are left alone (apps skip them anyway)."""
+    if message.get("type") != "Results" or not message.get("is_final"):
+        return False
+    return bool(message["channel"]["alternatives"][0]["words"])
+
+
+def stamp_final(message: dict[str, Any], stamp: str) -> dict[str, Any]:
+    """A copy of a final whose transcript and last word both end in `" " + stamp`."""
+    alternative = dict(message["channel"]["alternatives"][0])
+    words = [dict(word) for word in alternative["words"]]
+    key = "punctuated_word" if "punctuated_word" in words[-1] else "word"
+    words[-1][key] = f"{words[-1][key]} {stamp}"
+    alternative["words"] = words
+    alternative["transcript"] = transcript_of(words)
+    return {**message, "channel": {**message["channel"], "alternatives": [alternative]}}
+
+
 def metadata_fields(
     *, request_id: str, sha256: str, created: str, duration: float, model: ModelInfo | None
 ) -> dict[str, Any]:

@@ -1,0 +1,90 @@
+"""CPU time, memory and listening ports of processes, read from /proc (psutil is not installed)."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+LISTEN = "0A"  # TCP state code for LISTEN in /proc/net/tcp
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used so far by all threads of `pid`."""
+    with open(f"/proc/{pid}/stat") as stat:
+        text = stat.read()
+    # The command name (field 2) may hold spaces, so count fields from its closing bracket.
+    fields = text.rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident set size of `pid`."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise ProcessLookupError(pid)  # a zombie has no VmRSS line
+
+
+def machine_jiffies() -> tuple[int, int]:
+    """(busy, total) CPU jiffies of the whole machine since boot."""
+    with open("/proc/stat") as stat:
+        values = [int(v) for v in stat.readline().split()[1:9]]
+    idle = values[3] + values[4]  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+def listening_ports(pid: int) -> list[int]:
+    """TCP ports `pid` listens on: its socket inodes matched against /proc/net/tcp{,6}."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue  # closed between listdir and readlink
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as rows:
+            for row in list(rows)[1:]:
+                parts = row.split()
+                if parts[3] == LISTEN and parts[9] in inodes:
+                    ports.append(int(parts[1].rpartition(":")[2], 16))
+    return ports
+
+
+@dataclass
+class Sample:
+    """One reading of every watched process and the machine."""
+
+    at: float
+    cpu: dict[str, float]
+    rss: dict[str, int]
+    machine: tuple[int, int]
+
+
+@dataclass
+class Sampler:
+    """Periodic readings of named processes; a process that has gone is skipped."""
+
+    pids: dict[str, int]
+    samples: list[Sample] = field(default_factory=list)
+
+    def take(self) -> Sample:
+        """Read every watched process now and keep the sample."""
+        sample = Sample(at=time.time(), cpu={}, rss={}, machine=machine_jiffies())
+        for name, pid in self.pids.items():
+            try:
+                sample.cpu[name] = cpu_seconds(pid)
+                sample.rss[name] = rss_bytes(pid)
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+        self.samples.append(sample)
+        return sample
+
+    def within(self, start: float, end: float) -> list[Sample]:
+        """Samples taken between `start` and `end` (wall-clock seconds)."""
+        return [s for s in self.samples if start <= s.at <= end]
