@@ -13,6 +13,6 @@ class ParleyConfig(AppConfig):
     label = "parley"
 
     def ready(self) -> None:
-        from config.db import close_request_connections
+        from config.db import close_connections
 
-        request_finished.connect(close_request_connections, dispatch_uid="close-sqlite")
+        request_finished.connect(close_connections, dispatch_uid="parley-close-connections")

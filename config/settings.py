@@ -123,7 +123,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # side without "database is locked" surprises.
     # Connections live in the async context that opened them, so a live recording keeps
     # one for its whole session instead of reconnecting (and checkpointing) per segment;
-    # HTTP requests close theirs as they finish (config/db.py).
+    # requests, sockets and sessions close theirs when done (config/db.py).
     DATABASES["default"]["CONN_MAX_AGE"] = 300
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",

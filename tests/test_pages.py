@@ -122,8 +122,7 @@ def test_home_leads_to_the_history(logged_in: Client) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL returns it to the pool")
-def test_a_page_request_closes_its_sqlite_connection(client: Client, user: User) -> None:
+def test_a_page_request_closes_its_database_connection(client: Client, user: User) -> None:
     client.force_login(user)
     assert client.get("/recordings/").status_code == 200
     assert connection.connection is None

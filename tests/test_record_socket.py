@@ -25,6 +25,11 @@ def cookie(user: User) -> str:
     return session_cookie(user)
 
 
+@pytest.fixture
+def other_cookie(other_user: User) -> str:
+    return session_cookie(other_user)
+
+
 async def open_socket(cookie: str | None, **kwargs: str) -> RecordSocket:
     socket = RecordSocket(cookie=cookie, **kwargs)
     assert await socket.connect()
@@ -146,6 +151,22 @@ async def test_stop_saves_the_last_words(deepgram: FakeDeepgram, cookie: str) ->
     control = [message["type"] for message in deepgram.connections[0].control]
     assert control[-2:] == ["Finalize", "CloseStream"]
     assert deepgram.connections[0].close_code == 1000
+
+
+async def test_stop_gives_up_waiting_for_a_silent_engine_and_keeps_what_it_said(
+    deepgram: FakeDeepgram, cookie: str, settings
+) -> None:
+    deepgram.ignore_close_stream = True  # Deepgram never closes after CloseStream
+    settings.LIVE_FINALIZE_TIMEOUT = 0.5
+    socket = await open_socket(cookie)
+    recording_id = await socket.start()
+    await socket.send_audio(tone(1.0))
+    stopped = await socket.stop()
+    await socket.disconnect()
+    assert stopped["segments"] == 1  # Finalize's answer still arrived and was saved
+    assert await saved_texts(recording_id) == deepgram.script[:1]
+    assert (await recording(recording_id)).status == Recording.Status.COMPLETED
+    assert deepgram.connections[0].closed_by == "client"
 
 
 async def test_a_browser_that_vanishes_still_gets_its_last_words_saved(
@@ -303,10 +324,10 @@ async def test_a_socket_from_another_origin_is_refused(deepgram: FakeDeepgram, c
 
 
 async def test_users_only_receive_their_own_transcript(
-    deepgram: FakeDeepgram, cookie: str, other_user: User
+    deepgram: FakeDeepgram, cookie: str, other_cookie: str
 ) -> None:
     alice = await open_socket(cookie)
-    bob = await open_socket(await asyncio.to_thread(session_cookie, other_user))
+    bob = await open_socket(other_cookie)
     alice_id, bob_id = await alice.start(), await bob.start()
     await alice.send_audio(utterances(2))
     await bob.send_audio(utterances(1))

@@ -10,6 +10,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from config.db import aclose_connections
 from transcripts import protocol, services
 from transcripts.engines import get_live_engine
 from transcripts.engines.base import EngineError, LiveEngine, LiveOptions
@@ -61,6 +62,7 @@ class RecordConsumer(AsyncWebsocketConsumer):
         self.closed = True
         if self.session is not None:
             await self.session.stop(interrupted=True)
+        await aclose_connections()
 
     def _on_audio(self, frame: bytes) -> None:
         if self.session is None:

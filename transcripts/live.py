@@ -17,6 +17,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from config.db import aclose_connections
 from transcripts import protocol, services
 from transcripts.engines.base import (
     EngineError,
@@ -38,9 +39,9 @@ OnFailure = Callable[[EngineError], Awaitable[None]]
 # At most this many queued frames (~100 ms each) go to the engine in one message.
 MAX_BATCH = 10
 
-# Sessions still finishing after their consumer has gone; a strong reference keeps
-# them from being garbage-collected mid-flight.
-_finishing: set[asyncio.Task[None]] = set()
+# Every running session's task. A strong reference keeps a session that is still
+# saving its last words from being garbage-collected after its consumer has gone.
+_running_sessions: set[asyncio.Task[None]] = set()
 
 
 class LiveSession:
@@ -84,8 +85,8 @@ class LiveSession:
     def start(self) -> None:
         """Connect to the engine in the background; audio may be fed at once."""
         self._task = asyncio.create_task(self._run(), name=f"live-session-{self.recording_id}")
-        _finishing.add(self._task)
-        self._task.add_done_callback(_finishing.discard)
+        _running_sessions.add(self._task)
+        self._task.add_done_callback(_running_sessions.discard)
 
     def feed(self, chunk: bytes) -> None:
         """Queue audio for the engine (held until the engine is connected)."""
@@ -129,6 +130,7 @@ class LiveSession:
             error=error,
             upstream_request_id=self._request_id,
         )
+        await aclose_connections()
 
     async def _relay(self) -> None:
         async with self._engine.connect(self._options) as stream:
@@ -152,15 +154,23 @@ class LiveSession:
                 raise
 
     async def _pump(self, stream: LiveStream) -> None:
+        try:
+            await self._send_until_stopped(stream)
+        except EngineError:
+            # The engine has closed the stream. Its last results may still be buffered:
+            # the listener reads and saves them, then reports the close itself.
+            return
+        if self._finalize_deadline is not None:
+            loop = asyncio.get_running_loop()
+            self._finalize_deadline.reschedule(loop.time() + settings.LIVE_FINALIZE_TIMEOUT)
+
+    async def _send_until_stopped(self, stream: LiveStream) -> None:
         stopped = False
         while not stopped:
             chunks, stopped = await self._next_batch()
             if chunks:
                 await stream.send_audio(b"".join(chunks))
         await stream.finish()
-        if self._finalize_deadline is not None:
-            loop = asyncio.get_running_loop()
-            self._finalize_deadline.reschedule(loop.time() + settings.LIVE_FINALIZE_TIMEOUT)
 
     async def _next_batch(self) -> tuple[list[bytes], bool]:
         """The audio waiting in the queue, to send as one message; and whether stop follows.

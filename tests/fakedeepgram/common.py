@@ -28,6 +28,7 @@ class FakeServer(Protocol):
     rest_delay: float
     keep_audio: bool
     stamp_finals: bool
+    ignore_close_stream: bool
     handshake_gate: threading.Event | None
     connections: list[LiveConnection]
     requests: list[RestRequest]

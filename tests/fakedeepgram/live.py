@@ -226,7 +226,7 @@ class LiveSession:
             await self._send_all(self.engine.finalize())
         elif kind == "Configure":
             await self._send(self._configure_reply(payload))
-        elif kind == "CloseStream":
+        elif kind == "CloseStream" and not self.fake.ignore_close_stream:
             await self._close_stream()
             return True
         return False  # KeepAlive only resets the idle timer

@@ -31,8 +31,8 @@ class FakeDeepgram:
     Knobs are plain attributes, settable from any thread; most are read when a connection or
     request arrives, `idle_timeout` continuously: api_key, reject_next, retry_after,
     idle_timeout, close_after_audio, script, silence_ms, max_final_seconds, rest_delay,
-    rest_drop_next, keep_audio, stamp_finals, handshake_gate. Observe via `connections`,
-    `requests`, `errors`, `wait_for()` and `await_for()`.
+    rest_drop_next, keep_audio, stamp_finals, ignore_close_stream, handshake_gate. Observe
+    via `connections`, `requests`, `errors`, `wait_for()` and `await_for()`.
     """
 
     def __init__(
@@ -53,6 +53,8 @@ class FakeDeepgram:
         # Benchmarks: every spoken final's text ends in " t=<time.time() at send>", so another
         # process on the same machine can measure how long the final took to reach it.
         self.stamp_finals = False
+        # Fault injection: CloseStream is recorded but never answered (no Metadata, no close).
+        self.ignore_close_stream = False
         # While set to an unset Event, live handshakes are held (recorded, not yet answered).
         self.handshake_gate: threading.Event | None = None
         self.connections: list[LiveConnection] = []
