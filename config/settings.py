@@ -76,7 +76,9 @@ INSTALLED_APPS = [
     "channels",
     "config.apps.ParleyConfig",
     "accounts",
+    # Before django_tasks_db: transcripts' db_worker command extends that app's.
     "transcripts",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -156,6 +158,31 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# --- Background tasks -------------------------------------------------------
+
+# A durable queue in the database; `manage.py db_worker` runs it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# How many times a job may be attempted when Deepgram is busy or unreachable.
+JOB_MAX_ATTEMPTS = int(env_float("JOB_MAX_ATTEMPTS", 5))
+# First retry delay in seconds when Deepgram gives no Retry-After; doubles each time.
+JOB_RETRY_BASE_SECONDS = env_float("JOB_RETRY_BASE_SECONDS", 10.0)
+JOB_RETRY_MAX_SECONDS = env_float("JOB_RETRY_MAX_SECONDS", 600.0)
+# A running job renews its lease; one whose worker died is run again once it lapses.
+JOB_LEASE_SECONDS = env_float("JOB_LEASE_SECONDS", 60.0)
+# With the in-memory channel layer the worker cannot reach the web process directly:
+# page events go through the database instead (transcripts/realtime.py).
+EVENTS_VIA_OUTBOX = not env_str("REDIS_URL")
+
+# --- Uploads ----------------------------------------------------------------
+
+UPLOAD_MAX_BYTES = int(env_float("UPLOAD_MAX_BYTES", 2 * 1024**3))
+# Browsers send files in pieces of this size; a request never holds more.
+UPLOAD_CHUNK_BYTES = int(env_float("UPLOAD_CHUNK_BYTES", 8 * 1024**2))
+# Where pieces are assembled before the finished file goes to storage.
+UPLOAD_TEMP_DIR = Path(env_str("UPLOAD_TEMP_DIR") or VAR_DIR / "uploads-partial")
+# Pending uploads untouched for this long are discarded.
+UPLOAD_ABANDON_SECONDS = env_float("UPLOAD_ABANDON_SECONDS", 24 * 3600)
+
 # --- Accounts ---------------------------------------------------------------
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -225,10 +252,8 @@ DEFAULT_LANGUAGE = env_str("DEFAULT_LANGUAGE", "en")
 LIVE_KEEPALIVE_SECONDS = env_float("LIVE_KEEPALIVE_SECONDS", 4.0)
 # How long to wait for the engine's last words after stop before giving up.
 LIVE_FINALIZE_TIMEOUT = env_float("LIVE_FINALIZE_TIMEOUT", 10.0)
-# How long to wait for the engine to accept the connection.
-LIVE_CONNECT_TIMEOUT = env_float("LIVE_CONNECT_TIMEOUT", 10.0)
-# Audio held while the engine connects, in seconds; beyond it the session fails.
-LIVE_MAX_BUFFER_SECONDS = env_float("LIVE_MAX_BUFFER_SECONDS", 120.0)
+# How long one prerecorded request may take (Deepgram allows up to 10 minutes).
+DEEPGRAM_FILE_TIMEOUT = env_float("DEEPGRAM_FILE_TIMEOUT", 900.0)
 
 # --- Logging ----------------------------------------------------------------
 

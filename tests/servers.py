@@ -1,19 +1,21 @@
-"""A real Daphne process serving Parley against the test database."""
+"""Real Parley processes (Daphne, the worker) running against the test database."""
 
 from __future__ import annotations
 
 import os
 import queue
 import re
+import signal
 import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import IO, ClassVar, Self
 
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
-LISTENING = re.compile(r"Listening on TCP address 127\.0\.0\.1:(\d+)")
+BIN = Path(sys.executable).parent
 
 
 def test_database_url() -> str:
@@ -25,50 +27,42 @@ def test_database_url() -> str:
     return f"postgres://{auth}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
 
 
-class DaphneServer:
-    """`daphne config.asgi:application` on a free loopback port, logs kept for assertions."""
+class ManagedProcess:
+    """A Parley command on the test database; ready once its log shows `ready_pattern`."""
+
+    ready_pattern: ClassVar[re.Pattern[str]]
 
     def __init__(self, env: dict[str, str]) -> None:
         self.env = {**os.environ, "DATABASE_URL": test_database_url(), "LOG_LEVEL": "INFO", **env}
-        self.url = ""
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._log: list[str] = []
         self.process: subprocess.Popen[str] | None = None
         self._drainer: threading.Thread | None = None
 
-    def start(self, timeout: float = 30.0) -> DaphneServer:
-        daphne = Path(sys.executable).with_name("daphne")
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def on_ready(self, match: re.Match[str]) -> None:
+        """Read what the ready line says (a port, say)."""
+
+    def start(self, timeout: float = 30.0) -> Self:
         self.process = subprocess.Popen(
-            [
-                str(daphne),
-                "-b",
-                "127.0.0.1",
-                "-p",
-                "0",
-                "--application-close-timeout",
-                "30",
-                "config.asgi:application",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self._drainer = threading.Thread(target=self._drain, daemon=True)
+            self.command(), cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        self._drainer = threading.Thread(target=self._drain, args=(self.process.stderr,))
+        self._drainer.daemon = True
         self._drainer.start()
         while True:
             line = self._lines.get(timeout=timeout)
             if line is None:
-                raise RuntimeError("Daphne exited before listening:\n" + self.log)
-            if match := LISTENING.search(line):
-                self.url = f"http://127.0.0.1:{match.group(1)}"
+                raise RuntimeError(f"{self.command()[1]} exited before it was ready:\n{self.log}")
+            if match := self.ready_pattern.search(line):
+                self.on_ready(match)
                 return self
 
-    def _drain(self) -> None:
-        assert self.process is not None
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
+    def _drain(self, stderr: IO[str]) -> None:
+        for line in stderr:
             self._log.append(line)
             self._lines.put(line)
         self._lines.put(None)
@@ -76,6 +70,12 @@ class DaphneServer:
     @property
     def log(self) -> str:
         return "".join(self._log)
+
+    def kill(self) -> None:
+        """Die at once, as a crashed or OOM-killed process would."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -85,3 +85,30 @@ class DaphneServer:
             self._drainer.join(timeout=30)
         if self.process is not None and self.process.stderr is not None:
             self.process.stderr.close()
+
+
+class DaphneServer(ManagedProcess):
+    """`daphne config.asgi:application` on a free loopback port."""
+
+    ready_pattern = re.compile(r"Listening on TCP address 127\.0\.0\.1:(\d+)")
+    url = ""
+
+    def command(self) -> list[str]:
+        return [
+            str(BIN / "daphne"), "-b", "127.0.0.1", "-p", "0",
+            "--application-close-timeout", "30", "config.asgi:application",
+        ]  # fmt: skip
+
+    def on_ready(self, match: re.Match[str]) -> None:
+        self.url = f"http://127.0.0.1:{match.group(1)}"
+
+
+class WorkerProcess(ManagedProcess):
+    """`manage.py db_worker`, polling often so tests need not wait."""
+
+    ready_pattern = re.compile(r"Starting worker worker_id=")
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable, "manage.py", "db_worker", "--interval", "0.1", "--no-startup-delay",
+        ]  # fmt: skip

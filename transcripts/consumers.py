@@ -11,7 +11,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from config.db import aclose_connections
-from transcripts import protocol, services
+from transcripts import protocol, realtime, services
 from transcripts.engines import get_live_engine
 from transcripts.engines.base import EngineError, LiveEngine, LiveOptions
 from transcripts.live import LiveSession
@@ -140,3 +140,40 @@ class RecordConsumer(AsyncWebsocketConsumer):
         await self._send_event(protocol.error(code, message))
         await self.close(code=close_code, reason=message[:120])
         self.closed = True
+
+
+class EventsConsumer(AsyncWebsocketConsumer):
+    """/ws/events/: a user's open pages hear about their recordings' jobs. Send-only."""
+
+    group: str | None = None
+
+    async def connect(self) -> None:
+        """Join the user's group; anonymous sockets are told why and closed."""
+        await self.accept()
+        user = self.scope["user"]
+        if not user.is_authenticated:
+            await self.send(text_data=json.dumps(protocol.error("login_required", "Log in.")))
+            await self.close(code=protocol.CLOSE_UNAUTHENTICATED)
+            return
+        self.group = realtime.user_group(user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        if settings.EVENTS_VIA_OUTBOX:
+            realtime.outbox_relay.subscribe()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Pages do not talk on this socket; anything sent is a mistake."""
+        message = "This socket only sends events; it accepts no messages."
+        await self.send(text_data=json.dumps(protocol.error("bad_message", message)))
+        await self.close(code=protocol.CLOSE_BAD_MESSAGE)
+
+    async def disconnect(self, code: int) -> None:
+        """Leave the group."""
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            if settings.EVENTS_VIA_OUTBOX:
+                realtime.outbox_relay.unsubscribe()
+            self.group = None
+
+    async def user_event(self, message: dict[str, Any]) -> None:
+        """Forward one event from the group to the page."""
+        await self.send(text_data=json.dumps(message["event"]))

@@ -1,6 +1,8 @@
-"""Recordings and their transcript segments."""
+"""Recordings, their transcript segments, and the background work around them."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -13,9 +15,12 @@ class Recording(models.Model):
 
     class Status(models.TextChoices):
         LIVE = "live", "Recording"
+        QUEUED = "queued", "Queued"
+        TRANSCRIBING = "transcribing", "Transcribing"
         COMPLETED = "completed", "Completed"
         FAILED = "failed", "Failed"
         INTERRUPTED = "interrupted", "Interrupted"
+        CANCELLED = "cancelled", "Cancelled"
 
     class Source(models.TextChoices):
         LIVE = "live", "Live"
@@ -37,6 +42,16 @@ class Recording(models.Model):
     error = models.TextField(blank=True)
     upstream_request_id = models.CharField(
         max_length=100, blank=True, help_text="The engine's id for this session, for support."
+    )
+    audio = models.FileField(
+        max_length=255, blank=True, help_text="Stored audio, under a generated name."
+    )
+    original_filename = models.CharField(
+        max_length=255, blank=True, help_text="The uploaded file's name, for display only."
+    )
+    file_size = models.BigIntegerField(null=True, blank=True, help_text="Bytes.")
+    media_format = models.CharField(
+        max_length=16, blank=True, help_text="Container detected from the content."
     )
 
     class Meta:
@@ -74,3 +89,74 @@ class Segment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recording_id}#{self.index}: {self.text[:40]}"
+
+
+class TranscriptionJob(models.Model):
+    """Background transcription of a recording's stored audio, run by the worker."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="jobs")
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    token = models.UUIDField(
+        default=uuid.uuid4, help_text="Names the current attempt; only its holder may finish it."
+    )
+    task_id = models.CharField(max_length=64, blank=True, help_text="The queued task's id.")
+    lease_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="A running job whose lease lapses is run again."
+    )
+    retry_at = models.DateTimeField(null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent.")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "lease_expires_at"], name="job_lease_sweep")]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Job {self.pk} ({self.status}) for recording {self.recording_id}"
+
+
+class PendingUpload(models.Model):
+    """A file arriving in chunks; becomes a recording and a job when complete."""
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pending_uploads"
+    )
+    original_filename = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    received = models.BigIntegerField(default=0)
+    media_format = models.CharField(max_length=16, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=35)
+    diarize = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.original_filename} ({self.received}/{self.size})"
+
+
+class OutboxEvent(models.Model):
+    """A page event written by a process that cannot reach the web process's channel layer.
+
+    Used with the in-memory channel layer: the worker writes here, in the same
+    transaction as the change, and the web process relays it (transcripts/realtime.py).
+    """
+
+    user_id = models.BigIntegerField()
+    payload = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Event {self.pk} for user {self.user_id}"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
-from transcripts.models import Recording, Segment
+from transcripts import realtime
+from transcripts.models import Recording, Segment, TranscriptionJob
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -23,13 +24,33 @@ def recording_get_for_user(
         raise Http404("No such recording.") from None
 
 
+def _latest_job_progress() -> Subquery:
+    latest = TranscriptionJob.objects.filter(recording=OuterRef("pk")).order_by("-created_at")
+    return Subquery(latest.values("progress")[:1])
+
+
 def recording_list_for_user(*, user: AbstractBaseUser) -> QuerySet[Recording]:
-    """The user's recordings, newest first, each with its segment count."""
+    """The user's recordings, newest first, with segment counts and job progress."""
     return (
         Recording.objects.filter(owner_id=user.pk)
-        .annotate(segment_count=Count("segments"))
+        .annotate(segment_count=Count("segments"), progress=_latest_job_progress())
         .order_by("-started_at", "-pk")
     )
+
+
+def recording_states_for_user(
+    *, user: AbstractBaseUser, recording_ids: list[int]
+) -> list[dict[str, object]]:
+    """The current state of those of the given recordings the user owns."""
+    recordings = Recording.objects.filter(owner_id=user.pk, pk__in=recording_ids).annotate(
+        progress=_latest_job_progress()
+    )
+    return [realtime.status_event(r, r.progress or 0) for r in recordings]  # type: ignore[attr-defined]
+
+
+def latest_job(*, recording: Recording) -> TranscriptionJob | None:
+    """The recording's most recent transcription job, if it has had one."""
+    return recording.jobs.order_by("-created_at").first()
 
 
 def segment_list(*, recording: Recording) -> QuerySet[Segment]:

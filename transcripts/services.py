@@ -20,6 +20,10 @@ TERMINAL_STATUSES = frozenset(
 )
 
 
+class ApplicationError(Exception):
+    """An action that the current state of things does not allow; the message says why."""
+
+
 def default_title() -> str:
     """A title for a recording the user did not name: its local start time."""
     return "Recording of " + date_format(timezone.localtime(), "j M Y, H:i")
@@ -54,7 +58,14 @@ def segment_append(*, recording_id: int, index: int, segment: FinalSegment) -> S
     One INSERT, atomic on its own in autocommit: wrapping it in a transaction would add
     BEGIN and COMMIT round trips on the live path (~35 % of its cost on PostgreSQL).
     """
-    return Segment.objects.create(
+    saved = segment_from(recording_id=recording_id, index=index, segment=segment)
+    saved.save(force_insert=True)
+    return saved
+
+
+def segment_from(*, recording_id: int, index: int, segment: FinalSegment) -> Segment:
+    """An unsaved Segment row for an engine's final segment."""
+    return Segment(
         recording_id=recording_id,
         index=index,
         start=segment.start,

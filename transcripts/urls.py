@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from transcripts import views
+from transcripts import upload_api, views
 
 app_name = "transcripts"
 
@@ -10,4 +10,10 @@ urlpatterns = [
     path("record/", views.record, name="record"),
     path("recordings/", views.recording_list, name="recording_list"),
     path("recordings/<int:recording_id>/", views.recording_detail, name="recording_detail"),
+    path("recordings/<int:recording_id>/cancel/", views.recording_cancel, name="recording_cancel"),
+    path("recordings/<int:recording_id>/retry/", views.recording_retry, name="recording_retry"),
+    path("recordings/status/", upload_api.recording_status, name="recording_status"),
+    path("upload/", views.upload, name="upload"),
+    path("upload/files/", upload_api.upload_start, name="upload_start"),
+    path("upload/files/<uuid:token>/", upload_api.upload_piece, name="upload_piece"),
 ]

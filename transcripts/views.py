@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
-from transcripts import engines, selectors
+from transcripts import engines, jobs, realtime, selectors
+from transcripts.media import ACCEPTED_DESCRIPTION
 from transcripts.protocol import MAX_TITLE_CHARS
+from transcripts.services import ApplicationError
 
 RECORDINGS_PER_PAGE = 20
 
@@ -45,6 +48,21 @@ def record(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def upload(request: HttpRequest) -> HttpResponse:
+    """The uploader: files picked or dropped, sent in pieces, then transcribed."""
+    context = {
+        "engine_configured": engines.live_engine_configured(),
+        "no_engine_message": engines.NO_ENGINE_MESSAGE,
+        "languages": LANGUAGES,
+        "default_language": settings.DEFAULT_LANGUAGE,
+        "max_title_chars": MAX_TITLE_CHARS,
+        "max_bytes": settings.UPLOAD_MAX_BYTES,
+        "accepted": ACCEPTED_DESCRIPTION,
+    }
+    return render(request, "transcripts/upload.html", context)
+
+
+@require_GET
 def recording_list(request: HttpRequest) -> HttpResponse:
     """The user's recordings, newest first."""
     recordings = selectors.recording_list_for_user(user=request.user)
@@ -56,9 +74,42 @@ def recording_list(request: HttpRequest) -> HttpResponse:
 def recording_detail(request: HttpRequest, recording_id: int) -> HttpResponse:
     """One recording's transcript."""
     recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
-    segments = selectors.segment_list(recording=recording)
-    return render(
-        request,
-        "transcripts/recording_detail.html",
-        {"recording": recording, "segments": segments},
-    )
+    context = {
+        "recording": recording,
+        "segments": selectors.segment_list(recording=recording),
+        "job": selectors.latest_job(recording=recording),
+    }
+    return render(request, "transcripts/recording_detail.html", context)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+
+
+@require_POST
+def recording_cancel(request: HttpRequest, recording_id: int) -> HttpResponse:
+    """Cancel a queued or running transcription (a form post, or fetch from the uploader)."""
+    recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
+    try:
+        job = jobs.job_cancel(recording=recording)
+    except ApplicationError as exc:
+        if _wants_json(request):
+            return JsonResponse({"error": str(exc)}, status=409)
+        messages.error(request, str(exc))
+        return redirect(recording)
+    if _wants_json(request):
+        return JsonResponse(realtime.status_event(job.recording, job.progress))
+    messages.success(request, "Transcription cancelled.")
+    return redirect(recording)
+
+
+@require_POST
+def recording_retry(request: HttpRequest, recording_id: int) -> HttpResponse:
+    """Transcribe a failed or cancelled upload again."""
+    recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
+    try:
+        jobs.job_retry(recording=recording)
+        messages.success(request, "Transcription queued again.")
+    except ApplicationError as exc:
+        messages.error(request, str(exc))
+    return redirect(recording)

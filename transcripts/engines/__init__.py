@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from transcripts.engines.base import EngineUnavailable, LiveEngine
+from transcripts.engines.base import EngineUnavailable, FileEngine, LiveEngine
 
 NO_ENGINE_MESSAGE = (
     "No transcription engine is configured. An administrator can set DEEPGRAM_API_KEY "
@@ -14,7 +14,7 @@ NO_ENGINE_MESSAGE = (
 
 
 def live_engine_configured() -> bool:
-    """Whether a live engine can be used, without building one."""
+    """Whether an engine can be used, without building one."""
     return bool(settings.DEEPGRAM_API_KEY)
 
 
@@ -22,6 +22,16 @@ def get_live_engine() -> LiveEngine:
     """The configured live engine; raises EngineUnavailable when there is none."""
     if not live_engine_configured():
         raise EngineUnavailable("engine_unavailable", NO_ENGINE_MESSAGE)
+    # Imported here: the SDK is only loaded by processes that use it.
     from transcripts.engines.deepgram import DeepgramLiveEngine
 
     return DeepgramLiveEngine.from_settings()
+
+
+def get_file_engine() -> FileEngine:
+    """The configured engine for stored files; raises EngineUnavailable when there is none."""
+    if not live_engine_configured():
+        raise EngineUnavailable("engine_unavailable", NO_ENGINE_MESSAGE)
+    from transcripts.engines.deepgram_files import DeepgramFileEngine
+
+    return DeepgramFileEngine.from_settings()

@@ -7,10 +7,10 @@ engine's SDK.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +64,43 @@ class LiveOptions:
     diarize: bool = False
 
 
-class EngineError(Exception):
-    """The engine failed; `message` is in words a user can act on."""
+@dataclass(frozen=True, slots=True)
+class FileOptions:
+    """How to transcribe a stored file."""
 
-    def __init__(self, code: str, message: str) -> None:
+    language: str
+    diarize: bool
+    mime: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileTranscript:
+    """A whole file's transcript, as segments in order."""
+
+    segments: tuple[FinalSegment, ...]
+    duration: float
+    request_id: str = ""
+
+
+class EngineError(Exception):
+    """The engine failed; `message` is in words a user can act on.
+
+    `retryable` failures (busy, unreachable, a server error) may succeed later, no sooner
+    than `retry_after` seconds when the engine said so.
+    """
+
+    def __init__(
+        self, code: str, message: str, *, retryable: bool = False, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class TranscriptionStopped(Exception):
+    """Raised through an engine when the caller asked it to stop (a cancelled job)."""
 
 
 class EngineUnavailable(EngineError):
@@ -103,4 +133,26 @@ class LiveEngine(Protocol):
 
     def describe_options(self, options: LiveOptions) -> dict[str, object]:
         """The engine options a recording made with `options` uses, to store with it."""
+        ...
+
+
+class FileEngine(Protocol):
+    """A speech engine that transcribes a stored file."""
+
+    name: str
+    model: str
+
+    def transcribe(
+        self,
+        *,
+        audio: BinaryIO,
+        size: int,
+        options: FileOptions,
+        on_progress: Callable[[float], None],
+        should_stop: Callable[[], bool],
+    ) -> FileTranscript:
+        """Transcribe `size` bytes read from `audio`, reporting progress from 0 to 1.
+
+        Raises EngineError on failure and TranscriptionStopped once `should_stop()`.
+        """
         ...

@@ -1,0 +1,195 @@
+"""Deepgram's prerecorded API behind the file-engine interface, through deepgram-sdk."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO
+
+import httpx
+from deepgram import DeepgramClient
+from deepgram.core.api_error import ApiError
+from django.conf import settings
+
+from transcripts.engines.base import (
+    EngineError,
+    FileOptions,
+    FileTranscript,
+    FinalSegment,
+    TranscriptionStopped,
+    Word,
+)
+from transcripts.engines.deepgram import dominant_speaker, environment_for
+
+logger = logging.getLogger(__name__)
+
+# Read from storage and sent to Deepgram in pieces this size, so a file is never in memory.
+SEND_CHUNK_BYTES = 256 * 1024
+RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
+
+FILE_FEATURES: dict[str, Any] = {
+    "smart_format": True,
+    "punctuate": True,
+    "utterances": True,
+    "paragraphs": True,
+}
+
+
+def read_in_chunks(
+    audio: BinaryIO,
+    size: int,
+    on_progress: Callable[[float], None],
+    should_stop: Callable[[], bool],
+) -> Iterator[bytes]:
+    """The file as a request body, reporting how much has been sent."""
+    sent = 0
+    while chunk := audio.read(SEND_CHUNK_BYTES):
+        if should_stop():
+            raise TranscriptionStopped
+        yield chunk
+        sent += len(chunk)
+        on_progress(min(1.0, sent / size) if size else 1.0)
+
+
+def deepgram_message(body: object) -> str:
+    """Deepgram's own explanation from an error body, in any of its three shapes."""
+    if isinstance(body, dict):
+        for key in ("err_msg", "message", "details"):
+            if isinstance(body.get(key), str) and body[key]:
+                return body[key]
+    return body.strip() if isinstance(body, str) else ""
+
+
+def retry_after(headers: dict[str, str] | None) -> float | None:
+    """Seconds from a Retry-After header (delta form), if there is a usable one."""
+    value = {key.lower(): val for key, val in (headers or {}).items()}.get("retry-after", "")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def api_error(exc: ApiError) -> EngineError:
+    """An EngineError for an HTTP error answer from Deepgram."""
+    status = exc.status_code or 0
+    said = deepgram_message(exc.body)
+    detail = f" Deepgram said: {said}" if said else ""
+    if status in RETRYABLE_STATUSES:
+        return EngineError(
+            "engine_busy",
+            f"Deepgram is busy or having trouble (HTTP {status}).{detail}",
+            retryable=True,
+            retry_after=retry_after(exc.headers),
+        )
+    if status == 400:
+        return EngineError("engine_rejected", f"Deepgram could not process this file.{detail}")
+    if status in (401, 402, 403):
+        return EngineError("engine_auth", f"Deepgram refused the request (HTTP {status}).{detail}")
+    return EngineError("engine_error", f"Deepgram answered with HTTP {status}.{detail}")
+
+
+def words_from(items: list[Any] | None) -> tuple[Word, ...]:
+    """Engine words from an utterance's word items."""
+    return tuple(
+        Word(
+            word=item.punctuated_word or item.word or "",
+            start=item.start or 0.0,
+            end=item.end or 0.0,
+            confidence=item.confidence,
+            speaker=item.speaker,
+        )
+        for item in items or []
+    )
+
+
+def segments_from(response: Any) -> tuple[FinalSegment, ...]:
+    """One segment per utterance, in time order."""
+    utterances = sorted(response.results.utterances or [], key=lambda u: u.start or 0.0)
+    segments = []
+    for utterance in utterances:
+        text = (utterance.transcript or "").strip()
+        if not text:
+            continue
+        words = words_from(utterance.words)
+        speaker = utterance.speaker if utterance.speaker is not None else dominant_speaker(words)
+        segments.append(
+            FinalSegment(
+                text=text,
+                start=utterance.start or 0.0,
+                end=utterance.end or 0.0,
+                speaker=speaker,
+                confidence=utterance.confidence,
+                words=words,
+            )
+        )
+    return tuple(segments)
+
+
+class DeepgramFileEngine:
+    """Prerecorded transcription with Deepgram: the file streams from storage to the API."""
+
+    name = "deepgram"
+
+    def __init__(self, *, api_key: str, url: str, model: str, timeout: float) -> None:
+        self._api_key = api_key
+        self._environment = environment_for(url)
+        self.model = model
+        self._timeout = timeout
+
+    @classmethod
+    def from_settings(cls) -> DeepgramFileEngine:
+        """The engine as configured in Django settings."""
+        return cls(
+            api_key=settings.DEEPGRAM_API_KEY,
+            url=settings.DEEPGRAM_URL,
+            model=settings.DEEPGRAM_MODEL,
+            timeout=settings.DEEPGRAM_FILE_TIMEOUT,
+        )
+
+    def describe_options(self, options: FileOptions) -> dict[str, object]:
+        """The query a request with these options sends to Deepgram."""
+        query: dict[str, object] = {"model": self.model, "language": options.language}
+        return query | FILE_FEATURES | {"diarize": options.diarize}
+
+    def transcribe(
+        self,
+        *,
+        audio: BinaryIO,
+        size: int,
+        options: FileOptions,
+        on_progress: Callable[[float], None],
+        should_stop: Callable[[], bool],
+    ) -> FileTranscript:
+        """Send the file and turn Deepgram's utterances into segments."""
+        body = read_in_chunks(audio, size, on_progress, should_stop)
+        timeout = httpx.Timeout(self._timeout, connect=15.0)
+        with httpx.Client(timeout=timeout) as http:
+            client = DeepgramClient(
+                api_key=self._api_key, environment=self._environment, httpx_client=http
+            )
+            response = self._send(client, body, options)
+        return FileTranscript(
+            segments=segments_from(response),
+            duration=float(response.metadata.duration or 0.0),
+            request_id=response.metadata.request_id or "",
+        )
+
+    def _send(self, client: DeepgramClient, body: Iterator[bytes], options: FileOptions) -> Any:
+        request_options = {
+            "max_retries": 0,  # the job retries with its own backoff
+            "timeout_in_seconds": int(self._timeout),
+            # Lower-case key: the SDK's own default header is replaced, not duplicated.
+            "additional_headers": {"content-type": options.mime},
+        }
+        try:
+            return client.listen.v1.media.transcribe_file(
+                request=body, request_options=request_options, **self.describe_options(options)
+            )
+        except ApiError as exc:  # BadRequestError (400) included
+            raise api_error(exc) from exc
+        except httpx.TransportError as exc:
+            raise EngineError(
+                "engine_unreachable",
+                f"Parley could not reach Deepgram ({type(exc).__name__}).",
+                retryable=True,
+            ) from exc

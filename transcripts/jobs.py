@@ -1,0 +1,265 @@
+"""Writes to transcription jobs: claim, renew, finish, retry, fail, cancel, recover.
+
+Every attempt at a job carries a token. Only the holder of the current token may
+finish it, so a worker that was cancelled, or presumed dead and replaced, cannot write
+a transcript twice. A job's recording mirrors its state (queued, transcribing, ...).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.tasks import TaskResultStatus
+from django.utils import timezone
+from django.utils.formats import time_format
+
+from transcripts import realtime
+from transcripts.engines.base import FileTranscript
+from transcripts.models import Recording, Segment, TranscriptionJob
+from transcripts.services import ApplicationError, segment_from
+
+logger = logging.getLogger(__name__)
+
+ACTIVE = (TranscriptionJob.Status.QUEUED, TranscriptionJob.Status.RUNNING)
+
+
+def _publish(job: TranscriptionJob) -> None:
+    event = realtime.status_event(job.recording, job.progress)
+    realtime.publish_to_user(user_id=job.recording.owner_id, event=event)
+
+
+def job_enqueue(job: TranscriptionJob, *, run_after: datetime | None = None) -> None:
+    """Queue the job's current attempt once the transaction commits (ids only)."""
+    transaction.on_commit(partial(_enqueue, job.pk, str(job.token), run_after))
+
+
+def _enqueue(job_id: int, token: str, run_after: datetime | None) -> None:
+    # Imported here: tasks import the worker, which imports this module.
+    from transcripts.tasks import transcribe_job
+
+    task = transcribe_job.using(run_after=run_after) if run_after else transcribe_job
+    result = task.enqueue(job_id, token)
+    TranscriptionJob.objects.filter(pk=job_id, token=token).update(task_id=str(result.id))
+
+
+def _locked_job(job_id: int) -> TranscriptionJob | None:
+    return (
+        TranscriptionJob.objects.select_for_update()
+        .select_related("recording")
+        .filter(pk=job_id)
+        .first()
+    )
+
+
+def _current(job_id: int, token: str) -> TranscriptionJob | None:
+    """The job, locked, if `token` names its running attempt."""
+    job = _locked_job(job_id)
+    if job is None or str(job.token) != token or job.status != TranscriptionJob.Status.RUNNING:
+        return None
+    return job
+
+
+def _save(job: TranscriptionJob, recording_status: Recording.Status, error: str = "") -> None:
+    job.save()
+    recording = job.recording
+    recording.status = recording_status
+    recording.error = error
+    recording.save(update_fields=["status", "error"])
+    _publish(job)
+
+
+@transaction.atomic
+def job_create(*, recording: Recording) -> TranscriptionJob:
+    """A queued job for the recording's stored audio, enqueued on commit."""
+    job = TranscriptionJob.objects.create(recording=recording)
+    job.recording = recording
+    _save(job, Recording.Status.QUEUED)
+    job_enqueue(job)
+    return job
+
+
+@transaction.atomic
+def job_claim(*, job_id: int, token: str) -> TranscriptionJob | None:
+    """Start an attempt; None if it was cancelled or superseded meanwhile."""
+    job = _locked_job(job_id)
+    if job is None or str(job.token) != token or job.status != TranscriptionJob.Status.QUEUED:
+        return None
+    now = timezone.now()
+    job.status = TranscriptionJob.Status.RUNNING
+    job.attempts += 1
+    job.started_at = now
+    job.lease_expires_at = now + timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    job.retry_at = None
+    job.progress = 0
+    _save(job, Recording.Status.TRANSCRIBING)
+    return job
+
+
+@transaction.atomic
+def job_renew(*, job_id: int, token: str, progress: int) -> bool:
+    """Extend a running attempt's lease and record its progress; False once it is not ours."""
+    job = _current(job_id, token)
+    if job is None:
+        return False
+    job.lease_expires_at = timezone.now() + timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    changed = progress != job.progress
+    job.progress = progress
+    job.save(update_fields=["lease_expires_at", "progress"])
+    if changed:
+        _publish(job)
+    return True
+
+
+@transaction.atomic
+def job_complete(*, job_id: int, token: str, transcript: FileTranscript) -> bool:
+    """Replace the recording's segments with the transcript, once; False if not ours."""
+    job = _current(job_id, token)
+    if job is None:
+        return False
+    recording = job.recording
+    Segment.objects.filter(recording=recording).delete()
+    Segment.objects.bulk_create(
+        segment_from(recording_id=recording.pk, index=index, segment=segment)
+        for index, segment in enumerate(transcript.segments)
+    )
+    recording.duration = transcript.duration
+    recording.ended_at = timezone.now()
+    recording.upstream_request_id = transcript.request_id
+    recording.save(update_fields=["duration", "ended_at", "upstream_request_id"])
+    _finish(job, TranscriptionJob.Status.SUCCEEDED)
+    job.progress = 100
+    _save(job, Recording.Status.COMPLETED)
+    return True
+
+
+def _finish(job: TranscriptionJob, status: TranscriptionJob.Status, error: str = "") -> None:
+    job.status = status
+    job.error = error
+    job.finished_at = timezone.now()
+    job.lease_expires_at = None
+    job.retry_at = None
+
+
+@transaction.atomic
+def job_fail(*, job_id: int, token: str, message: str) -> bool:
+    """End an attempt for good with `message` for the owner; False if not ours."""
+    job = _current(job_id, token)
+    if job is None:
+        return False
+    _finish(job, TranscriptionJob.Status.FAILED, message)
+    _save(job, Recording.Status.FAILED, message)
+    return True
+
+
+def retry_delay(*, attempt: int, retry_after: float | None) -> float:
+    """Seconds before attempt `attempt + 1`: Deepgram's Retry-After, else doubling backoff."""
+    if retry_after is not None:
+        return min(retry_after, settings.JOB_RETRY_MAX_SECONDS)
+    backoff = settings.JOB_RETRY_BASE_SECONDS * 2 ** (attempt - 1)
+    # Jitter spreads out jobs that failed together.
+    return min(backoff * random.uniform(0.8, 1.2), settings.JOB_RETRY_MAX_SECONDS)
+
+
+@transaction.atomic
+def job_retry_later(
+    *, job_id: int, token: str, message: str, retry_after: float | None = None
+) -> bool:
+    """Queue another attempt after a delay, or fail once attempts run out; False if not ours."""
+    job = _current(job_id, token)
+    if job is None:
+        return False
+    if job.attempts >= settings.JOB_MAX_ATTEMPTS:
+        final = f"{message} Gave up after {job.attempts} attempts."
+        _finish(job, TranscriptionJob.Status.FAILED, final)
+        _save(job, Recording.Status.FAILED, final)
+        return True
+    delay = retry_delay(attempt=job.attempts, retry_after=retry_after)
+    job.retry_at = timezone.now() + timedelta(seconds=delay)
+    _requeue(job, message)
+    note = (
+        f"{message} Trying again at {time_format(timezone.localtime(job.retry_at), 'H:i:s')} "
+        f"(attempt {job.attempts + 1} of {settings.JOB_MAX_ATTEMPTS})."
+    )
+    _save(job, Recording.Status.QUEUED, note)
+    job_enqueue(job, run_after=job.retry_at)
+    return True
+
+
+def _requeue(job: TranscriptionJob, error: str) -> None:
+    job.status = TranscriptionJob.Status.QUEUED
+    job.token = uuid.uuid4()  # the old attempt can no longer finish
+    job.lease_expires_at = None
+    job.error = error
+
+
+@transaction.atomic
+def job_cancel(*, recording: Recording) -> TranscriptionJob:
+    """Cancel the recording's queued or running job for good."""
+    job = (
+        TranscriptionJob.objects.select_for_update()
+        .filter(recording=recording, status__in=ACTIVE)
+        .first()
+    )
+    if job is None:
+        raise ApplicationError("This recording has no transcription waiting or running.")
+    job.recording = recording
+    _finish(job, TranscriptionJob.Status.CANCELLED)
+    job.token = uuid.uuid4()  # a running attempt's result will be discarded
+    _save(job, Recording.Status.CANCELLED)
+    return job
+
+
+@transaction.atomic
+def job_retry(*, recording: Recording) -> TranscriptionJob:
+    """Transcribe a failed or cancelled upload again, as a fresh job."""
+    if recording.source != Recording.Source.UPLOAD or not recording.audio:
+        raise ApplicationError("Only uploaded files can be transcribed again.")
+    if recording.jobs.filter(status__in=ACTIVE).exists():
+        raise ApplicationError("This recording is already being transcribed.")
+    if recording.status not in (Recording.Status.FAILED, Recording.Status.CANCELLED):
+        raise ApplicationError("Only a failed or cancelled transcription can be retried.")
+    return job_create(recording=recording)
+
+
+def jobs_recover_orphans() -> int:
+    """Run again the jobs whose worker died mid-run (their lease lapsed); returns how many."""
+    recovered = 0
+    with transaction.atomic():
+        stale = (
+            TranscriptionJob.objects.select_for_update(skip_locked=True)
+            .select_related("recording")
+            .filter(status=TranscriptionJob.Status.RUNNING, lease_expires_at__lt=timezone.now())
+        )
+        for job in stale:
+            _recover(job)
+            recovered += 1
+    return recovered
+
+
+def _recover(job: TranscriptionJob) -> None:
+    _mark_task_abandoned(job.task_id)
+    if job.attempts >= settings.JOB_MAX_ATTEMPTS:
+        message = "The worker stopped repeatedly while transcribing this file."
+        _finish(job, TranscriptionJob.Status.FAILED, message)
+        _save(job, Recording.Status.FAILED, message)
+        return
+    logger.warning("Job %s lost its worker; queueing it again", job.pk)
+    _requeue(job, "The worker stopped while transcribing; starting again.")
+    _save(job, Recording.Status.QUEUED)
+    job_enqueue(job)
+
+
+def _mark_task_abandoned(task_id: str) -> None:
+    # The dead worker's task row would otherwise say "running" forever.
+    from django_tasks_db.models import DBTaskResult
+
+    if task_id:
+        DBTaskResult.objects.filter(id=task_id, status=TaskResultStatus.RUNNING).update(
+            status=TaskResultStatus.FAILED, finished_at=timezone.now()
+        )

@@ -1,0 +1,56 @@
+"""`manage.py db_worker`: django-tasks-db's worker, plus recovery of jobs whose worker died.
+
+django-tasks-db leaves the task of a killed worker marked as running forever. Parley's
+jobs hold a lease instead: while this worker runs, a janitor thread requeues jobs whose
+lease has lapsed (checked at start and then every half lease), and clears out old page
+events and abandoned uploads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections
+from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
+
+from transcripts import jobs, realtime, uploads
+
+logger = logging.getLogger(__name__)
+
+
+def sweep() -> None:
+    """One round of housekeeping; errors are logged, never fatal to the worker."""
+    try:
+        recovered = jobs.jobs_recover_orphans()
+        if recovered:
+            logger.warning("Requeued %d job(s) whose worker had stopped", recovered)
+        realtime.outbox_prune()
+        uploads.uploads_discard_abandoned()
+    except Exception:
+        logger.exception("Job housekeeping failed; trying again later")
+    finally:
+        close_old_connections()
+
+
+def janitor(stop: threading.Event) -> None:
+    """Sweep every half lease until the worker stops."""
+    while not stop.wait(settings.JOB_LEASE_SECONDS / 2):
+        sweep()
+
+
+class Command(DatabaseWorkerCommand):
+    """django-tasks-db's db_worker with Parley's job recovery."""
+
+    help = DatabaseWorkerCommand.help + ", recovering jobs whose worker died"
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        sweep()
+        stop = threading.Event()
+        threading.Thread(target=janitor, args=(stop,), name="job-janitor", daemon=True).start()
+        try:
+            super().handle(*args, **options)
+        finally:
+            stop.set()

@@ -1,0 +1,118 @@
+"""Page events: what a user's open pages hear about their recordings.
+
+Events for a user go to the channel-layer group `user.<id>`; every page of theirs that
+shows job status listens on /ws/events/ (consumers.EventsConsumer). Events leave only
+once the change that caused them is committed.
+
+The in-memory channel layer lives inside one process, so the worker process cannot
+reach it. With that layer (no REDIS_URL) events are written to OutboxEvent in the same
+transaction as the change, and the web process relays them (OutboxRelay). With Redis,
+every process sends to the group directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from transcripts.models import OutboxEvent, Recording
+
+logger = logging.getLogger(__name__)
+
+EVENT_HANDLER = "user.event"
+OUTBOX_POLL_SECONDS = 0.25
+OUTBOX_KEEP = timedelta(minutes=10)
+
+
+def status_event(recording: Recording, progress: int) -> dict[str, Any]:
+    """What a page needs to show a recording's state: status in words, progress, error."""
+    return {
+        "type": "job",
+        "recording": recording.pk,
+        "status": recording.status,
+        "status_label": recording.get_status_display(),
+        "progress": progress,
+        "error": recording.error,
+    }
+
+
+def user_group(user_id: int) -> str:
+    """The channel-layer group of one user's open pages."""
+    return f"user.{user_id}"
+
+
+def publish_to_user(*, user_id: int, event: dict[str, Any]) -> None:
+    """Deliver `event` to the user's open pages once the current transaction commits."""
+    if settings.EVENTS_VIA_OUTBOX:
+        OutboxEvent.objects.create(user_id=user_id, payload=event)
+    else:
+        transaction.on_commit(partial(_group_send, user_group(user_id), event))
+
+
+def _group_send(group: str, event: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group, {"type": EVENT_HANDLER, "event": event})
+
+
+def outbox_prune() -> int:
+    """Delete relayed events old enough that no page still waits for them."""
+    deleted, _ = OutboxEvent.objects.filter(created_at__lt=timezone.now() - OUTBOX_KEEP).delete()
+    return deleted
+
+
+def _outbox_latest_id() -> int:
+    latest = OutboxEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    return latest or 0
+
+
+def _outbox_after(cursor: int) -> list[tuple[int, int, dict[str, Any]]]:
+    rows = OutboxEvent.objects.filter(id__gt=cursor).order_by("id")[:500]
+    return list(rows.values_list("id", "user_id", "payload"))
+
+
+class OutboxRelay:
+    """Relays outbox events to the channel layer while any page is listening here."""
+
+    def __init__(self) -> None:
+        self._listeners = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def subscribe(self) -> None:
+        """A page started listening in this process: make sure events flow."""
+        self._listeners += 1
+        loop = asyncio.get_running_loop()
+        if self._task is None or self._task.done() or self._task.get_loop() is not loop:
+            self._task = loop.create_task(self._run(), name="outbox-relay")
+
+    def unsubscribe(self) -> None:
+        """A page stopped listening; with none left, stop polling."""
+        self._listeners = max(0, self._listeners - 1)
+        if self._listeners == 0 and self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    async def _run(self) -> None:
+        layer = get_channel_layer()
+        cursor = await database_sync_to_async(_outbox_latest_id)()
+        while True:
+            rows = await database_sync_to_async(_outbox_after)(cursor)
+            for row_id, user_id, payload in rows:
+                message = {"type": EVENT_HANDLER, "event": payload}
+                await layer.group_send(user_group(user_id), message)
+                cursor = row_id
+            if not rows:
+                await asyncio.sleep(OUTBOX_POLL_SECONDS)
+
+
+outbox_relay = OutboxRelay()

@@ -1,0 +1,197 @@
+"""Writes for uploads: a file arrives in pieces, is judged by its content, becomes a job.
+
+The browser declares the file (name, size), then sends it in pieces of at most
+UPLOAD_CHUNK_BYTES, each at the offset the server has reached. Pieces are written to a
+partial file, so no request holds more than one piece. The first piece decides whether
+the file is audio or video at all; the last one moves the file into storage under a
+generated name and queues its transcription.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, BinaryIO
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+
+from transcripts import jobs, media
+from transcripts.engines import get_file_engine
+from transcripts.models import PendingUpload, Recording
+from transcripts.services import ApplicationError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+COPY_BLOCK_BYTES = 1024 * 1024
+
+
+class OffsetMismatch(ApplicationError):
+    """A piece arrived for the wrong offset; `received` says where to continue."""
+
+    def __init__(self, received: int) -> None:
+        super().__init__(f"The server has {received} bytes of this file; continue from there.")
+        self.received = received
+
+
+def clean_filename(name: str) -> str:
+    """The last path component, printable characters only: shown, never used as a path."""
+    base = PurePath(name.replace("\\", "/")).name
+    base = "".join(char for char in base if char.isprintable()).strip()
+    return base[:255] or "upload"
+
+
+def upload_begin(
+    *,
+    owner: AbstractBaseUser,
+    filename: str,
+    size: int,
+    title: str,
+    language: str,
+    diarize: bool,
+) -> PendingUpload:
+    """Announce a file; refuses empty and oversized ones before a byte is sent."""
+    name = clean_filename(filename)
+    if size <= 0:
+        raise ValidationError(f"“{name}” is empty.")
+    if size > settings.UPLOAD_MAX_BYTES:
+        raise ValidationError(
+            f"“{name}” is {filesizeformat(size)}; "
+            f"the largest file Parley accepts is {filesizeformat(settings.UPLOAD_MAX_BYTES)}."
+        )
+    get_file_engine()  # no engine configured: say so now, not after the upload
+    return PendingUpload.objects.create(
+        owner=owner,
+        original_filename=name,
+        size=size,
+        title=title.strip(),
+        language=language,
+        diarize=diarize,
+    )
+
+
+def partial_path(upload: PendingUpload) -> Path:
+    """Where the pieces of an upload are assembled."""
+    return Path(settings.UPLOAD_TEMP_DIR) / f"{upload.token}.part"
+
+
+def upload_append(
+    *, upload: PendingUpload, offset: int, stream: BinaryIO, length: int
+) -> PendingUpload:
+    """Write one piece at `offset`; the first piece must show the file is audio or video."""
+    if offset != upload.received:
+        raise OffsetMismatch(upload.received)
+    if not 0 < length <= settings.UPLOAD_CHUNK_BYTES or offset + length > upload.size:
+        raise ValidationError("That piece of the file has the wrong size.")
+    path = partial_path(upload)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("r+b" if offset else "wb") as out:
+        out.seek(offset)
+        out.truncate()  # a piece cut short by a dropped request is written again whole
+        written = _copy(stream, out, length)
+    if written != length:
+        raise ValidationError("That piece of the file arrived incomplete; send it again.")
+    if offset == 0:
+        _check_content(upload, path)
+    moved = PendingUpload.objects.filter(pk=upload.pk, received=offset).update(
+        received=offset + written, updated_at=timezone.now()
+    )
+    if not moved:  # another request wrote this piece first
+        upload.refresh_from_db(fields=["received"])
+        raise OffsetMismatch(upload.received)
+    upload.received = offset + written
+    return upload
+
+
+def _copy(stream: BinaryIO, out: BinaryIO, length: int) -> int:
+    written = 0
+    while written < length:
+        block = stream.read(min(COPY_BLOCK_BYTES, length - written))
+        if not block:
+            break
+        out.write(block)
+        written += len(block)
+    return written
+
+
+def _check_content(upload: PendingUpload, path: Path) -> None:
+    with path.open("rb") as partial:
+        head = partial.read(media.SNIFF_BYTES)
+    found = media.sniff(head)
+    if found is None:
+        upload_discard(upload)
+        reason = "it looks like text" if media.looks_like_text(head) else "unknown content"
+        raise ValidationError(
+            f"“{upload.original_filename}” is not an audio or video file ({reason}). "
+            f"Parley reads {media.ACCEPTED_DESCRIPTION}."
+        )
+    upload.media_format = found.name
+    PendingUpload.objects.filter(pk=upload.pk).update(media_format=found.name)
+
+
+class _PartialFile(File):
+    """The assembled file, offered to storage as a temporary file it may move, not copy."""
+
+    def temporary_file_path(self) -> str:
+        return str(self.name)
+
+
+@transaction.atomic
+def upload_finish(*, upload: PendingUpload) -> Recording:
+    """Move the complete file into storage and queue its transcription."""
+    if upload.received != upload.size:
+        raise ApplicationError("The file has not fully arrived yet.")
+    media_format = media.FORMATS_BY_NAME[upload.media_format]
+    now = timezone.now()
+    name = f"recordings/{now:%Y/%m}/{uuid.uuid4().hex}.{media_format.extension}"
+    with _PartialFile(partial_path(upload).open("rb"), name=str(partial_path(upload))) as file:
+        stored = default_storage.save(name, file)
+    try:
+        recording = _recording_for(upload, stored)
+    except Exception:
+        default_storage.delete(stored)
+        raise
+    jobs.job_create(recording=recording)
+    return recording
+
+
+def _recording_for(upload: PendingUpload, stored: str) -> Recording:
+    engine = get_file_engine()
+    recording = Recording.objects.create(
+        owner_id=upload.owner_id,
+        title=upload.title or PurePath(upload.original_filename).stem[:200] or "Upload",
+        source=Recording.Source.UPLOAD,
+        language=upload.language,
+        engine=engine.name,
+        model=engine.model,
+        options={"diarize": upload.diarize},
+        status=Recording.Status.QUEUED,
+        audio=stored,
+        original_filename=upload.original_filename,
+        file_size=upload.size,
+        media_format=upload.media_format,
+    )
+    upload.delete()
+    return recording
+
+
+def upload_discard(upload: PendingUpload) -> None:
+    """Forget an upload that will not be finished, and its pieces."""
+    partial_path(upload).unlink(missing_ok=True)
+    upload.delete()
+
+
+def uploads_discard_abandoned() -> int:
+    """Discard uploads nobody has added to for UPLOAD_ABANDON_SECONDS; returns how many."""
+    cutoff = timezone.now() - timedelta(seconds=settings.UPLOAD_ABANDON_SECONDS)
+    abandoned = list(PendingUpload.objects.filter(updated_at__lt=cutoff))
+    for upload in abandoned:
+        upload_discard(upload)
+    return len(abandoned)

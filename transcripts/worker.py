@@ -1,0 +1,133 @@
+"""Running one transcription job in the worker process.
+
+The job's stored file streams to the engine while a lease keeper thread renews the
+job's lease once a second and records progress. If the job is cancelled meanwhile,
+the keeper notices (the lease can no longer be renewed) and the upload to the engine
+stops. Whatever happens, the outcome is written by exactly one of the job services.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from types import TracebackType
+
+from django.db import close_old_connections
+
+from transcripts import jobs
+from transcripts.engines import get_file_engine
+from transcripts.engines.base import EngineError, FileOptions, TranscriptionStopped
+from transcripts.media import ACCEPTED_DESCRIPTION, FORMATS_BY_NAME
+from transcripts.models import Recording, TranscriptionJob
+
+logger = logging.getLogger(__name__)
+
+RENEW_SECONDS = 1.0
+
+
+class LeaseKeeper:
+    """Renews a running job's lease in the background; notices when it is no longer ours."""
+
+    def __init__(self, job: TranscriptionJob) -> None:
+        self._job_id = job.pk
+        self._token = str(job.token)
+        self._progress = 0
+        self._lost = threading.Event()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{job.pk}", daemon=True)
+
+    def set_progress(self, fraction: float) -> None:
+        """Record how far the engine has got (0 to 1); sent with the next renewal."""
+        self._progress = max(0, min(100, int(fraction * 100)))
+
+    def lost(self) -> bool:
+        """Whether the job was cancelled or taken over: stop working on it."""
+        return self._lost.is_set()
+
+    def __enter__(self) -> LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            while not self._done.wait(RENEW_SECONDS):
+                renewed = jobs.job_renew(
+                    job_id=self._job_id, token=self._token, progress=self._progress
+                )
+                if not renewed:
+                    self._lost.set()
+                    return
+        finally:
+            close_old_connections()
+
+
+def run_job(*, job_id: int, token: str) -> None:
+    """Run one attempt of a job, if it is still the current one."""
+    job = jobs.job_claim(job_id=job_id, token=token)
+    if job is None:
+        logger.info("Job %s: attempt no longer current, skipped", job_id)
+        return
+    try:
+        _transcribe(job, token)
+    except Exception:
+        logger.exception("Job %s failed unexpectedly", job_id)
+        jobs.job_fail(
+            job_id=job_id,
+            token=token,
+            message="Parley hit an internal error while transcribing this file.",
+        )
+
+
+def _transcribe(job: TranscriptionJob, token: str) -> None:
+    recording = job.recording
+    try:
+        engine = get_file_engine()
+        with LeaseKeeper(job) as lease, recording.audio.open("rb") as audio:
+            transcript = engine.transcribe(
+                audio=audio,
+                size=recording.file_size or recording.audio.size,
+                options=file_options(recording),
+                on_progress=lease.set_progress,
+                should_stop=lease.lost,
+            )
+    except TranscriptionStopped:
+        logger.info("Job %s: stopped, it was cancelled", job.pk)
+        return
+    except EngineError as exc:
+        _engine_failed(job, token, exc)
+        return
+    except FileNotFoundError:
+        jobs.job_fail(job_id=job.pk, token=token, message="The uploaded file is missing.")
+        return
+    if not jobs.job_complete(job_id=job.pk, token=token, transcript=transcript):
+        logger.info("Job %s: finished after it was cancelled; result discarded", job.pk)
+
+
+def _engine_failed(job: TranscriptionJob, token: str, exc: EngineError) -> None:
+    if exc.retryable:
+        jobs.job_retry_later(
+            job_id=job.pk, token=token, message=exc.message, retry_after=exc.retry_after
+        )
+    else:
+        jobs.job_fail(job_id=job.pk, token=token, message=exc.message)
+
+
+def file_options(recording: Recording) -> FileOptions:
+    """The engine options a recording was uploaded with."""
+    media_format = FORMATS_BY_NAME.get(recording.media_format)
+    if media_format is None:
+        raise EngineError("bad_format", f"Parley reads {ACCEPTED_DESCRIPTION} files.")
+    return FileOptions(
+        language=recording.language,
+        diarize=bool(recording.options.get("diarize")),
+        mime=media_format.mime,
+    )
