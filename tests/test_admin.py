@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from tests.factories import make_recording, make_segment, make_user
-from transcripts.models import Recording
+from transcripts.models import Recording, TranscriptionJob
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +60,49 @@ def test_staff_search_segment_text_across_users(
 
 def test_people_who_are_not_staff_cannot_open_the_admin(logged_in: Client) -> None:
     assert logged_in.get("/admin/transcripts/recording/").status_code == 302
+
+
+def failed_upload(owner: User) -> Recording:
+    recording = make_recording(
+        owner, source="upload", status=Recording.Status.FAILED, audio="recordings/x.wav",
+        error="Deepgram refused the request (HTTP 401).",
+    )  # fmt: skip
+    TranscriptionJob.objects.create(
+        recording=recording,
+        status=TranscriptionJob.Status.FAILED,
+        attempts=1,
+        error=recording.error,
+    )
+    return recording
+
+
+def test_staff_see_jobs_with_status_attempts_and_error(staff: Client, user: User) -> None:
+    failed_upload(user)
+    page = staff.get("/admin/transcripts/transcriptionjob/").content.decode()
+    assert "Failed" in page
+    assert "HTTP 401" in page
+    assert "alice" in page
+
+
+def test_staff_retry_failed_jobs(staff: Client, user: User) -> None:
+    recording = failed_upload(user)
+    job = recording.jobs.get()
+    staff.post(
+        "/admin/transcripts/transcriptionjob/",
+        {"action": "retry_jobs", "_selected_action": [job.pk]},
+    )
+    recording.refresh_from_db()
+    assert recording.status == Recording.Status.QUEUED
+    assert recording.jobs.filter(status=TranscriptionJob.Status.QUEUED).count() == 1
+
+
+def test_staff_cancel_queued_jobs(staff: Client, user: User) -> None:
+    recording = make_recording(user, source="upload", status=Recording.Status.QUEUED)
+    job = TranscriptionJob.objects.create(recording=recording)
+    staff.post(
+        "/admin/transcripts/transcriptionjob/",
+        {"action": "cancel_jobs", "_selected_action": [job.pk]},
+    )
+    job.refresh_from_db()
+    recording.refresh_from_db()
+    assert (job.status, recording.status) == ("cancelled", "cancelled")

@@ -12,7 +12,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import User
 
 from tests.fake_deepgram import FakeDeepgram
-from tests.servers import DaphneServer
+from tests.servers import DaphneServer, WorkerProcess
 
 CHROMIUM = "/usr/bin/chromium"
 SPEECH_WAV = Path(__file__).parent / "fixtures" / "speech.wav"
@@ -47,14 +47,31 @@ def chromium_args(wav: Path) -> list[str]:
 
 
 @pytest.fixture
-def server(fake_deepgram: FakeDeepgram) -> Iterator[DaphneServer]:
+def server_env(fake_deepgram: FakeDeepgram, tmp_path: Path) -> dict[str, str]:
     fake_deepgram.script = SCRIPT
-    daphne = DaphneServer(
-        {"DEEPGRAM_API_KEY": fake_deepgram.api_key, "DEEPGRAM_URL": fake_deepgram.url}
-    ).start()
+    return {
+        "DEEPGRAM_API_KEY": fake_deepgram.api_key,
+        "DEEPGRAM_URL": fake_deepgram.url,
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "UPLOAD_TEMP_DIR": str(tmp_path / "partial"),
+        "UPLOAD_CHUNK_BYTES": str(64 * 1024),  # several pieces, so progress is visible
+    }
+
+
+@pytest.fixture
+def server(server_env: dict[str, str]) -> Iterator[DaphneServer]:
+    daphne = DaphneServer(server_env).start()
     yield daphne
     daphne.stop()
     assert "Traceback" not in daphne.log, daphne.log
+
+
+@pytest.fixture
+def worker(server_env: dict[str, str]) -> Iterator[WorkerProcess]:
+    process = WorkerProcess(server_env).start()
+    yield process
+    process.stop()
+    assert "Traceback" not in process.log, process.log
 
 
 @pytest.fixture
@@ -151,3 +168,51 @@ def test_a_refused_microphone_is_explained_on_the_page(server: DaphneServer, per
         expect(page.get_by_role("alert")).to_contain_text("Microphone access was refused")
         expect(page.get_by_role("button", name="Start recording")).to_be_enabled()
         browser.close()
+
+
+RECORD_STATUSES = """row => {
+    window.statuses = [];
+    const status = row.querySelector("[role=status]");
+    new MutationObserver(() => window.statuses.push(status.textContent))
+        .observe(status, {childList: true, characterData: true, subtree: true});
+}"""
+
+
+def test_upload_a_file_and_watch_it_become_a_transcript(
+    server: DaphneServer, worker: WorkerProcess, browser: Browser, fake_deepgram: FakeDeepgram
+) -> None:
+    fake_deepgram.rest_delay = 1.5  # long enough to see "Transcribing"
+    page = browser.new_page()
+    problems = watch_console(page)
+    log_in(page, server.url)
+    page.get_by_role("link", name="Upload", exact=True).click()
+    page.get_by_label("Title").fill("Board call")
+    page.get_by_label("Choose files or drop them here").set_input_files(SPEECH_WAV)
+    row = page.get_by_role("listitem").filter(has_text="speech.wav")
+    row.evaluate(RECORD_STATUSES)
+    expect(row.get_by_role("status")).to_have_text("Transcribed.", timeout=30_000)
+    expect(row.get_by_role("progressbar")).to_have_attribute("value", "100")
+    seen = page.evaluate("window.statuses")
+    uploading = [text for text in seen if text.startswith("Uploading… ")]
+    assert any(" 0 %" not in text and " 100 %" not in text for text in uploading), seen
+    later = [text.split("…")[0] for text in seen if not text.startswith(("Uploading", "Starting"))]
+    assert later[0] == "Queued for transcription."
+    assert "Transcribing" in later
+    row.get_by_role("link", name="Open the recording of speech.wav").click()
+    expect(page.get_by_role("heading", name="Board call")).to_be_visible()
+    expect(page.locator(".transcript .text")).to_have_text(SCRIPT)
+    expect(page.locator(".transcript .speaker")).to_have_text(["Speaker 1", "Speaker 2"])
+    assert problems == []
+
+
+def test_a_text_file_dressed_as_audio_is_refused_on_the_page(
+    server: DaphneServer, browser: Browser, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.mp3"
+    notes.write_text("Agenda: budget, hiring, offsite.\n" * 100)
+    page = browser.new_page()
+    log_in(page, server.url)
+    page.goto(f"{server.url}/upload/")
+    page.get_by_label("Choose files or drop them here").set_input_files(notes)
+    row = page.get_by_role("listitem").filter(has_text="notes.mp3")
+    expect(row.get_by_role("status")).to_contain_text("is not an audio or video file")

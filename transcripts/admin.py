@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from collections.abc import Callable
+
+from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from transcripts.models import Recording, Segment
+from transcripts import jobs
+from transcripts.models import Recording, Segment, TranscriptionJob
+from transcripts.services import ApplicationError
 
 TIMING_FIELDS = ("index", "start", "end")
 
@@ -18,6 +22,18 @@ class SegmentInline(admin.TabularInline):
     fields = ("index", "start", "end", "speaker", "text", "confidence")
     readonly_fields = (*TIMING_FIELDS, "confidence")
     ordering = ("index",)
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+
+class JobInline(admin.TabularInline):
+    """The recording's transcription jobs, newest first."""
+
+    model = TranscriptionJob
+    fields = ("status", "attempts", "progress", "error", "created_at", "finished_at")
+    readonly_fields = fields
+    ordering = ("-created_at",)
     extra = 0
     can_delete = False
     show_change_link = True
@@ -67,3 +83,54 @@ class SegmentAdmin(admin.ModelAdmin):
     @admin.display(description="Text")
     def excerpt(self, segment: Segment) -> str:
         return segment.text[:80]
+
+
+@admin.register(TranscriptionJob)
+class TranscriptionJobAdmin(admin.ModelAdmin):
+    """Upload transcription jobs: status, attempts, errors; retry or cancel."""
+
+    list_display = ("recording", "owner", "status", "attempts", "progress", "created_at", "problem")
+    list_filter = ("status", "created_at")
+    search_fields = ("recording__title", "recording__owner__username", "error")
+    list_select_related = ("recording__owner",)
+    readonly_fields = (
+        "recording", "status", "attempts", "token", "task_id", "lease_expires_at", "retry_at",
+        "progress", "error", "created_at", "started_at", "finished_at",
+    )  # fmt: skip
+    actions = ("retry_jobs", "cancel_jobs")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="Owner", ordering="recording__owner__username")
+    def owner(self, job: TranscriptionJob) -> str:
+        return job.recording.owner.get_username()
+
+    @admin.display(description="Error")
+    def problem(self, job: TranscriptionJob) -> str:
+        return job.error[:100]
+
+    @admin.action(description="Retry the selected failed or cancelled jobs")
+    def retry_jobs(self, request: HttpRequest, queryset: QuerySet[TranscriptionJob]) -> None:
+        self._apply(request, queryset, jobs.job_retry, "queued again")
+
+    @admin.action(description="Cancel the selected queued or running jobs")
+    def cancel_jobs(self, request: HttpRequest, queryset: QuerySet[TranscriptionJob]) -> None:
+        self._apply(request, queryset, jobs.job_cancel, "cancelled")
+
+    def _apply(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[TranscriptionJob],
+        action: Callable[..., TranscriptionJob],
+        done: str,
+    ) -> None:
+        succeeded = 0
+        for job in queryset.select_related("recording"):
+            try:
+                action(recording=job.recording)
+                succeeded += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{job.recording}: {exc}", messages.WARNING)
+        if succeeded:
+            self.message_user(request, f"{succeeded} job(s) {done}.", messages.SUCCESS)
