@@ -171,6 +171,31 @@ def test_an_unreachable_deepgram_is_retried_then_reported(uploaded: Recording, s
     assert job_of(uploaded).attempts == 2
 
 
+def test_a_dropped_connection_is_retried(
+    uploaded: Recording, deepgram: FakeDeepgram, settings
+) -> None:
+    settings.JOB_RETRY_BASE_SECONDS = 0
+    deepgram.rest_drop_next = 1  # the first request's connection is cut without an answer
+    run_worker()
+    uploaded.refresh_from_db()
+    assert (uploaded.status, texts(uploaded)) == ("completed", SCRIPT)
+    assert job_of(uploaded).attempts == 2
+
+
+def test_a_response_slower_than_the_timeout_is_retried_then_reported(
+    uploaded: Recording, deepgram: FakeDeepgram, settings
+) -> None:
+    settings.DEEPGRAM_FILE_TIMEOUT = 0.5
+    settings.JOB_MAX_ATTEMPTS = 2
+    settings.JOB_RETRY_BASE_SECONDS = 0
+    deepgram.rest_delay = 2.0
+    run_worker()
+    uploaded.refresh_from_db()
+    assert uploaded.status == "failed"
+    assert "could not reach Deepgram (ReadTimeout)" in uploaded.error
+    assert len(deepgram.requests) == 2
+
+
 def test_a_queued_job_can_be_cancelled_and_never_runs(
     uploaded: Recording, deepgram: FakeDeepgram, logged_in: Client
 ) -> None:

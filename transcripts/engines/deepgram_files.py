@@ -164,8 +164,12 @@ class DeepgramFileEngine:
         body = read_in_chunks(audio, size, on_progress, should_stop)
         timeout = httpx.Timeout(self._timeout, connect=15.0)
         with httpx.Client(timeout=timeout) as http:
+            # The SDK applies its own timeout to every request, over the httpx client's.
             client = DeepgramClient(
-                api_key=self._api_key, environment=self._environment, httpx_client=http
+                api_key=self._api_key,
+                environment=self._environment,
+                httpx_client=http,
+                timeout=self._timeout,
             )
             response = self._send(client, body, options)
         return FileTranscript(
@@ -177,7 +181,6 @@ class DeepgramFileEngine:
     def _send(self, client: DeepgramClient, body: Iterator[bytes], options: FileOptions) -> Any:
         request_options = {
             "max_retries": 0,  # the job retries with its own backoff
-            "timeout_in_seconds": int(self._timeout),
             # Lower-case key: the SDK's own default header is replaced, not duplicated.
             "additional_headers": {"content-type": options.mime},
         }
