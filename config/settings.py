@@ -178,6 +178,9 @@ EVENTS_VIA_OUTBOX = not env_str("REDIS_URL")
 UPLOAD_MAX_BYTES = int(env_float("UPLOAD_MAX_BYTES", 2 * 1024**3))
 # Browsers send files in pieces of this size; a request never holds more.
 UPLOAD_CHUNK_BYTES = int(env_float("UPLOAD_CHUNK_BYTES", 8 * 1024**2))
+# Django spools request bodies above this to disk with a thread hop per 8 KiB: keeping a
+# whole piece in memory (already bounded by the piece size) makes uploads ~4x faster.
+FILE_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, UPLOAD_CHUNK_BYTES)
 # Where pieces are assembled before the finished file goes to storage.
 UPLOAD_TEMP_DIR = Path(env_str("UPLOAD_TEMP_DIR") or VAR_DIR / "uploads-partial")
 # Pending uploads untouched for this long are discarded.

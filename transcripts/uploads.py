@@ -143,25 +143,27 @@ class _PartialFile(File):
         return str(self.name)
 
 
-@transaction.atomic
 def upload_finish(*, upload: PendingUpload) -> Recording:
-    """Move the complete file into storage and queue its transcription."""
+    """Move the complete file into storage, then record it and queue its transcription.
+
+    The move happens outside the transaction: across disks it is a copy, and SQLite's
+    write lock must not wait on it.
+    """
     if upload.received != upload.size:
         raise ApplicationError("The file has not fully arrived yet.")
     media_format = media.FORMATS_BY_NAME[upload.media_format]
-    now = timezone.now()
-    name = f"recordings/{now:%Y/%m}/{uuid.uuid4().hex}.{media_format.extension}"
-    with _PartialFile(partial_path(upload).open("rb"), name=str(partial_path(upload))) as file:
+    name = f"recordings/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{media_format.extension}"
+    path = partial_path(upload)
+    with _PartialFile(path.open("rb"), name=str(path)) as file:
         stored = default_storage.save(name, file)
     try:
-        recording = _recording_for(upload, stored)
+        return _recording_for(upload, stored)
     except Exception:
         default_storage.delete(stored)
         raise
-    jobs.job_create(recording=recording)
-    return recording
 
 
+@transaction.atomic
 def _recording_for(upload: PendingUpload, stored: str) -> Recording:
     engine = get_file_engine()
     recording = Recording.objects.create(
@@ -179,6 +181,7 @@ def _recording_for(upload: PendingUpload, stored: str) -> Recording:
         media_format=upload.media_format,
     )
     upload.delete()
+    jobs.job_create(recording=recording)
     return recording
 
 
