@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from config.db import close_connections
 from tests.fake_deepgram import FakeDeepgram
 from tests.test_record_socket import unused_port
 from tests.uploading import SPEECH_WAV, upload
@@ -48,6 +49,13 @@ def run_worker() -> None:
     finally:
         for number, handler in handlers.items():
             signal.signal(number, handler)
+
+
+def run_job_in_thread(job_id: int, token: str) -> None:
+    try:
+        worker.run_job(job_id=job_id, token=token)
+    finally:
+        close_connections()
 
 
 def job_of(recording: Recording) -> TranscriptionJob:
@@ -212,9 +220,7 @@ def test_a_job_cancelled_while_running_keeps_no_transcript(
 ) -> None:
     deepgram.rest_delay = 2.0
     job = job_of(uploaded)
-    running = threading.Thread(
-        target=worker.run_job, kwargs={"job_id": job.pk, "token": str(job.token)}
-    )
+    running = threading.Thread(target=run_job_in_thread, args=(job.pk, str(job.token)))
     running.start()
     deepgram.wait_for(lambda fake: len(fake.requests) == 1)
     answer = logged_in.post(

@@ -12,8 +12,7 @@ import logging
 import threading
 from types import TracebackType
 
-from django.db import close_old_connections
-
+from config.db import close_connections
 from transcripts import jobs
 from transcripts.engines import get_file_engine
 from transcripts.engines.base import EngineError, FileOptions, TranscriptionStopped
@@ -67,7 +66,7 @@ class LeaseKeeper:
                     self._lost.set()
                     return
         finally:
-            close_old_connections()
+            close_connections()  # this thread's own; nobody else would close them
 
 
 def run_job(*, job_id: int, token: str) -> None:

@@ -13,9 +13,9 @@ import threading
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
+from config.db import close_connections
 from transcripts import jobs, realtime, uploads
 
 logger = logging.getLogger(__name__)
@@ -31,14 +31,15 @@ def sweep() -> None:
         uploads.uploads_discard_abandoned()
     except Exception:
         logger.exception("Job housekeeping failed; trying again later")
-    finally:
-        close_old_connections()
 
 
 def janitor(stop: threading.Event) -> None:
     """Sweep every half lease until the worker stops."""
-    while not stop.wait(settings.JOB_LEASE_SECONDS / 2):
-        sweep()
+    try:
+        while not stop.wait(settings.JOB_LEASE_SECONDS / 2):
+            sweep()
+    finally:
+        close_connections()
 
 
 class Command(DatabaseWorkerCommand):
@@ -49,8 +50,11 @@ class Command(DatabaseWorkerCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         sweep()
         stop = threading.Event()
-        threading.Thread(target=janitor, args=(stop,), name="job-janitor", daemon=True).start()
+        cleaner = threading.Thread(target=janitor, args=(stop,), name="job-janitor", daemon=True)
+        cleaner.start()
         try:
             super().handle(*args, **options)
         finally:
             stop.set()
+            cleaner.join()
+            close_connections()
