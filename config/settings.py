@@ -255,6 +255,8 @@ DEFAULT_LANGUAGE = env_str("DEFAULT_LANGUAGE", "en")
 LIVE_KEEPALIVE_SECONDS = env_float("LIVE_KEEPALIVE_SECONDS", 4.0)
 # How long to wait for the engine's last words after stop before giving up.
 LIVE_FINALIZE_TIMEOUT = env_float("LIVE_FINALIZE_TIMEOUT", 10.0)
+# Where a live recording's compressed audio is written while it is being recorded.
+LIVE_AUDIO_DIR = Path(env_str("LIVE_AUDIO_DIR") or VAR_DIR / "live-audio")
 # How long one prerecorded request may take (Deepgram allows up to 10 minutes).
 DEEPGRAM_FILE_TIMEOUT = env_float("DEEPGRAM_FILE_TIMEOUT", 900.0)
 

@@ -29,6 +29,14 @@ def fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def isolated_storage(settings, tmp_path: Path) -> None:
+    """Every test stores files in its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.LIVE_AUDIO_DIR = tmp_path / "live-audio"
+    settings.UPLOAD_TEMP_DIR = tmp_path / "partial"
+
+
 @pytest.fixture
 def user(db: None) -> User:
     return make_user("alice")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -53,9 +52,7 @@ class EventsSocket:
 
 
 @pytest.fixture
-def worker_env(deepgram: FakeDeepgram, settings, tmp_path: Path) -> dict[str, str]:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.UPLOAD_TEMP_DIR = tmp_path / "partial"
+def worker_env(deepgram: FakeDeepgram, settings) -> dict[str, str]:
     deepgram.script = SCRIPT
     return {
         "DEEPGRAM_API_KEY": deepgram.api_key,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import threading
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -25,12 +24,6 @@ from transcripts.models import Recording, Segment, TranscriptionJob
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SCRIPT = ["Good morning everyone, thanks for joining.", "Let us review the quarterly numbers."]
-
-
-@pytest.fixture(autouse=True)
-def storage(settings, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.UPLOAD_TEMP_DIR = tmp_path / "partial"
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from config.db import aclose_connections
-from transcripts import protocol, services
+from transcripts import archive, protocol, services
 from transcripts.engines.base import (
     EngineError,
     EngineEvent,
@@ -30,6 +30,7 @@ from transcripts.engines.base import (
     StreamInfo,
 )
 from transcripts.models import Recording
+from transcripts.storage import store_file
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,13 @@ OnFailure = Callable[[EngineError], Awaitable[None]]
 
 # At most this many queued frames (~100 ms each) go to the engine in one message.
 MAX_BATCH = 10
+# Audio is handed to the archive's encoder (on a thread) in batches of about this length.
+ARCHIVE_BATCH_SECONDS = 1.0
+
+ARCHIVE_FAILED = (
+    "Parley could not keep this recording's audio (see the server log); "
+    "the transcript is still being saved."
+)
 
 # Every running session's task. A strong reference keeps a session that is still
 # saving its last words from being garbage-collected after its consumer has gone.
@@ -71,6 +79,11 @@ class LiveSession:
         self._interrupted = False
         self._finalize_deadline: asyncio.Timeout | None = None
         self._task: asyncio.Task[None] | None = None
+        self._archive_queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self._archive_pending = bytearray()
+        self._archive_batch = int(2 * options.sample_rate * ARCHIVE_BATCH_SECONDS)
+        self._archive_task: asyncio.Task[None] | None = None
+        self._archive_failed = False
 
     @property
     def stopping(self) -> bool:
@@ -84,16 +97,29 @@ class LiveSession:
 
     def start(self) -> None:
         """Connect to the engine in the background; audio may be fed at once."""
-        self._task = asyncio.create_task(self._run(), name=f"live-session-{self.recording_id}")
-        _running_sessions.add(self._task)
-        self._task.add_done_callback(_running_sessions.discard)
+        name = f"live-session-{self.recording_id}"
+        self._task = asyncio.create_task(self._run(), name=name)
+        self._archive_task = asyncio.create_task(self._keep_audio(), name=f"{name}-audio")
+        for task in (self._task, self._archive_task):
+            _running_sessions.add(task)
+            task.add_done_callback(_running_sessions.discard)
 
     def feed(self, chunk: bytes) -> None:
-        """Queue audio for the engine (held until the engine is connected)."""
-        if self._stopping or self._task is None or self._task.done():
+        """Keep the audio, and queue it for the engine (held until the engine is connected)."""
+        if self._stopping or self._task is None:
             return
         self._received_bytes += len(chunk)
-        self._audio.put_nowait(chunk)
+        self._archive(chunk)
+        if not self._task.done():
+            self._audio.put_nowait(chunk)
+
+    def _archive(self, chunk: bytes) -> None:
+        if self._archive_failed:
+            return
+        self._archive_pending += chunk
+        if len(self._archive_pending) >= self._archive_batch:
+            self._archive_queue.put_nowait(bytes(self._archive_pending))
+            self._archive_pending.clear()
 
     async def stop(self, *, interrupted: bool = False) -> Recording | None:
         """Flush the engine, save its last words, close the recording; idempotent."""
@@ -101,10 +127,30 @@ class LiveSession:
             self._stopping = True
             self._interrupted = interrupted
             self._audio.put_nowait(None)
-        if self._task is not None:
+            self._archive_queue.put_nowait(bytes(self._archive_pending))
+            self._archive_queue.put_nowait(None)
+        if self._task is not None and self._archive_task is not None:
             # Shielded: if the consumer is cancelled, the session still finishes.
-            await asyncio.shield(self._task)
+            await asyncio.shield(asyncio.gather(self._task, self._archive_task))
         return self.recording
+
+    async def _keep_audio(self) -> None:
+        """Compress the audio to the spool file as it comes, then move it into storage."""
+        path = archive.spool_path(self.recording_id)
+        try:
+            writer = await asyncio.to_thread(archive.OggOpusWriter, path, self._options.sample_rate)
+            while (batch := await self._archive_queue.get()) is not None:
+                if batch:
+                    await asyncio.to_thread(writer.write, batch)
+            await asyncio.to_thread(writer.close)
+            name = await asyncio.to_thread(store_file, path, "ogg")
+            await database_sync_to_async(services.recording_attach_audio)(
+                recording_id=self.recording_id, name=name
+            )
+        except Exception:
+            logger.exception("Could not keep the audio of recording %s", self.recording_id)
+            self._archive_failed = True
+            await self._send_event(protocol.warning("audio_not_kept", ARCHIVE_FAILED))
 
     async def _run(self) -> None:
         status, error = Recording.Status.COMPLETED, ""

@@ -150,6 +150,11 @@ def stopped(recording_id: int, segments: int) -> dict[str, Any]:
     return {"type": "stopped", "recording": recording_id, "segments": segments}
 
 
+def warning(code: str, message: str) -> dict[str, Any]:
+    """Server → client: something went wrong that does not end the recording."""
+    return {"type": "warning", "code": code, "message": message}
+
+
 def error(code: str, message: str) -> dict[str, Any]:
     """Server → client: something went wrong, in words."""
     return {"type": "error", "code": code, "message": message}

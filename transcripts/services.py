@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -98,3 +99,9 @@ def recording_finish(
         recording.upstream_request_id = upstream_request_id
     recording.save(update_fields=["status", "ended_at", "duration", "error", "upstream_request_id"])
     return recording
+
+
+def recording_attach_audio(*, recording_id: int, name: str) -> None:
+    """Record where a live recording's compressed audio is stored."""
+    size = default_storage.size(name)
+    Recording.objects.filter(pk=recording_id).update(audio=name, media_format="ogg", file_size=size)

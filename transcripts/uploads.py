@@ -9,15 +9,12 @@ generated name and queues its transcription.
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, BinaryIO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -26,6 +23,7 @@ from transcripts import jobs, media
 from transcripts.engines import get_file_engine
 from transcripts.models import PendingUpload, Recording
 from transcripts.services import ApplicationError
+from transcripts.storage import delete_stored, store_file
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -136,13 +134,6 @@ def _check_content(upload: PendingUpload, path: Path) -> None:
     PendingUpload.objects.filter(pk=upload.pk).update(media_format=found.name)
 
 
-class _PartialFile(File):
-    """The assembled file, offered to storage as a temporary file it may move, not copy."""
-
-    def temporary_file_path(self) -> str:
-        return str(self.name)
-
-
 def upload_finish(*, upload: PendingUpload) -> Recording:
     """Move the complete file into storage, then record it and queue its transcription.
 
@@ -152,14 +143,11 @@ def upload_finish(*, upload: PendingUpload) -> Recording:
     if upload.received != upload.size:
         raise ApplicationError("The file has not fully arrived yet.")
     media_format = media.FORMATS_BY_NAME[upload.media_format]
-    name = f"recordings/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{media_format.extension}"
-    path = partial_path(upload)
-    with _PartialFile(path.open("rb"), name=str(path)) as file:
-        stored = default_storage.save(name, file)
+    stored = store_file(partial_path(upload), media_format.extension)
     try:
         return _recording_for(upload, stored)
     except Exception:
-        default_storage.delete(stored)
+        delete_stored(stored)
         raise
 
 
