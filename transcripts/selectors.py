@@ -15,11 +15,17 @@ if TYPE_CHECKING:
 
 
 def recording_get_for_user(
-    *, user: AbstractBaseUser | AnonymousUser, recording_id: int
+    *, user: AbstractBaseUser | AnonymousUser, recording_id: int, staff_may_read: bool = False
 ) -> Recording:
-    """The access gate: the user's own recording, or 404 (missing and foreign alike)."""
+    """The access gate: the user's own recording, or 404 (missing and foreign alike).
+
+    With `staff_may_read`, staff may read anyone's (the admin's review of audio).
+    """
+    recordings = Recording.objects.all()
+    if not (staff_may_read and user.is_staff):
+        recordings = recordings.filter(owner_id=user.pk)
     try:
-        return Recording.objects.get(pk=recording_id, owner_id=user.pk)
+        return recordings.get(pk=recording_id)
     except Recording.DoesNotExist:
         raise Http404("No such recording.") from None
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("recordings/<int:recording_id>/", views.recording_detail, name="recording_detail"),
     path("recordings/<int:recording_id>/cancel/", views.recording_cancel, name="recording_cancel"),
     path("recordings/<int:recording_id>/retry/", views.recording_retry, name="recording_retry"),
+    path("recordings/<int:recording_id>/audio/", views.recording_audio, name="recording_audio"),
     path("recordings/status/", upload_api.recording_status, name="recording_status"),
     path("upload/", views.upload, name="upload"),
     path("upload/files/", upload_api.upload_start, name="upload_start"),

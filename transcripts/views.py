@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from transcripts import engines, jobs, realtime, selectors
-from transcripts.media import ACCEPTED_DESCRIPTION
+from transcripts.media import ACCEPTED_DESCRIPTION, FORMATS_BY_NAME
 from transcripts.protocol import MAX_TITLE_CHARS
+from transcripts.ranges import ranged_response
 from transcripts.services import ApplicationError
 
 RECORDINGS_PER_PAGE = 20
@@ -84,6 +86,20 @@ def recording_detail(request: HttpRequest, recording_id: int) -> HttpResponse:
 
 def _wants_json(request: HttpRequest) -> bool:
     return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+
+
+@require_GET
+async def recording_audio(request: HttpRequest, recording_id: int) -> HttpResponse:
+    """The recording's stored audio, seekable (range requests); owner and staff only."""
+    user = await request.auser()
+    recording = await sync_to_async(selectors.recording_get_for_user)(
+        user=user, recording_id=recording_id, staff_may_read=True
+    )
+    if not recording.audio:
+        raise Http404("This recording has no stored audio.")
+    media_format = FORMATS_BY_NAME.get(recording.media_format)
+    content_type = media_format.mime if media_format else "application/octet-stream"
+    return await ranged_response(recording.audio, content_type, request.headers.get("Range"))
 
 
 @require_POST
