@@ -31,3 +31,30 @@ class UploadStartForm(forms.Form):
         """One message for the page, naming the field."""
         field, errors = next(iter(self.errors.items()))
         return errors[0] if field == "__all__" else f"{field}: {errors[0]}"
+
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+
+
+class SearchForm(forms.Form):
+    """What to search for, and where."""
+
+    q = forms.CharField(label="Search", required=False, strip=True)
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    source = forms.ChoiceField(
+        label="Kind",
+        required=False,
+        choices=[("", "Live and uploads"), ("live", "Live recordings"), ("upload", "Uploads")],
+    )
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError("The start date is after the end date.")
+        return cleaned

@@ -53,6 +53,9 @@ class Recording(models.Model):
     media_format = models.CharField(
         max_length=16, blank=True, help_text="Container detected from the content."
     )
+    speaker_names = models.JSONField(
+        default=dict, blank=True, help_text='Names given to speakers: {"0": "Alice"}.'
+    )
 
     class Meta:
         indexes = [models.Index(fields=["owner", "-started_at"], name="recording_owner_history")]
@@ -63,6 +66,12 @@ class Recording(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("transcripts:recording_detail", args=[self.pk])
+
+    def speaker_name(self, speaker: int | None) -> str:
+        """What to call a speaker: the name given, else "Speaker N" counting from 1."""
+        if speaker is None:
+            return ""
+        return self.speaker_names.get(str(speaker)) or f"Speaker {speaker + 1}"
 
 
 class Segment(models.Model):
@@ -78,6 +87,7 @@ class Segment(models.Model):
     words = models.JSONField(
         default=list, blank=True, help_text="[{word, start, end, confidence, speaker}]"
     )
+    edited = models.BooleanField(default=False, help_text="Corrected by a person.")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -9,6 +9,7 @@ from django.http import Http404
 
 from transcripts import realtime
 from transcripts.models import Recording, Segment, TranscriptionJob
+from transcripts.search import SearchFilters, SearchQuery
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -35,13 +36,14 @@ def _latest_job_progress() -> Subquery:
     return Subquery(latest.values("progress")[:1])
 
 
-def recording_list_for_user(*, user: AbstractBaseUser) -> QuerySet[Recording]:
+def recording_list_for_user(*, user: AbstractBaseUser, title: str = "") -> QuerySet[Recording]:
     """The user's recordings, newest first, with segment counts and job progress."""
-    return (
-        Recording.objects.filter(owner_id=user.pk)
-        .annotate(segment_count=Count("segments"), progress=_latest_job_progress())
-        .order_by("-started_at", "-pk")
-    )
+    recordings = Recording.objects.filter(owner_id=user.pk)
+    if title:
+        recordings = recordings.filter(title__icontains=title)
+    return recordings.annotate(
+        segment_count=Count("segments"), progress=_latest_job_progress()
+    ).order_by("-started_at", "-pk")
 
 
 def recording_states_for_user(
@@ -62,3 +64,17 @@ def latest_job(*, recording: Recording) -> TranscriptionJob | None:
 def segment_list(*, recording: Recording) -> QuerySet[Segment]:
     """A recording's segments in order."""
     return Segment.objects.filter(recording=recording).order_by("index")
+
+
+def recordings_titled(
+    *, user: AbstractBaseUser, query: SearchQuery, filters: SearchFilters, limit: int = 10
+) -> list[Recording]:
+    """The user's recordings whose title has every word and phrase, newest first."""
+    recordings = Recording.objects.filter(owner_id=user.pk)
+    for words in [(word,) for word in query.words] + list(query.phrases):
+        recordings = recordings.filter(title__icontains=" ".join(words))
+    for words in query.excluded:
+        recordings = recordings.exclude(title__icontains=" ".join(words))
+    if filters.source:
+        recordings = recordings.filter(source=filters.source)
+    return list(recordings.order_by("-started_at")[:limit])

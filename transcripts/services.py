@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +14,7 @@ from django.utils.formats import date_format
 
 from transcripts.engines.base import FinalSegment
 from transcripts.models import Recording, Segment
+from transcripts.storage import delete_stored
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -105,3 +108,77 @@ def recording_attach_audio(*, recording_id: int, name: str) -> None:
     """Record where a live recording's compressed audio is stored."""
     size = default_storage.size(name)
     Recording.objects.filter(pk=recording_id).update(audio=name, media_format="ogg", file_size=size)
+
+
+MAX_SPEAKER_NAME_CHARS = 60
+
+
+@transaction.atomic
+def recording_rename(*, recording: Recording, title: str) -> Recording:
+    """Give a recording a new title."""
+    title = " ".join(title.split())
+    if not title:
+        raise ValidationError("A recording needs a title.")
+    if len(title) > 200:
+        raise ValidationError("A title has at most 200 characters.")
+    recording.title = title
+    recording.save(update_fields=["title"])
+    return recording
+
+
+def retimed_words(segment: Segment, text: str) -> list[dict[str, Any]]:
+    """Word timings for corrected text: kept one for one when the word count is unchanged,
+    otherwise spread evenly over the segment, so clicking a word still seeks near it."""
+    tokens = text.split()
+    old = segment.words or []
+    if len(tokens) == len(old):
+        return [{**timing, "word": token} for timing, token in zip(old, tokens, strict=True)]
+    step = (segment.end - segment.start) / max(len(tokens), 1)
+    return [
+        {"word": token, "start": round(segment.start + i * step, 3),
+         "end": round(segment.start + (i + 1) * step, 3), "confidence": None,
+         "speaker": segment.speaker}
+        for i, token in enumerate(tokens)
+    ]  # fmt: skip
+
+
+@transaction.atomic
+def segment_edit(*, recording: Recording, index: int, text: str) -> Segment:
+    """Correct a segment's text, keeping its timings (search sees it at once)."""
+    text = " ".join(text.split())
+    if not text:
+        raise ValidationError("A segment cannot be empty.")
+    if len(text) > 5000:
+        raise ValidationError("A segment has at most 5,000 characters.")
+    segment = Segment.objects.select_for_update().get(recording=recording, index=index)
+    segment.words = retimed_words(segment, text)
+    segment.text = text
+    segment.edited = True
+    segment.save(update_fields=["text", "words", "edited"])
+    return segment
+
+
+@transaction.atomic
+def speaker_rename(*, recording: Recording, speaker: int, name: str) -> Recording:
+    """Name a speaker across the recording; an empty name goes back to "Speaker N"."""
+    name = " ".join(name.split())
+    if len(name) > MAX_SPEAKER_NAME_CHARS:
+        raise ValidationError(f"A name has at most {MAX_SPEAKER_NAME_CHARS} characters.")
+    if not recording.segments.filter(speaker=speaker).exists():
+        raise ValidationError("Nobody with that number speaks in this recording.")
+    recording = Recording.objects.select_for_update().get(pk=recording.pk)
+    names = {key: value for key, value in recording.speaker_names.items() if key != str(speaker)}
+    if name:
+        names[str(speaker)] = name
+    recording.speaker_names = names
+    recording.save(update_fields=["speaker_names"])
+    return recording
+
+
+@transaction.atomic
+def recording_delete(*, recording: Recording) -> None:
+    """Delete a recording with its segments, search entries, jobs and stored audio."""
+    audio = recording.audio.name
+    recording.delete()  # segments first, so the search index triggers see their owner
+    if audio:
+        transaction.on_commit(partial(delete_stored, audio))

@@ -15,6 +15,7 @@ urlpatterns = [
     path("recordings/<int:recording_id>/audio/", views.recording_audio, name="recording_audio"),
     path("recordings/status/", upload_api.recording_status, name="recording_status"),
     path("upload/", views.upload, name="upload"),
+    path("search/", views.search_page, name="search"),
     path("upload/files/", upload_api.upload_start, name="upload_start"),
     path("upload/files/<uuid:token>/", upload_api.upload_piece, name="upload_piece"),
 ]

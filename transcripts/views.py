@@ -10,13 +10,15 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from transcripts import engines, jobs, realtime, selectors
+from transcripts import engines, jobs, realtime, search, selectors
+from transcripts.forms import SearchForm
 from transcripts.media import ACCEPTED_DESCRIPTION, FORMATS_BY_NAME
 from transcripts.protocol import MAX_TITLE_CHARS
 from transcripts.ranges import ranged_response
 from transcripts.services import ApplicationError
 
 RECORDINGS_PER_PAGE = 20
+HITS_PER_PAGE = 20
 
 LANGUAGES = [
     ("en", "English"),
@@ -64,12 +66,63 @@ def upload(request: HttpRequest) -> HttpResponse:
     return render(request, "transcripts/upload.html", context)
 
 
+def printable(text: str) -> str:
+    """User text without control characters (PostgreSQL refuses NUL), trimmed."""
+    return "".join(char for char in text if char.isprintable()).strip()
+
+
 @require_GET
 def recording_list(request: HttpRequest) -> HttpResponse:
-    """The user's recordings, newest first."""
-    recordings = selectors.recording_list_for_user(user=request.user)
+    """The user's recordings, newest first; `q` filters by title."""
+    title = printable(request.GET.get("q", ""))[:200]
+    recordings = selectors.recording_list_for_user(user=request.user, title=title)
     page = Paginator(recordings, RECORDINGS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "transcripts/recording_list.html", {"page": page})
+    return render(request, "transcripts/recording_list.html", {"page": page, "title": title})
+
+
+@require_GET
+def search_page(request: HttpRequest) -> HttpResponse:
+    """Full-text search across everything the user has recorded."""
+    form = SearchForm(request.GET)
+    context: dict[str, object] = {"form": form}
+    if form.is_valid() and form.cleaned_data["q"]:
+        context |= _search(request, form)
+    return render(request, "transcripts/search.html", context)
+
+
+def _search(request: HttpRequest, form: SearchForm) -> dict[str, object]:
+    text = form.cleaned_data["q"]
+    query = search.parse_query(text)
+    if query.is_empty:
+        return {"problem": "Add at least one word to search for; only excluded words were given."}
+    filters = search.SearchFilters(
+        date_from=form.cleaned_data["date_from"],
+        date_to=form.cleaned_data["date_to"],
+        source=form.cleaned_data["source"],
+    )
+    page_number = max(
+        1, int(request.GET.get("page", "1")) if request.GET.get("page", "1").isdigit() else 1
+    )
+    result = search.search_segments(
+        user=request.user, query=query, filters=filters,
+        limit=HITS_PER_PAGE, offset=(page_number - 1) * HITS_PER_PAGE,
+    )  # fmt: skip
+    has_next = page_number * HITS_PER_PAGE < result.total
+    return {
+        "result": result,
+        "titles": selectors.recordings_titled(user=request.user, query=query, filters=filters),
+        "page_number": page_number,
+        "previous_url": _page_url(request, page_number - 1) if page_number > 1 else "",
+        "next_url": _page_url(request, page_number + 1) if has_next else "",
+        "truncated": len(text) > search.MAX_QUERY_CHARS,
+    }
+
+
+def _page_url(request: HttpRequest, number: int) -> str:
+    """This search, on another page."""
+    query = request.GET.copy()
+    query["page"] = str(number)
+    return f"?{query.urlencode()}"
 
 
 @require_GET

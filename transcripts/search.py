@@ -1,0 +1,243 @@
+"""Full-text search over a user's own transcripts, the same on PostgreSQL and SQLite.
+
+A query is parsed here into words, "quoted phrases" and -excluded words or phrases, then
+compiled for the database in use:
+- PostgreSQL: a stored, GIN-indexed tsvector column on segments (created by migration
+  0003), matched with to_tsquery and ranked with ts_rank;
+- SQLite: an FTS5 table kept in step with segments by triggers (same migration), matched
+  with MATCH and ranked with bm25.
+Both index words the same way (runs of letters and digits, lower-cased, no stemming, no
+stop words), so the same data gives the same set of hits on both. Snippets and
+highlighting are made here, from the segment's own text, never from database HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+MAX_QUERY_CHARS = 500
+MAX_PARTS = 20
+SNIPPET_CHARS = 240
+WORD = re.compile(r"[^\W_]+")
+PART = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What to look for: every word and phrase, none of the excluded ones."""
+
+    words: tuple[str, ...] = ()
+    phrases: tuple[tuple[str, ...], ...] = ()
+    excluded: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to look for (exclusions alone cannot be searched)."""
+        return not self.words and not self.phrases
+
+    @property
+    def highlight_words(self) -> frozenset[str]:
+        return frozenset(self.words) | {word for phrase in self.phrases for word in phrase}
+
+
+def parse_query(raw: str) -> SearchQuery:
+    """Words, "phrases" and -exclusions from what the user typed; never raises."""
+    words: list[str] = []
+    phrases: list[tuple[str, ...]] = []
+    excluded: list[tuple[str, ...]] = []
+    for match in list(PART.finditer(raw[:MAX_QUERY_CHARS]))[:MAX_PARTS]:
+        negated = bool(match.group(1) or match.group(3))
+        quoted = match.group(2) is not None
+        tokens = tuple(WORD.findall((match.group(2) if quoted else match.group(4)).lower()))
+        if not tokens:
+            continue
+        if negated:
+            excluded.append(tokens)
+        elif len(tokens) > 1:
+            phrases.append(tokens)  # quoted, or joined by punctuation like state-of-the-art
+        else:
+            words.append(tokens[0])
+    return SearchQuery(tuple(dict.fromkeys(words)), tuple(phrases), tuple(excluded))
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Which recordings to search in."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    source: str = ""
+
+
+@dataclass
+class Hit:
+    """One matching segment."""
+
+    segment_id: int
+    recording_id: int
+    recording_title: str
+    started_at: Any
+    start: float
+    text: str
+    snippet: SafeString = field(default_factory=lambda: mark_safe(""))
+
+
+# --- Compiling a query ---------------------------------------------------------------
+
+
+def _tsquery(query: SearchQuery) -> str:
+    """A to_tsquery expression; the words are letters and digits only, so nothing to escape."""
+
+    def phrase(tokens: tuple[str, ...]) -> str:
+        return "(" + " <-> ".join(f"'{token}'" for token in tokens) + ")"
+
+    wanted = [f"'{word}'" for word in query.words] + [phrase(p) for p in query.phrases]
+    unwanted = [f"!{phrase(tokens)}" for tokens in query.excluded]
+    return " & ".join(wanted + unwanted)
+
+
+def _fts5_query(query: SearchQuery, owner_id: int) -> str:
+    """An FTS5 MATCH expression limited to the owner's segments."""
+
+    def phrase(tokens: tuple[str, ...]) -> str:
+        return '"' + " ".join(tokens) + '"'
+
+    wanted = " AND ".join(
+        [phrase((word,)) for word in query.words] + [phrase(p) for p in query.phrases]
+    )
+    expression = f"({wanted})" + "".join(f" NOT {phrase(tokens)}" for tokens in query.excluded)
+    return f'owner : "u{owner_id}" AND text : ({expression})'
+
+
+def _filter_sql(filters: SearchFilters) -> tuple[str, list[Any]]:
+    """Conditions on the recording (alias r): local-day date bounds, source."""
+    clauses, params = [], []
+    zone = timezone.get_current_timezone()
+    if filters.date_from:
+        clauses.append("r.started_at >= %s")
+        params.append(_db_time(datetime.combine(filters.date_from, time(), zone)))
+    if filters.date_to:
+        clauses.append("r.started_at < %s")
+        next_day = filters.date_to + timedelta(days=1)
+        params.append(_db_time(datetime.combine(next_day, time(), zone)))
+    if filters.source:
+        clauses.append("r.source = %s")
+        params.append(filters.source)
+    return "".join(f" AND {clause}" for clause in clauses), params
+
+
+def _db_time(moment: datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+@dataclass(frozen=True)
+class CompiledSearch:
+    """FROM and WHERE for the matching segments, and how to rank them."""
+
+    source: str
+    params: list[Any]
+    order: str
+    order_params: list[Any]
+
+
+def _compile_postgres(query: SearchQuery, owner_id: int, where: str) -> CompiledSearch:
+    tsquery = _tsquery(query)
+    return CompiledSearch(
+        source=(
+            "FROM transcripts_segment s JOIN transcripts_recording r ON r.id = s.recording_id "
+            f"WHERE s.search_vector @@ to_tsquery('simple', %s) AND r.owner_id = %s{where}"
+        ),
+        params=[tsquery, owner_id],
+        order="ts_rank(s.search_vector, to_tsquery('simple', %s)) DESC",
+        order_params=[tsquery],
+    )
+
+
+def _compile_sqlite(query: SearchQuery, owner_id: int, where: str) -> CompiledSearch:
+    return CompiledSearch(
+        source=(
+            "FROM transcripts_segment_fts f JOIN transcripts_segment s ON s.id = f.rowid "
+            "JOIN transcripts_recording r ON r.id = s.recording_id "
+            f"WHERE transcripts_segment_fts MATCH %s AND r.owner_id = %s{where}"
+        ),
+        params=[_fts5_query(query, owner_id), owner_id],
+        order="bm25(transcripts_segment_fts)",
+        order_params=[],
+    )
+
+
+# --- Running it ----------------------------------------------------------------------
+
+
+@dataclass
+class SearchResult:
+    """One page of hits and how many there are in all."""
+
+    hits: list[Hit]
+    total: int
+
+
+def search_segments(
+    *, user: AbstractBaseUser, query: SearchQuery, filters: SearchFilters, limit: int, offset: int
+) -> SearchResult:
+    """The user's segments matching `query`, best first (two queries, whatever the data)."""
+    if query.is_empty:
+        return SearchResult([], 0)
+    where, filter_params = _filter_sql(filters)
+    compile_for = _compile_postgres if connection.vendor == "postgresql" else _compile_sqlite
+    compiled = compile_for(query, user.pk, where)
+    params = [*compiled.params, *filter_params]
+    ranked = (
+        f"SELECT s.id, r.id, r.title, r.started_at, s.start, s.text {compiled.source} "
+        f'ORDER BY {compiled.order}, r.started_at DESC, s."index" LIMIT %s OFFSET %s'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) {compiled.source}", params)
+        total = cursor.fetchone()[0]
+        cursor.execute(ranked, [*params, *compiled.order_params, limit, offset])
+        rows = cursor.fetchall()
+    hits = [Hit(*row) for row in rows]
+    for hit in hits:
+        hit.started_at = _aware(hit.started_at)
+        hit.snippet = highlight(hit.text, query)
+    return SearchResult(hits, total)
+
+
+def _aware(value: Any) -> datetime:
+    """A raw cursor's timestamp as an aware datetime (SQLite returns text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
+
+
+def highlight(text: str, query: SearchQuery) -> SafeString:
+    """The text (shortened around the first match) with the query's words in <mark>."""
+    wanted = query.highlight_words
+    matches = [m for m in WORD.finditer(text) if m.group().lower() in wanted]
+    start = 0
+    if len(text) > SNIPPET_CHARS and matches:
+        start = max(0, matches[0].start() - SNIPPET_CHARS // 3)
+        start = text.rfind(" ", 0, start) + 1 if start else 0
+    end = min(len(text), start + SNIPPET_CHARS)
+    pieces, cursor = [], start
+    for match in matches:
+        if match.start() < start or match.end() > end:
+            continue
+        pieces.append(escape(text[cursor : match.start()]))
+        pieces.append(f"<mark>{escape(match.group())}</mark>")
+        cursor = match.end()
+    pieces.append(escape(text[cursor:end]))
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(text) else ""
+    return mark_safe(prefix + "".join(pieces) + suffix)
