@@ -6,6 +6,7 @@ from pathlib import Path
 
 import av
 import pytest
+from channels.db import database_sync_to_async
 from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 
@@ -72,7 +73,7 @@ async def test_a_live_recording_keeps_its_audio_in_storage(
     await socket.finals(3)
     await socket.stop()
     await socket.disconnect()
-    recording = await Recording.objects.aget(pk=recording_id)
+    recording = await database_sync_to_async(Recording.objects.get)(pk=recording_id)
     assert recording.audio.name.startswith("recordings/")
     assert recording.audio.name.endswith(".ogg")
     assert (recording.media_format, recording.file_size) == ("ogg", recording.audio.size)
@@ -92,7 +93,7 @@ async def test_a_browser_that_vanishes_still_leaves_its_audio(
     await socket.send_audio(tone(2.5))
     await deepgram.await_for(lambda fake: fake.connections[0].audio_bytes == 2 * 16000 * 2.5)
     await socket.disconnect()
-    recording = await Recording.objects.aget(pk=recording_id)
+    recording = await database_sync_to_async(Recording.objects.get)(pk=recording_id)
     assert recording.status == Recording.Status.INTERRUPTED
     assert decoded_seconds(default_storage.path(recording.audio.name)) == pytest.approx(
         2.5, abs=0.15

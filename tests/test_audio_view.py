@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from channels.db import database_sync_to_async
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -108,7 +109,9 @@ async def test_anonymous_visitors_are_sent_to_log_in(recording: Recording) -> No
 
 
 async def test_a_recording_without_audio_answers_404(owner_client: AsyncClient, user: User) -> None:
-    bare = await Recording.objects.acreate(owner=user, title="x", language="en", engine="deepgram")
+    bare = await database_sync_to_async(Recording.objects.create)(
+        owner=user, title="x", language="en", engine="deepgram"
+    )
     assert (await fetch(owner_client, bare))[0] == 404
 
 

@@ -13,6 +13,23 @@ urlpatterns = [
     path("recordings/<int:recording_id>/cancel/", views.recording_cancel, name="recording_cancel"),
     path("recordings/<int:recording_id>/retry/", views.recording_retry, name="recording_retry"),
     path("recordings/<int:recording_id>/audio/", views.recording_audio, name="recording_audio"),
+    path("recordings/<int:recording_id>/rename/", views.recording_rename, name="recording_rename"),
+    path("recordings/<int:recording_id>/delete/", views.recording_delete, name="recording_delete"),
+    path(
+        "recordings/<int:recording_id>/segments/<int:index>/",
+        views.segment_update,
+        name="segment_update",
+    ),
+    path(
+        "recordings/<int:recording_id>/speakers/<int:speaker>/",
+        views.speaker_update,
+        name="speaker_update",
+    ),
+    path(
+        "recordings/<int:recording_id>/export/<str:kind>/",
+        views.recording_export,
+        name="recording_export",
+    ),
     path("recordings/status/", upload_api.recording_status, name="recording_status"),
     path("upload/", views.upload, name="upload"),
     path("search/", views.search_page, name="search"),

@@ -5,14 +5,18 @@ from __future__ import annotations
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from transcripts import engines, jobs, realtime, search, selectors
+from config.db import aclose_connections
+from transcripts import engines, exports, jobs, realtime, search, selectors, services
 from transcripts.forms import SearchForm
 from transcripts.media import ACCEPTED_DESCRIPTION, FORMATS_BY_NAME
+from transcripts.models import Recording, Segment
 from transcripts.protocol import MAX_TITLE_CHARS
 from transcripts.ranges import ranged_response
 from transcripts.services import ApplicationError
@@ -129,9 +133,11 @@ def _page_url(request: HttpRequest, number: int) -> str:
 def recording_detail(request: HttpRequest, recording_id: int) -> HttpResponse:
     """One recording's transcript."""
     recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
+    segments = list(selectors.segment_list(recording=recording))
     context = {
         "recording": recording,
-        "segments": selectors.segment_list(recording=recording),
+        "segments": segments,
+        "speakers": sorted({s.speaker for s in segments if s.speaker is not None}),
         "job": selectors.latest_job(recording=recording),
     }
     return render(request, "transcripts/recording_detail.html", context)
@@ -148,6 +154,8 @@ async def recording_audio(request: HttpRequest, recording_id: int) -> HttpRespon
     recording = await sync_to_async(selectors.recording_get_for_user)(
         user=user, recording_id=recording_id, staff_may_read=True
     )
+    # The stream may last an hour; it must not hold a pooled connection all that time.
+    await aclose_connections()
     if not recording.audio:
         raise Http404("This recording has no stored audio.")
     media_format = FORMATS_BY_NAME.get(recording.media_format)
@@ -182,3 +190,89 @@ def recording_retry(request: HttpRequest, recording_id: int) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, str(exc))
     return redirect(recording)
+
+
+def _edit_answer(
+    request: HttpRequest, recording: Recording, body: dict[str, object], message: str
+) -> HttpResponse:
+    """JSON for the transcript page's inline editing, a redirect for plain forms."""
+    if _wants_json(request):
+        return JsonResponse(body)
+    messages.success(request, message)
+    return redirect(recording)
+
+
+def _edit_refused(request: HttpRequest, recording: Recording, error: str) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"error": error}, status=400)
+    messages.error(request, error)
+    return redirect(recording)
+
+
+@require_POST
+def recording_rename(request: HttpRequest, recording_id: int) -> HttpResponse:
+    """Give the recording a new title."""
+    recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
+    try:
+        services.recording_rename(recording=recording, title=request.POST.get("title", ""))
+    except ValidationError as exc:
+        return _edit_refused(request, recording, exc.messages[0])
+    return _edit_answer(request, recording, {"title": recording.title}, "Renamed.")
+
+
+@require_POST
+def segment_update(request: HttpRequest, recording_id: int, index: int) -> HttpResponse:
+    """Correct one segment's text."""
+    recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
+    try:
+        segment = services.segment_edit(
+            recording=recording, index=index, text=request.POST.get("text", "")
+        )
+    except Segment.DoesNotExist:
+        raise Http404("No such segment.") from None
+    except ValidationError as exc:
+        return _edit_refused(request, recording, exc.messages[0])
+    body = {"index": segment.index, "text": segment.text, "words": segment.words}
+    return _edit_answer(request, recording, body, "Correction saved.")
+
+
+@require_POST
+def speaker_update(request: HttpRequest, recording_id: int, speaker: int) -> HttpResponse:
+    """Name a speaker throughout the recording."""
+    recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
+    try:
+        recording = services.speaker_rename(
+            recording=recording, speaker=speaker, name=request.POST.get("name", "")
+        )
+    except ValidationError as exc:
+        return _edit_refused(request, recording, exc.messages[0])
+    body = {"speaker": speaker, "name": recording.speaker_name(speaker)}
+    return _edit_answer(request, recording, body, "Speaker renamed.")
+
+
+@require_http_methods(["GET", "POST"])
+def recording_delete(request: HttpRequest, recording_id: int) -> HttpResponse:
+    """Ask, then delete the recording with its transcript and audio."""
+    recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
+    if request.method == "GET":
+        return render(request, "transcripts/recording_delete.html", {"recording": recording})
+    title = recording.title
+    services.recording_delete(recording=recording)
+    messages.success(request, f"“{title}” was deleted.")
+    return redirect("transcripts:recording_list")
+
+
+@require_GET
+def recording_export(request: HttpRequest, recording_id: int, kind: str) -> HttpResponse:
+    """The transcript as a file: txt, srt, vtt, json or docx."""
+    if kind not in exports.FORMATS:
+        raise Http404("No such format.")
+    recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
+    options = exports.ExportOptions(
+        timestamps=request.GET.get("timestamps") != "0", speakers=request.GET.get("speakers") != "0"
+    )
+    segments = list(selectors.segment_list(recording=recording))
+    file = exports.export(recording, segments, kind, options)
+    response = HttpResponse(file.content, content_type=file.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, file.filename)
+    return response

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from transcripts.models import Recording
+
 register = template.Library()
 
 
@@ -17,6 +19,18 @@ def clock(seconds: float | None) -> str:
 
 
 @register.filter
-def speaker_label(speaker: int | None) -> str:
-    """A speaker number as people read it."""
-    return "" if speaker is None else f"Speaker {speaker + 1}"
+def speaker_name(recording: Recording, speaker: int | None) -> str:
+    """What the recording calls this speaker ("Speaker 2" until someone names them)."""
+    return recording.speaker_name(speaker)
+
+
+@register.filter
+def seconds(value: float | None) -> str:
+    """A time in seconds for data attributes and links, with millisecond precision."""
+    return f"{value or 0:.3f}"
+
+
+@register.filter
+def get_item(mapping: dict[str, str], key: object) -> str:
+    """mapping[str(key)], or "" (JSON object keys are strings)."""
+    return mapping.get(str(key), "")

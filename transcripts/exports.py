@@ -1,0 +1,164 @@
+"""A recording's transcript as plain text, SRT, WebVTT, JSON or DOCX."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from django.utils.formats import date_format
+from django.utils.text import slugify
+from django.utils.timezone import localtime
+from docx import Document
+
+from transcripts.models import Recording, Segment
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What plain text includes; SRT, WebVTT, JSON and DOCX always carry times and names."""
+
+    timestamps: bool = True
+    speakers: bool = True
+
+
+@dataclass(frozen=True)
+class Export:
+    """A file to download."""
+
+    content: bytes
+    content_type: str
+    filename: str
+
+
+def _clock(seconds: float, separator: str) -> str:
+    """HH:MM:SS<sep>mmm, as subtitle formats want it."""
+    millis = round(seconds * 1000)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
+
+
+def _short_clock(seconds: float) -> str:
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours:d}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:d}:{secs:02d}"
+
+
+def as_text(recording: Recording, segments: Sequence[Segment], options: ExportOptions) -> str:
+    """One line per segment: [time] Speaker: text."""
+    header = f"{recording.title}\n{date_format(localtime(recording.started_at), 'j F Y, H:i')}\n\n"
+    lines = []
+    for segment in segments:
+        prefix = f"[{_short_clock(segment.start)}] " if options.timestamps else ""
+        name = recording.speaker_name(segment.speaker) if options.speakers else ""
+        lines.append(f"{prefix}{name + ': ' if name else ''}{segment.text}")
+    return header + "\n".join(lines) + "\n"
+
+
+def _cue_end(segment: Segment) -> float:
+    # A cue must end after it starts, even for an instant segment.
+    return max(segment.end, segment.start + 0.01)
+
+
+def as_srt(recording: Recording, segments: Sequence[Segment]) -> str:
+    """SubRip: numbered cues, comma before milliseconds, the speaker's name before the text."""
+    cues = []
+    for number, segment in enumerate(segments, start=1):
+        name = recording.speaker_name(segment.speaker)
+        times = f"{_clock(segment.start, ',')} --> {_clock(_cue_end(segment), ',')}"
+        cues.append(f"{number}\n{times}\n{name + ': ' if name else ''}{segment.text}\n")
+    return "\n".join(cues)
+
+
+def _vtt_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def as_vtt(recording: Recording, segments: Sequence[Segment]) -> str:
+    """WebVTT with voice tags naming the speaker."""
+    cues = ["WEBVTT\n"]
+    for segment in segments:
+        name = recording.speaker_name(segment.speaker)
+        voice = f"<v {_vtt_escape(name)}>" if name else ""
+        times = f"{_clock(segment.start, '.')} --> {_clock(_cue_end(segment), '.')}"
+        cues.append(f"{times}\n{voice}{_vtt_escape(segment.text)}\n")
+    return "\n".join(cues)
+
+
+def as_json(recording: Recording, segments: Sequence[Segment]) -> str:
+    """Everything: the recording, its segments, and every word with its timing."""
+    document = {
+        "recording": {
+            "id": recording.pk,
+            "title": recording.title,
+            "started_at": recording.started_at.isoformat(),
+            "duration": recording.duration,
+            "language": recording.language,
+            "source": recording.source,
+            "engine": recording.engine,
+            "model": recording.model,
+        },
+        "segments": [
+            {
+                "index": segment.index,
+                "start": segment.start,
+                "end": segment.end,
+                "speaker": segment.speaker,
+                "speaker_name": recording.speaker_name(segment.speaker) or None,
+                "text": segment.text,
+                "confidence": segment.confidence,
+                "edited": segment.edited,
+                "words": segment.words,
+            }
+            for segment in segments
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def as_docx(recording: Recording, segments: Sequence[Segment]) -> bytes:
+    """A Word document: title, date, then one paragraph per segment."""
+    document = Document()
+    document.add_heading(recording.title, level=1)
+    document.add_paragraph(date_format(localtime(recording.started_at), "l j F Y, H:i"))
+    for segment in segments:
+        paragraph = document.add_paragraph()
+        paragraph.add_run(f"[{_short_clock(segment.start)}] ").italic = True
+        name = recording.speaker_name(segment.speaker)
+        if name:
+            paragraph.add_run(f"{name}: ").bold = True
+        paragraph.add_run(segment.text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+FORMATS: dict[str, tuple[str, str]] = {
+    "txt": ("text/plain; charset=utf-8", "txt"),
+    "srt": ("application/x-subrip; charset=utf-8", "srt"),
+    "vtt": ("text/vtt; charset=utf-8", "vtt"),
+    "json": ("application/json", "json"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
+}
+
+
+def export(
+    recording: Recording, segments: Sequence[Segment], kind: str, options: ExportOptions
+) -> Export:
+    """The transcript in the format `kind` (a key of FORMATS)."""
+    makers: dict[str, Callable[[], str | bytes]] = {
+        "txt": lambda: as_text(recording, segments, options),
+        "srt": lambda: as_srt(recording, segments),
+        "vtt": lambda: as_vtt(recording, segments),
+        "json": lambda: as_json(recording, segments),
+        "docx": lambda: as_docx(recording, segments),
+    }
+    content = makers[kind]()
+    content_type, extension = FORMATS[kind]
+    body = content.encode("utf-8") if isinstance(content, str) else content
+    stem = slugify(recording.title)[:80] or f"recording-{recording.pk}"
+    return Export(body, content_type, f"{stem}.{extension}")
