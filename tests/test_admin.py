@@ -106,3 +106,17 @@ def test_staff_cancel_queued_jobs(staff: Client, user: User) -> None:
     job.refresh_from_db()
     recording.refresh_from_db()
     assert (job.status, recording.status) == ("cancelled", "cancelled")
+
+
+def test_staff_filter_by_owner_and_listen_to_any_recording(
+    staff: Client, user: User, other_user: User
+) -> None:
+    mine = make_recording(user, title="Alice's call", audio="recordings/a.ogg")
+    make_recording(other_user, title="Bob's call")
+    listing = staff.get(
+        f"/admin/transcripts/recording/?owner__id__exact={user.pk}"
+    ).content.decode()
+    assert "Alice&#x27;s call" in listing
+    assert "Bob&#x27;s call" not in listing
+    page = staff.get(f"/admin/transcripts/recording/{mine.pk}/change/").content.decode()
+    assert f'<audio controls preload="metadata" src="/recordings/{mine.pk}/audio/"></audio>' in page

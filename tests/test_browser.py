@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,9 +11,12 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import User
+from django.core.files import File
+from django.core.files.storage import default_storage
 
 from tests.fake_deepgram import FakeDeepgram
 from tests.servers import DaphneServer, WorkerProcess
+from transcripts.models import Recording, Segment
 
 CHROMIUM = "/usr/bin/chromium"
 SPEECH_WAV = Path(__file__).parent / "fixtures" / "speech.wav"
@@ -136,11 +140,42 @@ def test_record_a_meeting_in_the_browser_and_find_it_in_history(
     page.get_by_role("link", name="Open the transcript").click()
     expect(page.get_by_role("heading", name="Quarterly review")).to_be_visible()
     expect(page.locator(".transcript .text")).to_have_text(SCRIPT)
+    play_back_beside_the_transcript(page)
     page.get_by_role("link", name="All recordings").click()
     row = page.get_by_role("row", name="Quarterly review")
     expect(row).to_contain_text("Completed")
     expect(row.get_by_role("cell").last).to_have_text("2")
     assert problems == []
+
+
+PLAYER_DURATION = """() => new Promise(resolve => {
+    const player = document.getElementById("player");
+    const done = () => isFinite(player.duration) && resolve(player.duration);
+    if (player.readyState >= 1) done();
+    player.addEventListener("durationchange", done);
+    player.addEventListener("loadedmetadata", done);
+})"""
+
+CAPTIONS = """() => new Promise(resolve => {
+    const element = document.querySelector("#player track");
+    element.track.mode = "hidden";
+    const read = () => resolve(Array.from(element.track.cues).map(cue => cue.text));
+    if (element.readyState === 2) read(); else element.addEventListener("load", read);
+})"""
+
+
+def play_back_beside_the_transcript(page: Page) -> None:
+    """The audio kept during the session plays, with captions, seeking from the text."""
+    # About what the microphone heard: capture starts a moment into the file.
+    assert 7.0 < page.evaluate(PLAYER_DURATION) < 9.5
+    assert page.evaluate(CAPTIONS) == SCRIPT  # no speaker labels asked for: no voice tags
+    second = page.locator(".segment").nth(1)
+    second.get_by_role("button", name="Play from").click()
+    expect(second).to_have_class(re.compile(r"\bcurrent\b"))
+    start = float(second.get_attribute("data-start") or 0)
+    assert page.evaluate("document.getElementById('player').currentTime") >= start
+    page.goto(f"{page.url.split('?')[0]}?t={start}")
+    expect(page.locator(".segment").nth(1)).to_have_class(re.compile(r"\bcurrent\b"))
 
 
 def test_an_engine_failure_is_explained_on_the_page(
@@ -216,3 +251,54 @@ def test_a_text_file_dressed_as_audio_is_refused_on_the_page(
     page.get_by_label("Choose files or drop them here").set_input_files(notes)
     row = page.get_by_role("listitem").filter(has_text="notes.mp3")
     expect(row.get_by_role("status")).to_contain_text("is not an audio or video file")
+
+
+@pytest.fixture
+def library(person: User) -> Recording:
+    with SPEECH_WAV.open("rb") as audio:
+        name = default_storage.save("recordings/speech.wav", File(audio))
+    recording = Recording.objects.create(
+        owner=person, title="Design review", language="en", engine="deepgram",
+        status=Recording.Status.COMPLETED, duration=8.8, audio=name, media_format="wav",
+    )  # fmt: skip
+    words = [{"word": w, "start": 0.5 + i * 0.4, "end": 0.9 + i * 0.4} for i, w in
+             enumerate(SCRIPT[0].split())]  # fmt: skip
+    Segment.objects.create(
+        recording=recording, index=0, start=0.5, end=3.3, text=SCRIPT[0], speaker=0, words=words
+    )
+    Segment.objects.create(
+        recording=recording, index=1, start=4.7, end=6.9, text=SCRIPT[1], speaker=1
+    )
+    return recording
+
+
+def test_correct_name_search_and_land_on_the_moment(
+    server: DaphneServer, library: Recording, browser: Browser
+) -> None:
+    page = browser.new_page()
+    problems = watch_console(page)
+    log_in(page, server.url)
+    page.goto(f"{server.url}/recordings/{library.pk}/")
+    page.get_by_role("button", name="Correct the passage at 0:00").click()
+    page.get_by_label("Corrected text").fill("Good morning everyone, welcome aboard.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    first = page.locator(".segment").first
+    expect(first.locator(".text")).to_have_text("Good morning everyone, welcome aboard.")
+    expect(first).to_contain_text("edited")
+
+    page.get_by_label("Speaker 1", exact=True).fill("Alice")
+    page.locator(".speaker-form").first.get_by_role("button", name="Save name").click()
+    expect(first.locator(".speaker")).to_have_text("Alice")
+    page.reload()
+    assert page.evaluate(CAPTIONS)[0] == "<v Alice>Good morning everyone, welcome aboard."
+
+    page.get_by_role("link", name="Search", exact=True).click()
+    page.get_by_label("Words to find").fill('welcome -"quarterly numbers"')
+    page.get_by_role("button", name="Search").click()
+    hit = page.locator(".hit")
+    expect(hit).to_have_count(1)
+    expect(hit.locator("mark")).to_have_text("welcome")
+    hit.get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"\?t=0\.5$"))
+    expect(page.locator(".segment").first).to_have_class(re.compile(r"\bcurrent\b"))
+    assert problems == []

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from transcripts import jobs
 from transcripts.models import Recording, Segment, TranscriptionJob
@@ -44,22 +46,25 @@ class RecordingAdmin(admin.ModelAdmin):
     """Every user's recordings."""
 
     list_display = ("title", "owner", "status", "source", "started_at", "duration", "segment_count")
-    list_filter = ("status", "source", "started_at", "engine")
+    list_filter = (
+        ("owner", admin.RelatedOnlyFieldListFilter), "status", "source", "started_at", "engine",
+    )  # fmt: skip
     search_fields = ("title", "owner__username", "owner__email")
     date_hierarchy = "started_at"
     list_select_related = ("owner",)
     raw_id_fields = ("owner",)
     readonly_fields = (
-        "source",
-        "engine",
-        "model",
-        "options",
-        "started_at",
-        "ended_at",
-        "duration",
-        "upstream_request_id",
-    )
-    inlines = (SegmentInline,)
+        "listen", "source", "engine", "model", "options", "started_at", "ended_at", "duration",
+        "upstream_request_id", "audio", "original_filename", "file_size", "media_format",
+    )  # fmt: skip
+    inlines = (JobInline, SegmentInline)
+
+    @admin.display(description="Audio")
+    def listen(self, recording: Recording) -> str:
+        if not recording.audio:
+            return "No audio stored."
+        url = reverse("transcripts:recording_audio", args=[recording.pk])
+        return format_html('<audio controls preload="metadata" src="{}"></audio>', url)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Recording]:
         return super().get_queryset(request).annotate(segment_count=Count("segments"))
