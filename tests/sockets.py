@@ -85,13 +85,13 @@ class RecordSocket:
         assert closed == Closed(close_code), closed
         return error
 
-    async def stop(self) -> dict[str, Any]:
+    async def stop(self, timeout: float = TIMEOUT) -> dict[str, Any]:
         """Send stop; return the stopped message after checking the normal close.
 
         The last finals arrive between stop and stopped; they are in `received`.
         """
         await self.send({"type": "stop"})
-        stopped = await self.expect("stopped", skip=("interim", "final"))
+        stopped = await self.expect("stopped", timeout, skip=("interim", "final"))
         assert await self.next() == Closed(1000)
         return stopped
 

@@ -106,9 +106,8 @@ def test_a_file_over_the_limit_is_refused_in_words(logged_in: Client, settings) 
 
 
 def test_without_an_engine_uploads_are_refused_with_how_to_fix_it(
-    logged_in: Client, settings
+    logged_in: Client, no_engine: None
 ) -> None:
-    settings.DEEPGRAM_API_KEY = ""
     answer = start(logged_in, filename="memo.wav", size=100)
     assert answer.status == 503
     assert "DEEPGRAM_API_KEY" in answer.body["error"]

@@ -81,16 +81,17 @@ class RecordConsumer(AsyncWebsocketConsumer):
     async def _start(self, message: protocol.Start) -> None:
         if self.session is not None:
             raise protocol.ProtocolError("The start message was sent twice.")
-        try:
-            engine = get_live_engine()
-        except EngineError as exc:
-            await self._close_with_error(protocol.CLOSE_ENGINE_UNAVAILABLE, exc.code, exc.message)
-            return
         options = LiveOptions(
             language=message.language or settings.DEFAULT_LANGUAGE,
             sample_rate=message.sample_rate,
             diarize=message.diarize,
         )
+        try:
+            engine = get_live_engine()
+            engine.check_options(options)
+        except EngineError as exc:
+            await self._close_with_error(protocol.CLOSE_ENGINE_UNAVAILABLE, exc.code, exc.message)
+            return
         recording_id = await self._create_recording(message, engine, options)
         self.session = LiveSession(
             recording_id=recording_id,

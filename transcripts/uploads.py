@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from transcripts import jobs, media
 from transcripts.engines import get_file_engine
+from transcripts.engines.base import EngineError
 from transcripts.models import PendingUpload, Recording
 from transcripts.services import ApplicationError
 from transcripts.storage import delete_stored, store_file
@@ -64,7 +65,11 @@ def upload_begin(
             f"“{name}” is {filesizeformat(size)}; "
             f"the largest file Parley accepts is {filesizeformat(settings.UPLOAD_MAX_BYTES)}."
         )
-    get_file_engine()  # no engine configured: say so now, not after the upload
+    engine = get_file_engine()  # no engine configured: say so now, not after the upload
+    try:
+        engine.check_language(language)
+    except EngineError as exc:
+        raise ValidationError(exc.message) from exc
     return PendingUpload.objects.create(
         owner=owner,
         original_filename=name,

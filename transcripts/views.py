@@ -45,29 +45,37 @@ LANGUAGES = [
 @require_GET
 def record(request: HttpRequest) -> HttpResponse:
     """The recorder."""
-    context = {
-        "engine_configured": engines.live_engine_configured(),
-        "no_engine_message": engines.NO_ENGINE_MESSAGE,
-        "languages": LANGUAGES,
-        "default_language": settings.DEFAULT_LANGUAGE,
-        "max_title_chars": MAX_TITLE_CHARS,
-    }
-    return render(request, "transcripts/record.html", context)
+    return render(request, "transcripts/record.html", engine_context())
 
 
 @require_GET
 def upload(request: HttpRequest) -> HttpResponse:
     """The uploader: files picked or dropped, sent in pieces, then transcribed."""
-    context = {
-        "engine_configured": engines.live_engine_configured(),
-        "no_engine_message": engines.NO_ENGINE_MESSAGE,
-        "languages": LANGUAGES,
-        "default_language": settings.DEFAULT_LANGUAGE,
-        "max_title_chars": MAX_TITLE_CHARS,
+    context = engine_context() | {
         "max_bytes": settings.UPLOAD_MAX_BYTES,
         "accepted": ACCEPTED_DESCRIPTION,
     }
     return render(request, "transcripts/upload.html", context)
+
+
+def engine_context() -> dict[str, object]:
+    """What the record and upload pages say about the engine, and the languages it takes."""
+    configured = engines.live_engine_configured()
+    engine = engines.describe_engine() if configured else None
+    languages = LANGUAGES
+    if engine is not None and engine.english_only:
+        languages = [(code, name) for code, name in LANGUAGES if code.startswith("en")]
+    default = settings.DEFAULT_LANGUAGE
+    if all(code != default for code, _ in languages):
+        default = languages[0][0]
+    return {
+        "engine_configured": configured,
+        "engine": engine,
+        "no_engine_message": engines.NO_DEEPGRAM_KEY_MESSAGE,
+        "languages": languages,
+        "default_language": default,
+        "max_title_chars": MAX_TITLE_CHARS,
+    }
 
 
 def printable(text: str) -> str:

@@ -1,28 +1,90 @@
-"""Choosing a speech engine from settings."""
+"""Choosing a speech engine from settings.
+
+TRANSCRIPTION_ENGINE picks "deepgram" or "local"; left empty, Deepgram is used when
+DEEPGRAM_API_KEY is set and the local engine otherwise, so a fresh install transcribes.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from transcripts.engines.base import EngineUnavailable, FileEngine, LiveEngine
 
-NO_ENGINE_MESSAGE = (
-    "No transcription engine is configured. An administrator can set DEEPGRAM_API_KEY "
-    "(and DEEPGRAM_URL for a self-hosted Deepgram) in the server's environment and "
-    "restart Parley."
+ENGINES = ("deepgram", "local")
+
+NO_DEEPGRAM_KEY_MESSAGE = (
+    "No transcription engine is configured: TRANSCRIPTION_ENGINE is deepgram but "
+    "DEEPGRAM_API_KEY is not set. An administrator can set DEEPGRAM_API_KEY (and DEEPGRAM_URL "
+    "for a self-hosted Deepgram), or set TRANSCRIPTION_ENGINE=local to transcribe on this "
+    "server, and restart Parley."
 )
+
+
+def engine_name() -> str:
+    """The engine in use: "deepgram" or "local"."""
+    chosen = settings.TRANSCRIPTION_ENGINE
+    if not chosen:
+        return "deepgram" if settings.DEEPGRAM_API_KEY else "local"
+    if chosen not in ENGINES:
+        raise ImproperlyConfigured(
+            f"TRANSCRIPTION_ENGINE must be one of {', '.join(ENGINES)}, not {chosen!r}."
+        )
+    return chosen
 
 
 def live_engine_configured() -> bool:
     """Whether an engine can be used, without building one."""
-    return bool(settings.DEEPGRAM_API_KEY)
+    return engine_name() == "local" or bool(settings.DEEPGRAM_API_KEY)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineDescription:
+    """What the pages tell people about the engine that will transcribe."""
+
+    name: str
+    model: str
+    label: str
+    detail: str
+    english_only: bool
+    speaker_labels: bool
+
+
+def describe_engine() -> EngineDescription:
+    """The configured engine in words, without loading a model."""
+    if engine_name() == "deepgram":
+        return EngineDescription(
+            name="deepgram",
+            model=settings.DEEPGRAM_MODEL,
+            label=f"Deepgram {settings.DEEPGRAM_MODEL}",
+            detail="Audio is sent to Deepgram for transcription.",
+            english_only=False,
+            speaker_labels=True,
+        )
+    from transcripts.engines.whisper import model_spec
+
+    spec = model_spec()
+    return EngineDescription(
+        name="local",
+        model=spec.name,
+        label=f"Whisper {spec.name}, on this server",
+        detail="Audio never leaves this server.",
+        english_only=spec.english_only,
+        speaker_labels=False,
+    )
 
 
 def get_live_engine() -> LiveEngine:
     """The configured live engine; raises EngineUnavailable when there is none."""
     if not live_engine_configured():
-        raise EngineUnavailable("engine_unavailable", NO_ENGINE_MESSAGE)
-    # Imported here: the SDK is only loaded by processes that use it.
+        raise EngineUnavailable("engine_unavailable", NO_DEEPGRAM_KEY_MESSAGE)
+    # Imported here: an engine's libraries are only loaded by processes that use it.
+    if engine_name() == "local":
+        from transcripts.engines.local import LocalLiveEngine
+
+        return LocalLiveEngine.from_settings()
     from transcripts.engines.deepgram import DeepgramLiveEngine
 
     return DeepgramLiveEngine.from_settings()
@@ -31,7 +93,11 @@ def get_live_engine() -> LiveEngine:
 def get_file_engine() -> FileEngine:
     """The configured engine for stored files; raises EngineUnavailable when there is none."""
     if not live_engine_configured():
-        raise EngineUnavailable("engine_unavailable", NO_ENGINE_MESSAGE)
+        raise EngineUnavailable("engine_unavailable", NO_DEEPGRAM_KEY_MESSAGE)
+    if engine_name() == "local":
+        from transcripts.engines.local_files import LocalFileEngine
+
+        return LocalFileEngine.from_settings()
     from transcripts.engines.deepgram_files import DeepgramFileEngine
 
     return DeepgramFileEngine.from_settings()

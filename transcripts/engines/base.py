@@ -127,6 +127,10 @@ class LiveEngine(Protocol):
     name: str
     model: str
 
+    def check_options(self, options: LiveOptions) -> None:
+        """Raise EngineError, before anything is recorded, if the engine cannot do this."""
+        ...
+
     def connect(self, options: LiveOptions) -> AbstractAsyncContextManager[LiveStream]:
         """Open a stream; raises EngineError if the engine refuses or cannot be reached."""
         ...
@@ -141,6 +145,10 @@ class FileEngine(Protocol):
 
     name: str
     model: str
+
+    def check_language(self, language: str) -> None:
+        """Raise EngineError, before a file is uploaded, if the engine cannot do `language`."""
+        ...
 
     def transcribe(
         self,

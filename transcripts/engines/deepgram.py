@@ -261,6 +261,9 @@ class DeepgramLiveEngine:
             keepalive_seconds=settings.LIVE_KEEPALIVE_SECONDS,
         )
 
+    def check_options(self, options: LiveOptions) -> None:
+        """Deepgram answers for itself: an unknown language is refused at the handshake."""
+
     def describe_options(self, options: LiveOptions) -> dict[str, object]:
         """The query a stream with these options sends to Deepgram."""
         query: dict[str, object] = {"model": self.model, "language": options.language}

@@ -146,6 +146,9 @@ class DeepgramFileEngine:
             timeout=settings.DEEPGRAM_FILE_TIMEOUT,
         )
 
+    def check_language(self, language: str) -> None:
+        """Deepgram answers for itself: an unknown language fails the job with its message."""
+
     def describe_options(self, options: FileOptions) -> dict[str, object]:
         """The query a request with these options sends to Deepgram."""
         query: dict[str, object] = {"model": self.model, "language": options.language}
