@@ -302,3 +302,37 @@ def test_correct_name_search_and_land_on_the_moment(
     expect(page).to_have_url(re.compile(r"\?t=0\.5$"))
     expect(page.locator(".segment").first).to_have_class(re.compile(r"\bcurrent\b"))
     assert problems == []
+
+
+@pytest.fixture
+def local_server(tmp_path: Path) -> Iterator[DaphneServer]:
+    """Parley as a fresh install runs it: no Deepgram key, so Whisper on this server."""
+    env = {
+        "TRANSCRIPTION_ENGINE": "",
+        "DEEPGRAM_API_KEY": "",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "LIVE_AUDIO_DIR": str(tmp_path / "live-audio"),
+    }
+    daphne = DaphneServer(env).start()
+    yield daphne
+    daphne.stop()
+    assert "Traceback" not in daphne.log, daphne.log
+
+
+def test_record_with_the_local_engine_in_the_browser(
+    local_server: DaphneServer, browser: Browser
+) -> None:
+    page = browser.new_page()
+    problems = watch_console(page)
+    log_in(page, local_server.url)
+    expect(page.locator("#engine")).to_contain_text("Whisper tiny.en, on this server")
+    page.get_by_role("button", name="Start recording").click()
+    transcript = page.locator("#transcript .segment .text")
+    expect(transcript.first).to_contain_text("Good morning", timeout=30_000)
+    expect(transcript.last).to_contain_text("quarterly", timeout=30_000)
+    page.get_by_role("button", name="Stop recording").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved", timeout=30_000)
+    page.get_by_role("link", name="Open the transcript").click()
+    expect(page.locator(".segment").first).to_contain_text("Good morning")
+    expect(page.locator(".meta")).to_contain_text("Whisper tiny.en, on this server")
+    assert problems == []

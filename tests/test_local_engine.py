@@ -18,15 +18,16 @@ from django.test import Client
 
 from tests.audio import FRAME_MS, frames, silence
 from tests.conftest import session_cookie
+from tests.encoding import encode
 from tests.sockets import RecordSocket
 from tests.speech import SCRIPT, SPEECH_ENDS, SPEECH_WAV, speech_pcm, word_error_rate
 from tests.test_worker import run_worker
 from tests.uploading import start, upload
 from transcripts.archive import OggOpusWriter
 from transcripts.engines import engine_name, get_file_engine, get_live_engine
-from transcripts.engines.base import EngineUnavailable
+from transcripts.engines.base import EngineError, EngineUnavailable
 from transcripts.engines.local import LiveTuning, StreamingVad, decide, seconds_to_windows
-from transcripts.engines.whisper import load_model, model_spec
+from transcripts.engines.whisper import ModelSpec, load_model, model_spec, whisper_language
 from transcripts.models import Recording, Segment
 
 RATE = 16000
@@ -90,6 +91,18 @@ def test_a_model_that_cannot_be_loaded_is_reported_in_words(
         load_model(model_spec())
     assert f"The local speech model {tmp_path.name!r} could not be loaded" in caught.value.message
     assert "LOCAL_WHISPER_MODEL" in caught.value.message
+
+
+def test_languages_follow_what_the_model_understands() -> None:
+    english = ModelSpec("tiny.en", "tiny.en", english_only=True)
+    several = ModelSpec("small", "small", english_only=False)
+    assert whisper_language("en-GB", english) == "en"
+    assert (whisper_language("de", several), whisper_language("pt-BR", several)) == ("de", "pt")
+    assert whisper_language("multi", several) is None  # the model detects it
+    for language, model in [("de", english), ("multi", english), ("tlh", several)]:
+        with pytest.raises(EngineError) as caught:
+            whisper_language(language, model)
+        assert caught.value.code == "language_unsupported"
 
 
 def test_pages_say_which_engine_transcribes(local_engine: None, logged_in: Client) -> None:
@@ -245,13 +258,22 @@ def ogg_opus(tmp_path: Path) -> bytes:
     return path.read_bytes()
 
 
+def speech_file(extension: str, tmp_path: Path) -> bytes:
+    """The fixture's speech as a file of this kind."""
+    if extension == "wav":
+        return SPEECH_WAV.read_bytes()
+    if extension == "ogg":
+        return ogg_opus(tmp_path)
+    return encode(speech_pcm(), RATE, extension)
+
+
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("container", ["wav", "ogg"])
+@pytest.mark.parametrize("extension", ["wav", "ogg", "m4a", "mp3", "webm", "flac"])
 def test_an_upload_is_transcribed_locally(
-    local_engine: None, logged_in: Client, tmp_path: Path, container: str
+    local_engine: None, logged_in: Client, tmp_path: Path, extension: str
 ) -> None:
-    data = ogg_opus(tmp_path) if container == "ogg" else SPEECH_WAV.read_bytes()
-    answer = upload(logged_in, data, filename=f"memo.{container}", language="en")
+    data = speech_file(extension, tmp_path)
+    answer = upload(logged_in, data, filename=f"memo.{extension}", language="en")
     assert answer.status == 201, answer.body
     run_worker()
     recording = Recording.objects.get(pk=answer.body["recording"])
@@ -273,3 +295,16 @@ def test_an_upload_in_a_language_the_model_lacks_is_refused_before_sending(
     assert answer.status == 400
     assert "understands English only" in answer.body["error"]
     assert not Recording.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_whose_model_will_not_load_fails_in_words(
+    local_engine: None, settings, logged_in: Client, tmp_path: Path
+) -> None:
+    answer = upload(logged_in, SPEECH_WAV.read_bytes(), filename="memo.wav", language="en")
+    settings.LOCAL_WHISPER_MODEL = str(tmp_path)  # broken after the upload was accepted
+    run_worker()
+    recording = Recording.objects.get(pk=answer.body["recording"])
+    assert recording.status == "failed"
+    assert "could not be loaded" in recording.error
+    assert recording.jobs.get().attempts == 1  # not retried: it would fail the same way

@@ -67,6 +67,13 @@ class Recording(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("transcripts:recording_detail", args=[self.pk])
 
+    @property
+    def engine_label(self) -> str:
+        """Which engine and model transcribed this, in words."""
+        if self.engine == "local":
+            return f"Whisper {self.model}, on this server"
+        return f"{self.engine.capitalize()} {self.model}".strip()
+
     def speaker_name(self, speaker: int | None) -> str:
         """What to call a speaker: the name given, else "Speaker N" counting from 1."""
         if speaker is None:
