@@ -61,6 +61,12 @@ def session_cookie(user: User) -> str:
 
 
 @pytest.fixture
+def cookie(user: User) -> str:
+    """`user`'s session cookie, for sockets."""
+    return session_cookie(user)
+
+
+@pytest.fixture
 def fake_deepgram() -> Iterator[FakeDeepgram]:
     from tests.fake_deepgram import FakeDeepgram
 

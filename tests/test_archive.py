@@ -7,11 +7,9 @@ from pathlib import Path
 import av
 import pytest
 from channels.db import database_sync_to_async
-from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 
 from tests.audio import tone, utterances
-from tests.conftest import session_cookie
 from tests.fake_deepgram import FakeDeepgram
 from tests.sockets import RecordSocket
 from transcripts.archive import OggOpusWriter, spool_path
@@ -55,11 +53,6 @@ def test_a_crash_leaves_a_playable_file_up_to_the_last_second(tmp_path: Path) ->
     # The process dies here: no close(), nothing flushed at exit.
     assert decoded_seconds(path) >= 9.5
     writer.close()
-
-
-@pytest.fixture
-def cookie(user: User) -> str:
-    return session_cookie(user)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -12,12 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from channels.db import database_sync_to_async
-from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
 from tests.audio import FRAME_MS, frames, silence
-from tests.conftest import session_cookie
 from tests.encoding import encode
 from tests.sockets import RecordSocket
 from tests.speech import SCRIPT, SPEECH_ENDS, SPEECH_WAV, speech_pcm, word_error_rate
@@ -44,11 +42,6 @@ def local_engine(settings) -> None:
     settings.DEEPGRAM_API_KEY = ""
     settings.LOCAL_WHISPER_MODEL = ""
     settings.LIVE_FINALIZE_TIMEOUT = 30.0
-
-
-@pytest.fixture
-def cookie(user: User) -> str:
-    return session_cookie(user)
 
 
 # --- Choosing the engine ------------------------------------------------------------

@@ -21,11 +21,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def cookie(user: User) -> str:
-    return session_cookie(user)
-
-
-@pytest.fixture
 def other_cookie(other_user: User) -> str:
     return session_cookie(other_user)
 

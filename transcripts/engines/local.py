@@ -43,6 +43,7 @@ from transcripts.engines.whisper import (
     decode,
     decode_slots,
     load_model,
+    mean_confidence,
     model_spec,
     pcm16_to_float,
     whisper_language,
@@ -275,7 +276,7 @@ class LocalLiveStream:
             text=" ".join(w.word for w in words),
             start=words[0].start,
             end=words[-1].end,
-            confidence=_mean_confidence(words),
+            confidence=mean_confidence(words),
             words=tuple(words),
         )
         await self._emit_finals([segment], words[-1].end)
@@ -337,11 +338,6 @@ class LocalLiveStream:
         self._offset += windows * WINDOW / SAMPLE_RATE
         self._interim_length = max(0, self._interim_length - windows * WINDOW)
         self._interim_due = 0.0
-
-
-def _mean_confidence(words: list[Any]) -> float | None:
-    values = [w.confidence for w in words if w.confidence is not None]
-    return round(sum(values) / len(values), 4) if values else None
 
 
 class LocalLiveEngine:

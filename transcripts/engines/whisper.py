@@ -11,7 +11,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -221,14 +221,19 @@ def segment_from(piece: Any, offset: float) -> FinalSegment | None:
         for word in piece.words or ()
         if word.word.strip()
     )
-    confidence = fmean(w.confidence for w in words if w.confidence is not None) if words else None
     return FinalSegment(
         text=text,
         start=round(offset + float(piece.start), 3),
         end=round(offset + float(piece.end), 3),
-        confidence=round(confidence, 4) if confidence is not None else None,
+        confidence=mean_confidence(words),
         words=words,
     )
+
+
+def mean_confidence(words: Sequence[Word]) -> float | None:
+    """The words' mean confidence, if they have any."""
+    values = [word.confidence for word in words if word.confidence is not None]
+    return round(fmean(values), 4) if values else None
 
 
 def pcm16_to_float(pcm: bytes) -> np.ndarray:
