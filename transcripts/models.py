@@ -56,9 +56,30 @@ class Recording(models.Model):
     speaker_names = models.JSONField(
         default=dict, blank=True, help_text='Names given to speakers: {"0": "Alice"}.'
     )
+    live_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A live session renews this; once it lapses the recording was interrupted.",
+    )
+    refine = models.BooleanField(
+        default=True, help_text="Re-transcribe the stored audio as a file after recording."
+    )
+    draft = models.JSONField(
+        default=list, blank=True, help_text="The live draft's segments, kept once refined."
+    )
+    share_token = models.CharField(
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="Logged-in people with this link may watch the transcript live.",
+    )
 
     class Meta:
-        indexes = [models.Index(fields=["owner", "-started_at"], name="recording_owner_history")]
+        indexes = [
+            models.Index(fields=["owner", "-started_at"], name="recording_owner_history"),
+            models.Index(fields=["status", "live_until"], name="recording_live_sweep"),
+        ]
         ordering = ["-started_at"]
 
     def __str__(self) -> str:
@@ -95,6 +116,9 @@ class Segment(models.Model):
         default=list, blank=True, help_text="[{word, start, end, confidence, speaker}]"
     )
     edited = models.BooleanField(default=False, help_text="Corrected by a person.")
+    original_text = models.TextField(
+        blank=True, help_text="The engine's text before a person's first correction."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -118,7 +142,12 @@ class TranscriptionJob(models.Model):
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
 
+    class Kind(models.TextChoices):
+        TRANSCRIBE = "transcribe", "Transcribe an upload"
+        REFINE = "refine", "Refine a live recording"
+
     recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(max_length=12, choices=Kind, default=Kind.TRANSCRIBE)
     status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     token = models.UUIDField(

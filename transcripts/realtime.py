@@ -65,6 +65,22 @@ def _group_send(group: str, event: dict[str, Any]) -> None:
         async_to_sync(layer.group_send)(group, {"type": EVENT_HANDLER, "event": event})
 
 
+def viewers_group(recording_id: int) -> str:
+    """The channel-layer group of the people watching one live recording."""
+    return f"watch.{recording_id}"
+
+
+async def publish_to_viewers(recording_id: int, event: dict[str, Any]) -> None:
+    """Send a live recording's event (interim, final, stopped...) to whoever watches it.
+
+    Sent through the channel layer, so with channels-redis a viewer on another server
+    process hears it too. Nobody watching costs one group_send to an empty group.
+    """
+    layer = get_channel_layer()
+    if layer is not None:
+        await layer.group_send(viewers_group(recording_id), {"type": "watch.event", "event": event})
+
+
 def outbox_prune() -> int:
     """Delete relayed events old enough that no page still waits for them."""
     deleted, _ = OutboxEvent.objects.filter(created_at__lt=timezone.now() - OUTBOX_KEEP).delete()

@@ -151,10 +151,12 @@ def segment_edit(*, recording: Recording, index: int, text: str) -> Segment:
     if len(text) > 5000:
         raise ValidationError("A segment has at most 5,000 characters.")
     segment = Segment.objects.select_for_update().get(recording=recording, index=index)
+    if not segment.edited:
+        segment.original_text = segment.text  # what the engine heard, for the refined transcript
     segment.words = retimed_words(segment, text)
     segment.text = text
     segment.edited = True
-    segment.save(update_fields=["text", "words", "edited"])
+    segment.save(update_fields=["text", "words", "edited", "original_text"])
     return segment
 
 
