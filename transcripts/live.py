@@ -18,7 +18,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from config.db import aclose_connections
-from transcripts import archive, protocol, services
+from transcripts import archive, protocol, realtime, services
 from transcripts.engines.base import (
     EngineError,
     EngineEvent,
@@ -176,6 +176,9 @@ class LiveSession:
             error=error,
             upstream_request_id=self._request_id,
         )
+        await realtime.publish_to_viewers(
+            self.recording_id, {"type": "ended", "recording": self.recording_id, "status": status}
+        )
         await aclose_connections()
 
     async def _relay(self) -> None:
@@ -259,13 +262,18 @@ class LiveSession:
         )
         self.segments_saved += 1
         self._interim_shown = False
-        await self._send_event(protocol.final(segment))
+        await self._publish(protocol.final(segment))
 
     async def _show_interim(self, event: InterimText) -> None:
         if not event.text and not self._interim_shown:
             return
         self._interim_shown = bool(event.text)
-        await self._send_event(protocol.interim(event.text, event.start, event.end))
+        await self._publish(protocol.interim(event.text, event.start, event.end))
+
+    async def _publish(self, event: dict[str, Any]) -> None:
+        """To the recording browser, and to anyone watching through a share link."""
+        await self._send_event(event)
+        await realtime.publish_to_viewers(self.recording_id, event)
 
     async def _fail(self, exc: EngineError) -> None:
         logger.warning("Live session %s: %s (%s)", self.recording_id, exc.message, exc.code)
