@@ -255,6 +255,13 @@ DEFAULT_LANGUAGE = env_str("DEFAULT_LANGUAGE", "en")
 LIVE_KEEPALIVE_SECONDS = env_float("LIVE_KEEPALIVE_SECONDS", 4.0)
 # How long to wait for the engine's last words after stop before giving up.
 LIVE_FINALIZE_TIMEOUT = env_float("LIVE_FINALIZE_TIMEOUT", 10.0)
+# When the engine's stream breaks mid-recording: the first retry's delay (doubling up to the
+# largest), failed attempts before the page is told transcription is paused, and how much
+# untranscribed audio is kept to replay to the new stream.
+LIVE_RECONNECT_FIRST_DELAY = env_float("LIVE_RECONNECT_FIRST_DELAY", 0.5)
+LIVE_RECONNECT_MAX_DELAY = env_float("LIVE_RECONNECT_MAX_DELAY", 30.0)
+LIVE_RECONNECT_ATTEMPTS_BEFORE_PAUSE = int(env_float("LIVE_RECONNECT_ATTEMPTS_BEFORE_PAUSE", 4))
+LIVE_REPLAY_MAX_SECONDS = env_float("LIVE_REPLAY_MAX_SECONDS", 600.0)
 # Where a live recording's compressed audio is written while it is being recorded.
 LIVE_AUDIO_DIR = Path(env_str("LIVE_AUDIO_DIR") or VAR_DIR / "live-audio")
 # How long one prerecorded request may take (Deepgram allows up to 10 minutes).

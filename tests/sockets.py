@@ -12,6 +12,8 @@ from config.asgi import application
 from tests.audio import frames
 
 TIMEOUT = 10.0
+# Messages that report progress while a recording goes on (kept in `received`).
+PROGRESS = ("interim", "final", "reconnecting", "reconnected", "transcription_paused")
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ class RecordSocket:
         The last finals arrive between stop and stopped; they are in `received`.
         """
         await self.send({"type": "stop"})
-        stopped = await self.expect("stopped", timeout, skip=("interim", "final"))
+        stopped = await self.expect("stopped", timeout, skip=PROGRESS)
         assert await self.next() == Closed(1000)
         return stopped
 

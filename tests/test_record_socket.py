@@ -226,20 +226,23 @@ async def test_keepalive_carries_a_session_through_a_long_pause(
     assert (await recording(recording_id)).status == Recording.Status.COMPLETED
 
 
-async def test_without_keepalive_the_same_pause_ends_the_session(
+async def test_without_keepalive_deepgram_idles_the_stream_out_and_parley_reconnects(
     deepgram: FakeDeepgram, cookie: str, settings
 ) -> None:
+    settings.LIVE_RECONNECT_FIRST_DELAY = 0.05
     socket, recording_id = await speak_then_pause(
         deepgram, cookie, keepalive_seconds=60.0, settings=settings
     )
-    error = await socket.expect_error_and_close(4502)
-    await socket.disconnect()
-    assert error["code"] == "engine_closed"
-    assert "net0001" in error["message"]
+    reconnecting = await socket.expect("reconnecting")
+    assert "net0001" in reconnecting["message"]
+    await socket.expect("reconnected")
+    await socket.send_audio(utterances(1))
+    await socket.expect("final", skip=("interim", "reconnecting", "reconnected"))
+    await socket.stop()
+    assert deepgram.connections[0].close_code == 1011
     saved = await recording(recording_id)
-    assert saved.status == Recording.Status.FAILED
-    assert "1011" in saved.error
-    assert await saved_texts(recording_id) == deepgram.script[:1]
+    assert (saved.status, saved.error) == (Recording.Status.COMPLETED, "")
+    assert len(await saved_texts(recording_id)) == 2
 
 
 # --- Bad input: one socket closes with a reason ------------------------------------
@@ -382,15 +385,12 @@ async def test_an_engine_that_will_not_start_is_reported_in_words(
     assert django_settings.DEEPGRAM_API_KEY not in caplog.text + error["message"]
 
 
-async def test_a_stream_cut_mid_meeting_is_reported_and_keeps_what_was_said(
+async def test_a_stream_deepgram_cannot_decode_is_reported_and_keeps_what_was_said(
     deepgram: FakeDeepgram, cookie: str
 ) -> None:
-    deepgram.close_after_audio = (
-        2.0,
-        1011,
-        "Deepgram did not provide a response message within the timeout window. "
-        "See https://dpgr.am/net0000",
-    )
+    # 1008 is final: the same audio would fail again, so there is no reconnecting
+    # (tests/test_resilience.py covers the failures that are worth a reconnect).
+    deepgram.close_after_audio = (2.0, 1008, "DATA-0000: could not decode the audio (net0000)")
     socket = await open_socket(cookie)
     recording_id = await socket.start()
     await socket.send_audio(utterances(1) + silence(1.0))
@@ -398,7 +398,7 @@ async def test_a_stream_cut_mid_meeting_is_reported_and_keeps_what_was_said(
     error = await socket.expect_error_and_close(4502)
     await socket.disconnect()
     assert error["code"] == "engine_closed"
-    assert "1011" in error["message"]
+    assert "1008" in error["message"]
     assert "net0000" in error["message"]
     assert await saved_texts(recording_id) == deepgram.script[:1]
     saved = await recording(recording_id)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -42,6 +44,12 @@ MAX_BATCH = 10
 # Audio is handed to the archive's encoder (on a thread) in batches of about this length.
 ARCHIVE_BATCH_SECONDS = 1.0
 
+PAUSED_NOTE = (
+    "Transcription is paused from {at}: the transcription service cannot be reached. Your "
+    "audio is still being recorded; Parley keeps trying, and the full transcript can be made "
+    "from the recording afterwards."
+)
+
 ARCHIVE_FAILED = (
     "Parley could not keep this recording's audio (see the server log); "
     "the transcript is still being saved."
@@ -63,6 +71,7 @@ class LiveSession:
         options: LiveOptions,
         send_event: SendEvent,
         on_failure: OnFailure,
+        timeline_start: float = 0.0,
     ) -> None:
         self.recording_id = recording_id
         self.segments_saved = 0
@@ -84,6 +93,16 @@ class LiveSession:
         self._archive_batch = int(2 * options.sample_rate * ARCHIVE_BATCH_SECONDS)
         self._archive_task: asyncio.Task[None] | None = None
         self._archive_failed = False
+        # Reconnecting: audio handed to the engine and not yet finalised, as (byte position
+        # on this session's timeline, chunk); where the current stream starts on it.
+        self._unfinalised: deque[tuple[int, bytes]] = deque()
+        self._sent_bytes = 0
+        self._offset_bytes = 0
+        self._timeline_start = timeline_start
+        self._connected_once = False
+        self._stop_seen = False
+        self._stop_deadline: float | None = None
+        self._paused_note = ""
 
     @property
     def stopping(self) -> bool:
@@ -92,8 +111,8 @@ class LiveSession:
 
     @property
     def duration(self) -> float:
-        """Seconds of audio received from the browser."""
-        return self._received_bytes / 2 / self._options.sample_rate
+        """Seconds of the recording's audio: any earlier session's, then this one's."""
+        return self._timeline_start + self._received_bytes / 2 / self._options.sample_rate
 
     def start(self) -> None:
         """Connect to the engine in the background; audio may be fed at once."""
@@ -157,8 +176,11 @@ class LiveSession:
         try:
             await self._relay()
         except EngineError as exc:
-            status, error = Recording.Status.FAILED, exc.message
-            await self._fail(exc)
+            if self._paused_note:  # stopped while the engine was away: the audio is complete
+                error = self._paused_note
+            else:
+                status, error = Recording.Status.FAILED, exc.message
+                await self._fail(exc)
         except Exception:
             logger.exception("Live session %s failed", self.recording_id)
             exc = EngineError(
@@ -182,7 +204,43 @@ class LiveSession:
         await aclose_connections()
 
     async def _relay(self) -> None:
+        """Stream to the engine; when its stream breaks mid-recording, reconnect and replay."""
+        failures = 0
+        while True:
+            try:
+                await self._relay_once(reconnected=failures > 0)
+                return
+            except EngineError as exc:
+                if not (exc.retryable and self._connected_once):
+                    raise
+                if self._past_stop_deadline():  # stopped, and the engine stayed away
+                    self._paused_note = self._paused_note or self._paused_message()
+                    raise
+                failures += 1
+                await self._on_stream_broken(exc, failures)
+                await self._wait_to_retry(self._retry_delay(failures))
+
+    def _past_stop_deadline(self) -> bool:
+        loop = asyncio.get_running_loop()
+        return self._stop_deadline is not None and loop.time() >= self._stop_deadline
+
+    async def _wait_to_retry(self, seconds: float) -> None:
+        """Back off; meanwhile keep the audio. After stop, retry until the finalize limit."""
+        if not self._stop_seen:
+            await self._hold_audio(seconds)
+        if self._stop_seen:
+            loop = asyncio.get_running_loop()
+            if self._stop_deadline is None:
+                self._stop_deadline = loop.time() + settings.LIVE_FINALIZE_TIMEOUT
+            await asyncio.sleep(max(0.0, min(seconds, self._stop_deadline - loop.time())))
+
+    async def _relay_once(self, *, reconnected: bool) -> None:
+        self._offset_bytes = self._unfinalised[0][0] if self._unfinalised else self._sent_bytes
         async with self._engine.connect(self._options) as stream:
+            self._connected_once = True
+            if reconnected:
+                self._paused_note = ""
+                await self._send_event(protocol.reconnected())
             try:
                 async with asyncio.timeout(None) as self._finalize_deadline:
                     async with asyncio.TaskGroup() as group:
@@ -202,6 +260,37 @@ class LiveSession:
                     raise first_leaf(engine_errors) from group_error
                 raise
 
+    async def _on_stream_broken(self, exc: EngineError, failures: int) -> None:
+        logger.warning(
+            "Live session %s: engine stream broke (%s), attempt %d to reconnect",
+            self.recording_id,
+            exc.code,
+            failures,
+        )
+        if failures < settings.LIVE_RECONNECT_ATTEMPTS_BEFORE_PAUSE:
+            await self._send_event(protocol.reconnecting(failures, exc.message))
+        elif failures == settings.LIVE_RECONNECT_ATTEMPTS_BEFORE_PAUSE:
+            self._paused_note = self._paused_message()
+            await self._send_event(protocol.transcription_paused(self._paused_note))
+
+    def _paused_message(self) -> str:
+        return PAUSED_NOTE.format(at=format_clock(self._offset_seconds()))
+
+    @staticmethod
+    def _retry_delay(failures: int) -> float:
+        first, largest = settings.LIVE_RECONNECT_FIRST_DELAY, settings.LIVE_RECONNECT_MAX_DELAY
+        return min(largest, first * 2 ** (failures - 1))
+
+    async def _hold_audio(self, seconds: float) -> None:
+        """Keep audio for the next stream while waiting to reconnect; stop ends the wait."""
+        try:
+            async with asyncio.timeout(seconds):
+                while not self._stop_seen:
+                    chunks, self._stop_seen = await self._next_batch()
+                    self._remember(b"".join(chunks))
+        except TimeoutError:
+            pass
+
     async def _pump(self, stream: LiveStream) -> None:
         try:
             await self._send_until_stopped(stream)
@@ -214,12 +303,42 @@ class LiveSession:
             self._finalize_deadline.reschedule(loop.time() + settings.LIVE_FINALIZE_TIMEOUT)
 
     async def _send_until_stopped(self, stream: LiveStream) -> None:
-        stopped = False
-        while not stopped:
-            chunks, stopped = await self._next_batch()
+        for _, chunk in list(self._unfinalised):  # what the last stream did not finalise
+            await stream.send_audio(chunk)
+        while not self._stop_seen:
+            chunks, self._stop_seen = await self._next_batch()
             if chunks:
-                await stream.send_audio(b"".join(chunks))
+                batch = b"".join(chunks)
+                self._remember(batch)
+                await stream.send_audio(batch)
         await stream.finish()
+
+    def _remember(self, batch: bytes) -> None:
+        """Keep audio the engine has not finalised yet, up to LIVE_REPLAY_MAX_SECONDS."""
+        if not batch:
+            return
+        self._unfinalised.append((self._sent_bytes, batch))
+        self._sent_bytes += len(batch)
+        limit = int(settings.LIVE_REPLAY_MAX_SECONDS * self._options.sample_rate) * 2
+        while self._sent_bytes - self._unfinalised[0][0] > limit:
+            self._unfinalised.popleft()  # kept in the archive; the refined transcript has it
+
+    def _confirm(self, until_seconds: float) -> None:
+        """The engine has finalised the audio up to `until_seconds`: no need to replay it."""
+        until = int((until_seconds - self._timeline_start) * self._options.sample_rate) * 2
+        while self._unfinalised:
+            position, chunk = self._unfinalised[0]
+            if position + len(chunk) <= until:
+                self._unfinalised.popleft()
+            elif position < until:
+                self._unfinalised[0] = (until, chunk[until - position :])
+                return
+            else:
+                return
+
+    def _offset_seconds(self) -> float:
+        """Where the current stream's audio starts on the recording's timeline."""
+        return self._timeline_start + self._offset_bytes / 2 / self._options.sample_rate
 
     async def _next_batch(self) -> tuple[list[bytes], bool]:
         """The audio waiting in the queue, to send as one message; and whether stop follows.
@@ -241,14 +360,21 @@ class LiveSession:
             await self._handle(event)
         if not self._stopping:
             raise EngineError(
-                "engine_closed", "The transcription service ended the session unexpectedly."
+                "engine_closed",
+                "The transcription service ended the session unexpectedly.",
+                retryable=True,
             )
 
     async def _handle(self, event: EngineEvent) -> None:
         if isinstance(event, FinalSegment):
-            await self._save_final(event)
+            final = shifted_final(event, self._offset_seconds())
+            await self._save_final(final)
+            self._confirm(final.end)
         elif isinstance(event, InterimText):
-            await self._show_interim(event)
+            offset = self._offset_seconds()
+            await self._show_interim(
+                InterimText(text=event.text, start=event.start + offset, end=event.end + offset)
+            )
         elif isinstance(event, StreamInfo):
             self._request_id = event.request_id
 
@@ -284,3 +410,26 @@ def first_leaf(group: BaseExceptionGroup[EngineError]) -> EngineError:
     """The first EngineError in a (possibly nested) exception group."""
     first = group.exceptions[0]
     return first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
+
+
+def shifted_final(segment: FinalSegment, seconds: float) -> FinalSegment:
+    """A final segment moved `seconds` later: a stream's times onto the recording's timeline."""
+    if not seconds:
+        return segment
+    words = tuple(
+        replace(word, start=round(word.start + seconds, 3), end=round(word.end + seconds, 3))
+        for word in segment.words
+    )
+    return replace(
+        segment,
+        start=round(segment.start + seconds, 3),
+        end=round(segment.end + seconds, 3),
+        words=words,
+    )
+
+
+def format_clock(seconds: float) -> str:
+    """m:ss (or h:mm:ss) for a moment in a recording."""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"

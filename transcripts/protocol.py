@@ -150,6 +150,21 @@ def stopped(recording_id: int, segments: int) -> dict[str, Any]:
     return {"type": "stopped", "recording": recording_id, "segments": segments}
 
 
+def reconnecting(attempt: int, message: str) -> dict[str, Any]:
+    """Server → client: the engine's stream broke; the server is reconnecting on its own."""
+    return {"type": "reconnecting", "attempt": attempt, "message": message}
+
+
+def reconnected() -> dict[str, Any]:
+    """Server → client: transcription goes on; audio from the break is being transcribed."""
+    return {"type": "reconnected"}
+
+
+def transcription_paused(message: str) -> dict[str, Any]:
+    """Server → client: the engine stays unreachable; audio is still recorded."""
+    return {"type": "transcription_paused", "message": message}
+
+
 def warning(code: str, message: str) -> dict[str, Any]:
     """Server → client: something went wrong that does not end the recording."""
     return {"type": "warning", "code": code, "message": message}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .common import DROP_CONNECTION
 from .protocol import NET0000_REASON, NET0001_REASON, FakeProtocolError
 from .records import LiveConnection, RestRequest
 from .server import FakeDeepgram
@@ -9,6 +10,7 @@ from .transcript import DEFAULT_SCRIPT
 
 __all__ = [
     "DEFAULT_SCRIPT",
+    "DROP_CONNECTION",
     "NET0000_REASON",
     "NET0001_REASON",
     "FakeDeepgram",

@@ -7,6 +7,7 @@ import sys
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 
 WINDOW_SECONDS = 0.02
 RMS_THRESHOLD = 500
@@ -23,6 +24,7 @@ class Window:
     start: int
     end: int
     voiced: bool
+    pitch: int | None = None  # Hz to the nearest 100, for voiced windows when asked for
 
 
 def is_voiced(samples: array) -> bool:
@@ -41,8 +43,11 @@ class Windower:
     so stream time does not advance at all.
     """
 
-    def __init__(self, sample_rate: int, width: int = 2, channels: int = 1) -> None:
+    def __init__(
+        self, sample_rate: int, width: int = 2, channels: int = 1, *, pitch: bool = False
+    ) -> None:
         self.sample_rate = sample_rate
+        self.pitch = pitch
         self.width = width
         self.channels = max(1, channels)
         self.window_frames = max(1, round(sample_rate * WINDOW_SECONDS))
@@ -80,8 +85,26 @@ class Windower:
     def _window(self, chunk: bytes, frames: int) -> Window:
         start = self.frames_windowed
         self.frames_windowed += frames
-        voiced = self.width == 2 and is_voiced(_pcm16(chunk))
-        return Window(start, self.frames_windowed, voiced)
+        samples = _pcm16(chunk) if self.width == 2 else array("h")
+        voiced = self.width == 2 and is_voiced(samples)
+        pitch = tone_pitch(samples, self.sample_rate) if voiced and self.pitch else None
+        return Window(start, self.frames_windowed, voiced, pitch)
+
+
+def tone_pitch(samples: array, sample_rate: int) -> int | None:
+    """A pure tone's frequency, to the nearest 100 Hz, from its zero crossings.
+
+    Only the stretch between the first and last non-zero samples counts, so a window that a
+    tone fills in part (a stream that starts mid-window, as after a reconnect) gives the
+    same answer.
+    """
+    sounding = [(index, s) for index, s in enumerate(samples) if s != 0]
+    if len(sounding) < 2:
+        return None
+    signs = [s < 0 for _, s in sounding]
+    crossings = sum(1 for a, b in pairwise(signs) if a != b)
+    seconds = (sounding[-1][0] - sounding[0][0] + 1) / sample_rate
+    return round(crossings / 2 / seconds / 100) * 100
 
 
 def _pcm16(chunk: bytes) -> array:

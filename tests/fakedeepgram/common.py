@@ -15,6 +15,10 @@ from .records import LiveConnection, RestRequest, StateHub
 logger = logging.getLogger(__name__)
 
 
+# A fault "close code" that cuts the TCP connection instead of closing the WebSocket.
+DROP_CONNECTION = 0
+
+
 class FakeServer(Protocol):
     """What the handlers need from `FakeDeepgram` (knobs are read at request time)."""
 
@@ -29,6 +33,7 @@ class FakeServer(Protocol):
     keep_audio: bool
     stamp_finals: bool
     ignore_close_stream: bool
+    name_by_pitch: bool
     handshake_gate: threading.Event | None
     connections: list[LiveConnection]
     requests: list[RestRequest]
@@ -36,6 +41,10 @@ class FakeServer(Protocol):
 
     def pop_reject(self) -> int | None:
         """Pop the next forced rejection status, if any."""
+        ...
+
+    def pop_fault(self) -> tuple[float, int, str] | None:
+        """Pop the next live connection's forced fault, if any."""
         ...
 
     def take_rest_drop(self) -> bool:

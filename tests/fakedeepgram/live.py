@@ -14,7 +14,15 @@ from typing import Any
 
 from aiohttp import WSMessage, WSMsgType, web
 
-from .common import FakeServer, error_response, first_values, front_door, query_lists, record_error
+from .common import (
+    DROP_CONNECTION,
+    FakeServer,
+    error_response,
+    first_values,
+    front_door,
+    query_lists,
+    record_error,
+)
 from .engine import LiveEngine, LiveOptions
 from .protocol import (
     NET0001_REASON,
@@ -81,7 +89,7 @@ async def _handshake(
     await ws.prepare(request)
     with fake.hub:
         conn.status = 101
-    await LiveSession(fake, conn, ws, LiveEngine(options)).run()
+    await LiveSession(fake, conn, ws, LiveEngine(options), request.transport).run()
     return ws
 
 
@@ -114,6 +122,7 @@ def live_options(fake: FakeServer, query: Mapping[str, str], request_id: str) ->
         endpointing_ms=_endpointing(query.get("endpointing"), fake.silence_ms),
         max_final_seconds=fake.max_final_seconds,
         script=tuple(fake.script) if fake.script is not None else DEFAULT_SCRIPT,
+        name_by_pitch=fake.name_by_pitch,
     )
 
 
@@ -128,13 +137,20 @@ class LiveSession:
     """One accepted WebSocket: reads client frames, drives the engine, sends validated JSON."""
 
     def __init__(
-        self, fake: FakeServer, conn: LiveConnection, ws: web.WebSocketResponse, engine: LiveEngine
+        self,
+        fake: FakeServer,
+        conn: LiveConnection,
+        ws: web.WebSocketResponse,
+        engine: LiveEngine,
+        transport: asyncio.BaseTransport | None,
     ) -> None:
         self.fake = fake
         self.conn = conn
         self.ws = ws
         self.engine = engine
-        self.close_after = fake.close_after_audio
+        self.transport = transport
+        fault = fake.pop_fault()
+        self.close_after = fault or fake.close_after_audio
         self.keep_audio = fake.keep_audio
         self.stamp_finals = fake.stamp_finals
         self.created = iso_now()
@@ -207,9 +223,18 @@ class LiveSession:
         await self._send_all(self.engine.feed(data))
         limit = self.close_after
         if limit is not None and self.engine.stream_seconds >= limit[0]:
-            await self._close(limit[1], limit[2])
+            if limit[1] == DROP_CONNECTION:
+                self._drop_connection()
+            else:
+                await self._close(limit[1], limit[2])
             return True
         return False
+
+    def _drop_connection(self) -> None:
+        """Cut the TCP connection without a close frame, as a network failure would."""
+        self._mark_closed("server", DROP_CONNECTION, "connection dropped")
+        if self.transport is not None:
+            self.transport.abort()
 
     async def _on_text(self, text: str) -> bool:
         try:

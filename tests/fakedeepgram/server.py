@@ -55,6 +55,11 @@ class FakeDeepgram:
         self.stamp_finals = False
         # Fault injection: CloseStream is recorded but never answered (no Metadata, no close).
         self.ignore_close_stream = False
+        # Faults for the next live connections, one each, in order: (seconds of audio, close
+        # code, reason); close code DROP_CONNECTION cuts the TCP connection with no close frame.
+        self.faults_next: list[tuple[float, int, str]] = []
+        # Speech regions say "tone <Hz>" (see LiveOptions.name_by_pitch).
+        self.name_by_pitch = False
         # While set to an unset Event, live handshakes are held (recorded, not yet answered).
         self.handshake_gate: threading.Event | None = None
         self.connections: list[LiveConnection] = []
@@ -185,6 +190,11 @@ class FakeDeepgram:
         """Pop the next status from `reject_next` (thread-safe)."""
         with self.hub:
             return self.reject_next.pop(0) if self.reject_next else None
+
+    def pop_fault(self) -> tuple[float, int, str] | None:
+        """Pop the next live connection's fault from `faults_next` (thread-safe)."""
+        with self.hub:
+            return self.faults_next.pop(0) if self.faults_next else None
 
     def take_rest_drop(self) -> bool:
         """Consume one `rest_drop_next` credit."""

@@ -105,7 +105,8 @@ def handshake_error(exc: ApiError) -> EngineError:
             "Try again shortly.",
         ),
     )
-    return EngineError(code, message)
+    # Busy or broken right now: a live session tries again; a refusal will not change.
+    return EngineError(code, message, retryable=status == 429 or status >= 500)
 
 
 def closed_error(exc: ConnectionClosed) -> EngineError:
@@ -117,7 +118,8 @@ def closed_error(exc: ConnectionClosed) -> EngineError:
     )
     if reason:
         message = f"{message} Deepgram said: {reason}"
-    return EngineError("engine_closed", message)
+    # 1008: Deepgram could not decode the audio; sending it again would not help.
+    return EngineError("engine_closed", message, retryable=close_code != 1008)
 
 
 def unreachable_error(exc: BaseException) -> EngineError:
@@ -126,6 +128,7 @@ def unreachable_error(exc: BaseException) -> EngineError:
         "engine_unreachable",
         "Parley could not reach the transcription service. Check the network and "
         f"DEEPGRAM_URL, then try again. ({type(exc).__name__})",
+        retryable=True,
     )
 
 
