@@ -169,6 +169,9 @@ JOB_RETRY_BASE_SECONDS = env_float("JOB_RETRY_BASE_SECONDS", 10.0)
 JOB_RETRY_MAX_SECONDS = env_float("JOB_RETRY_MAX_SECONDS", 600.0)
 # A running job renews its lease; one whose worker died is run again once it lapses.
 JOB_LEASE_SECONDS = env_float("JOB_LEASE_SECONDS", 60.0)
+# After a live recording, transcribe its stored audio again as a file, with speakers, to
+# replace the live draft (each recording can also opt out: Recording.refine).
+REFINE_AFTER_RECORDING = env_bool("REFINE_AFTER_RECORDING", True)
 # With the in-memory channel layer the worker cannot reach the web process directly:
 # page events go through the database instead (transcripts/realtime.py).
 EVENTS_VIA_OUTBOX = not env_str("REDIS_URL")
@@ -262,6 +265,9 @@ LIVE_RECONNECT_FIRST_DELAY = env_float("LIVE_RECONNECT_FIRST_DELAY", 0.5)
 LIVE_RECONNECT_MAX_DELAY = env_float("LIVE_RECONNECT_MAX_DELAY", 30.0)
 LIVE_RECONNECT_ATTEMPTS_BEFORE_PAUSE = int(env_float("LIVE_RECONNECT_ATTEMPTS_BEFORE_PAUSE", 4))
 LIVE_REPLAY_MAX_SECONDS = env_float("LIVE_REPLAY_MAX_SECONDS", 600.0)
+# A live session renews its recording's lease this often; a lease this old has lapsed (the
+# server died), and the recording is marked interrupted and may be resumed elsewhere.
+LIVE_LEASE_SECONDS = env_float("LIVE_LEASE_SECONDS", 15.0)
 # Where a live recording's compressed audio is written while it is being recorded.
 LIVE_AUDIO_DIR = Path(env_str("LIVE_AUDIO_DIR") or VAR_DIR / "live-audio")
 # How long one prerecorded request may take (Deepgram allows up to 10 minutes).

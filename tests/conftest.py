@@ -67,6 +67,12 @@ def cookie(user: User) -> str:
 
 
 @pytest.fixture
+def other_cookie(other_user: User) -> str:
+    """Another user's session cookie."""
+    return session_cookie(other_user)
+
+
+@pytest.fixture
 def fake_deepgram() -> Iterator[FakeDeepgram]:
     from tests.fake_deepgram import FakeDeepgram
 

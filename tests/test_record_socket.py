@@ -9,20 +9,13 @@ import threading
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.auth.models import User
 
 from tests.audio import silence, tone, utterances
-from tests.conftest import session_cookie
 from tests.fake_deepgram import FakeDeepgram
 from tests.sockets import RecordSocket
 from transcripts.models import Recording, Segment
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def other_cookie(other_user: User) -> str:
-    return session_cookie(other_user)
 
 
 async def open_socket(cookie: str | None, **kwargs: str) -> RecordSocket:

@@ -7,6 +7,7 @@ the same words on any connection: a lost or repeated word shows in the saved tra
 from __future__ import annotations
 
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from tests.audio import silence, tone
 from tests.fake_deepgram import NET0001_REASON, FakeDeepgram
 from tests.fakedeepgram import DROP_CONNECTION
 from tests.sockets import RecordSocket
+from transcripts import archive
 from transcripts.models import Recording, Segment
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,7 +38,7 @@ def flaky(deepgram: FakeDeepgram, settings) -> FakeDeepgram:
 
 def meeting() -> bytes:
     """One tone burst per pitch, each followed by a pause that ends it."""
-    return b"".join(tone(SPEECH, hz=pitch) + silence(PAUSE) for pitch in PITCHES)
+    return audio_for(PITCHES)
 
 
 async def segments_of(recording_id: int) -> list[Segment]:
@@ -145,3 +147,86 @@ async def test_stopping_while_the_engine_is_away_keeps_everything_recorded(
     assert "Transcription is paused" in recording.error
     assert recording.duration == pytest.approx(len(PITCHES) * (SPEECH + PAUSE), abs=0.01)
     assert recording.audio.name  # every second of it is in the archive
+
+
+# --- The browser's socket drops: the page resumes the same recording --------------------
+
+
+async def test_a_dropped_page_resumes_the_same_recording_with_a_continuous_timeline(
+    flaky: FakeDeepgram, cookie: str
+) -> None:
+    first, recording_id = await open_recording(cookie)
+    await first.send_audio(audio_for(PITCHES[:3]))
+    await first.finals(3)
+    await first.disconnect()  # Wi-Fi gone: no stop
+    interrupted = await Recording.objects.aget(pk=recording_id)
+    assert interrupted.status == "interrupted"
+
+    second = RecordSocket(cookie=cookie)
+    assert await second.connect()
+    await second.send({"type": "resume", "recording": recording_id, "sample_rate": 16000})
+    resumed = await second.expect("resumed")
+    assert resumed == {
+        "type": "resumed",
+        "recording": recording_id,
+        "segments": 3,
+        "audio_seconds": pytest.approx(3 * (SPEECH + PAUSE), abs=0.001),
+    }
+    await second.send_audio(audio_for(PITCHES[3:]))
+    stopped = await second.stop()
+
+    assert stopped == {"type": "stopped", "recording": recording_id, "segments": len(PITCHES)}
+    segments = await segments_of(recording_id)
+    assert [s.index for s in segments] == list(range(len(PITCHES)))
+    assert_complete_and_continuous(segments)
+    recording = await Recording.objects.aget(pk=recording_id)
+    assert (recording.status, recording.error) == ("completed", "")
+    assert recording.duration == pytest.approx(len(PITCHES) * (SPEECH + PAUSE), abs=0.01)
+    assert await stored_audio_seconds(recording) == pytest.approx(recording.duration, abs=0.1)
+
+
+@pytest.mark.parametrize("who", ["someone else", "nobody"])
+async def test_only_the_owner_can_resume_a_recording(
+    flaky: FakeDeepgram, cookie: str, other_cookie: str, who: str
+) -> None:
+    first, recording_id = await open_recording(cookie)
+    await first.disconnect()
+    stranger = RecordSocket(cookie=other_cookie)
+    assert await stranger.connect()
+    target = recording_id if who == "someone else" else recording_id + 1000
+    await stranger.send({"type": "resume", "recording": target})
+    error = await stranger.expect_error_and_close(4404)
+    assert error["code"] == "not_resumable"
+    assert (await Recording.objects.aget(pk=recording_id)).status == "interrupted"
+
+
+async def test_a_finished_recording_cannot_be_resumed(flaky: FakeDeepgram, cookie: str) -> None:
+    first, recording_id = await open_recording(cookie)
+    await first.stop()
+    second = RecordSocket(cookie=cookie)
+    assert await second.connect()
+    await second.send({"type": "resume", "recording": recording_id})
+    error = await second.expect_error_and_close(4404)
+    assert "finished" in error["message"]
+
+
+async def test_pause_has_the_engine_finalise_what_was_said(
+    flaky: FakeDeepgram, cookie: str
+) -> None:
+    flaky.silence_ms = 5000  # only Finalize ends an utterance here
+    socket, _ = await open_recording(cookie)
+    await socket.send_audio(tone(SPEECH, hz=500))
+    await socket.send({"type": "pause"})
+    assert (await socket.expect("final", skip=("interim", "paused")))["text"] == "tone 500"
+    await socket.send({"type": "unpause"})
+    await socket.expect("unpaused")
+    await socket.stop()
+    assert "Finalize" in [m["type"] for m in flaky.connections[0].control]
+
+
+def audio_for(pitches: list[int]) -> bytes:
+    return b"".join(tone(SPEECH, hz=pitch) + silence(PAUSE) for pitch in pitches)
+
+
+async def stored_audio_seconds(recording: Recording) -> float:
+    return await database_sync_to_async(archive.ogg_duration)(Path(recording.audio.path))

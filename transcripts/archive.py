@@ -9,6 +9,7 @@ setting costs about 1 ms of CPU per second of audio (bench notes in docs/benchma
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import av
@@ -19,9 +20,54 @@ OPUS_OPTIONS = {"compression_level": "0", "frame_duration": "60"}
 OPUS_BIT_RATE = 24_000
 
 
-def spool_path(recording_id: int) -> Path:
-    """Where a live recording's audio is written while it is being recorded."""
-    return Path(settings.LIVE_AUDIO_DIR) / f"{recording_id}.ogg"
+def spool_path(recording_id: int, part: str = "") -> Path:
+    """Where a live recording's audio is written while it is being recorded.
+
+    A resumed recording writes its next part beside the first (`<id>-<part>.ogg`).
+    """
+    suffix = f"-{part}" if part else ""
+    return Path(settings.LIVE_AUDIO_DIR) / f"{recording_id}{suffix}.ogg"
+
+
+def spools_of(recording_id: int) -> list[Path]:
+    """A recording's spool files left on this machine, oldest first."""
+    folder = Path(settings.LIVE_AUDIO_DIR)
+    found = [*folder.glob(f"{recording_id}.ogg"), *folder.glob(f"{recording_id}-*.ogg")]
+    return sorted(found, key=lambda path: path.stat().st_mtime)
+
+
+def ogg_duration(path: Path) -> float:
+    """Seconds of audio in an Ogg/Opus file (0 when it holds none yet)."""
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.audio[0]
+            if stream.duration is None or stream.time_base is None:
+                return 0.0
+            return float(stream.duration * stream.time_base)
+    except (av.FFmpegError, IndexError):
+        return 0.0
+
+
+def join_ogg(parts: Sequence[Path], joined: Path) -> None:
+    """One Ogg/Opus file from parts written one after another, without re-encoding."""
+    with av.open(str(joined), "w", format="ogg") as output:
+        target = None
+        offset = 0
+        for part in parts:
+            with av.open(str(part)) as source:
+                stream = source.streams.audio[0]
+                if target is None:
+                    target = output.add_stream_from_template(stream)
+                end = offset
+                for packet in source.demux(stream):
+                    if packet.dts is None or packet.pts is None:
+                        continue  # the demuxer's end-of-stream marker
+                    packet.pts += offset
+                    packet.dts += offset
+                    end = max(end, packet.pts + (packet.duration or 0))
+                    packet.stream = target
+                    output.mux(packet)
+                offset = end
 
 
 class OggOpusWriter:

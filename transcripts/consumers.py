@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from channels.consumer import get_handler_name
@@ -11,10 +12,21 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from config.db import aclose_connections
-from transcripts import protocol, realtime, services
+from transcripts import protocol, realtime, resume, services
 from transcripts.engines import get_live_engine
 from transcripts.engines.base import EngineError, LiveEngine, LiveOptions
 from transcripts.live import LiveSession
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSessionPlan:
+    """What a new or resumed session records, and where it carries on from."""
+
+    recording_id: int
+    engine: LiveEngine
+    options: LiveOptions
+    timeline_start: float = 0.0
+    first_index: int = 0
 
 
 class RecordConsumer(AsyncWebsocketConsumer):
@@ -23,6 +35,7 @@ class RecordConsumer(AsyncWebsocketConsumer):
     # Class-level defaults: disconnect() can run after a refused connect().
     session: LiveSession | None = None
     closed: bool = False
+    opening: bool = False
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Dispatch without Channels' per-message hop to the database thread.
@@ -72,36 +85,85 @@ class RecordConsumer(AsyncWebsocketConsumer):
         protocol.check_audio_frame(frame)
         self.session.feed(frame)
 
-    async def _on_control(self, message: protocol.Start | protocol.Stop) -> None:
-        if isinstance(message, protocol.Start):
-            await self._start(message)
-        else:
-            await self._stop()
+    async def _on_control(self, message: protocol.ControlMessage) -> None:
+        if isinstance(message, protocol.Start | protocol.Resume):
+            if self.session is not None or self.opening:
+                raise protocol.ProtocolError("Only one start or resume message may be sent.")
+            self.opening = True
+        match message:
+            case protocol.Start():
+                await self._start(message)
+            case protocol.Resume():
+                await self._resume(message)
+            case protocol.Stop():
+                await self._stop()
+            case protocol.Pause():
+                self._running_session("pause").flush()
+                await self._send_event({"type": "paused"})
+            case protocol.Unpause():
+                self._running_session("unpause")
+                await self._send_event({"type": "unpaused"})
+
+    def _running_session(self, what: str) -> LiveSession:
+        if self.session is None or self.session.stopping:
+            raise protocol.ProtocolError(f"The {what} message needs a recording in progress.")
+        return self.session
 
     async def _start(self, message: protocol.Start) -> None:
-        if self.session is not None:
-            raise protocol.ProtocolError("The start message was sent twice.")
         options = LiveOptions(
             language=message.language or settings.DEFAULT_LANGUAGE,
             sample_rate=message.sample_rate,
             diarize=message.diarize,
         )
+        engine = await self._engine_for(options)
+        if engine is None:
+            return
+        recording_id = await self._create_recording(message, engine, options)
+        self._begin(LiveSessionPlan(recording_id, engine, options))
+        await self._send_event(protocol.started(recording_id))
+
+    async def _resume(self, message: protocol.Resume) -> None:
+        try:
+            recording = await resume.recording_for_resume(
+                user=self.scope["user"], recording_id=message.recording
+            )
+        except resume.ResumeRefused as exc:
+            await self._close_with_error(protocol.CLOSE_NOT_RESUMABLE, "not_resumable", str(exc))
+            return
+        options = LiveOptions(
+            language=recording.language,
+            sample_rate=message.sample_rate,
+            diarize=bool(recording.options.get("diarize")),
+        )
+        engine = await self._engine_for(options)
+        if engine is None:
+            return
+        segments = await database_sync_to_async(recording.segments.count)()
+        plan = LiveSessionPlan(recording.pk, engine, options, recording.duration, segments)
+        self._begin(plan)
+        await self._send_event(protocol.resumed(recording.pk, segments, recording.duration))
+
+    async def _engine_for(self, options: LiveOptions) -> LiveEngine | None:
+        """The configured engine if it can record with these options; else says why."""
         try:
             engine = get_live_engine()
             engine.check_options(options)
         except EngineError as exc:
             await self._close_with_error(protocol.CLOSE_ENGINE_UNAVAILABLE, exc.code, exc.message)
-            return
-        recording_id = await self._create_recording(message, engine, options)
+            return None
+        return engine
+
+    def _begin(self, plan: LiveSessionPlan) -> None:
         self.session = LiveSession(
-            recording_id=recording_id,
-            engine=engine,
-            options=options,
+            recording_id=plan.recording_id,
+            engine=plan.engine,
+            options=plan.options,
             send_event=self._send_event,
             on_failure=self._on_engine_failure,
+            timeline_start=plan.timeline_start,
+            first_index=plan.first_index,
         )
         self.session.start()
-        await self._send_event(protocol.started(recording_id))
 
     async def _stop(self) -> None:
         if self.session is None:
@@ -125,6 +187,7 @@ class RecordConsumer(AsyncWebsocketConsumer):
             engine=engine.name,
             model=engine.model,
             options=engine.describe_options(options),
+            refine=message.refine,
         )
         return recording.pk
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -20,7 +21,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from config.db import aclose_connections
-from transcripts import archive, protocol, realtime, services
+from transcripts import archive, protocol, realtime, recovery, services
 from transcripts.engines.base import (
     EngineError,
     EngineEvent,
@@ -32,7 +33,6 @@ from transcripts.engines.base import (
     StreamInfo,
 )
 from transcripts.models import Recording
-from transcripts.storage import store_file
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ SendEvent = Callable[[dict[str, Any]], Awaitable[None]]
 OnFailure = Callable[[EngineError], Awaitable[None]]
 
 # At most this many queued frames (~100 ms each) go to the engine in one message.
+FLUSH = b""  # in the audio queue: the speaker paused (frames from the browser are never empty)
 MAX_BATCH = 10
 # Audio is handed to the archive's encoder (on a thread) in batches of about this length.
 ARCHIVE_BATCH_SECONDS = 1.0
@@ -54,6 +55,9 @@ ARCHIVE_FAILED = (
     "Parley could not keep this recording's audio (see the server log); "
     "the transcript is still being saved."
 )
+
+# The session recording each recording in this process, so a resume can wait for it.
+_sessions_by_recording: dict[int, LiveSession] = {}
 
 # Every running session's task. A strong reference keeps a session that is still
 # saving its last words from being garbage-collected after its consumer has gone.
@@ -72,9 +76,10 @@ class LiveSession:
         send_event: SendEvent,
         on_failure: OnFailure,
         timeline_start: float = 0.0,
+        first_index: int = 0,
     ) -> None:
         self.recording_id = recording_id
-        self.segments_saved = 0
+        self.segments_saved = first_index
         self.recording: Recording | None = None
         self._engine = engine
         self._options = options
@@ -92,6 +97,8 @@ class LiveSession:
         self._archive_pending = bytearray()
         self._archive_batch = int(2 * options.sample_rate * ARCHIVE_BATCH_SECONDS)
         self._archive_task: asyncio.Task[None] | None = None
+        # A resumed recording spools its next part beside the first; joined when stored.
+        self._spool = archive.spool_path(recording_id, uuid.uuid4().hex[:8] if first_index else "")
         self._archive_failed = False
         # Reconnecting: audio handed to the engine and not yet finalised, as (byte position
         # on this session's timeline, chunk); where the current stream starts on it.
@@ -102,6 +109,7 @@ class LiveSession:
         self._connected_once = False
         self._stop_seen = False
         self._stop_deadline: float | None = None
+        self._stream: LiveStream | None = None
         self._paused_note = ""
 
     @property
@@ -122,6 +130,9 @@ class LiveSession:
         for task in (self._task, self._archive_task):
             _running_sessions.add(task)
             task.add_done_callback(_running_sessions.discard)
+        _sessions_by_recording[self.recording_id] = self
+        both = asyncio.gather(self._task, self._archive_task, return_exceptions=True)
+        both.add_done_callback(lambda _: _forget(self))
 
     def feed(self, chunk: bytes) -> None:
         """Keep the audio, and queue it for the engine (held until the engine is connected)."""
@@ -155,16 +166,15 @@ class LiveSession:
 
     async def _keep_audio(self) -> None:
         """Compress the audio to the spool file as it comes, then move it into storage."""
-        path = archive.spool_path(self.recording_id)
+        path = self._spool
         try:
             writer = await asyncio.to_thread(archive.OggOpusWriter, path, self._options.sample_rate)
             while (batch := await self._archive_queue.get()) is not None:
                 if batch:
                     await asyncio.to_thread(writer.write, batch)
             await asyncio.to_thread(writer.close)
-            name = await asyncio.to_thread(store_file, path, "ogg")
-            await database_sync_to_async(services.recording_attach_audio)(
-                recording_id=self.recording_id, name=name
+            await database_sync_to_async(recovery.recording_add_audio)(
+                recording_id=self.recording_id, spool=path
             )
         except Exception:
             logger.exception("Could not keep the audio of recording %s", self.recording_id)
@@ -173,6 +183,7 @@ class LiveSession:
 
     async def _run(self) -> None:
         status, error = Recording.Status.COMPLETED, ""
+        lease = asyncio.create_task(self._keep_lease(), name=f"live-lease-{self.recording_id}")
         try:
             await self._relay()
         except EngineError as exc:
@@ -191,6 +202,8 @@ class LiveSession:
         else:
             if self._interrupted:
                 status = Recording.Status.INTERRUPTED
+        finally:
+            lease.cancel()
         self.recording = await database_sync_to_async(services.recording_finish)(
             recording_id=self.recording_id,
             status=status,
@@ -202,6 +215,17 @@ class LiveSession:
             self.recording_id, {"type": "ended", "recording": self.recording_id, "status": status}
         )
         await aclose_connections()
+
+    async def _keep_lease(self) -> None:
+        """Renew the recording's lease: proof to other processes that this session runs."""
+        while True:
+            await asyncio.sleep(settings.LIVE_LEASE_SECONDS / 3)
+            try:
+                await database_sync_to_async(services.recording_renew_lease)(
+                    recording_id=self.recording_id
+                )
+            except Exception:
+                logger.exception("Could not renew the lease of recording %s", self.recording_id)
 
     async def _relay(self) -> None:
         """Stream to the engine; when its stream breaks mid-recording, reconnect and replay."""
@@ -237,6 +261,7 @@ class LiveSession:
     async def _relay_once(self, *, reconnected: bool) -> None:
         self._offset_bytes = self._unfinalised[0][0] if self._unfinalised else self._sent_bytes
         async with self._engine.connect(self._options) as stream:
+            self._stream = stream
             self._connected_once = True
             if reconnected:
                 self._paused_note = ""
@@ -259,6 +284,13 @@ class LiveSession:
                 if engine_errors is not None:
                     raise first_leaf(engine_errors) from group_error
                 raise
+            finally:
+                self._stream = None
+
+    def flush(self) -> None:
+        """The speaker paused: the engine finalises what it heard, after the audio before."""
+        if not self._stopping and self._task is not None and not self._task.done():
+            self._audio.put_nowait(FLUSH)
 
     async def _on_stream_broken(self, exc: EngineError, failures: int) -> None:
         logger.warning(
@@ -286,7 +318,7 @@ class LiveSession:
         try:
             async with asyncio.timeout(seconds):
                 while not self._stop_seen:
-                    chunks, self._stop_seen = await self._next_batch()
+                    chunks, self._stop_seen, _ = await self._next_batch()
                     self._remember(b"".join(chunks))
         except TimeoutError:
             pass
@@ -306,11 +338,13 @@ class LiveSession:
         for _, chunk in list(self._unfinalised):  # what the last stream did not finalise
             await stream.send_audio(chunk)
         while not self._stop_seen:
-            chunks, self._stop_seen = await self._next_batch()
+            chunks, self._stop_seen, flush = await self._next_batch()
             if chunks:
                 batch = b"".join(chunks)
                 self._remember(batch)
                 await stream.send_audio(batch)
+            if flush:
+                await stream.flush()
         await stream.finish()
 
     def _remember(self, batch: bytes) -> None:
@@ -340,20 +374,21 @@ class LiveSession:
         """Where the current stream's audio starts on the recording's timeline."""
         return self._timeline_start + self._offset_bytes / 2 / self._options.sample_rate
 
-    async def _next_batch(self) -> tuple[list[bytes], bool]:
-        """The audio waiting in the queue, to send as one message; and whether stop follows.
+    async def _next_batch(self) -> tuple[list[bytes], bool, bool]:
+        """The audio waiting in the queue, to send as one message; whether stop or a flush
+        follows it.
 
         When the engine connects late or the server is busy, frames pile up; sending
         them together keeps up at a fraction of the cost.
         """
         item = await self._audio.get()
         chunks: list[bytes] = []
-        while item is not None:
+        while item is not None and item != FLUSH:
             chunks.append(item)
             if self._audio.empty() or len(chunks) == MAX_BATCH:
-                return chunks, False
+                return chunks, False, False
             item = self._audio.get_nowait()
-        return chunks, True
+        return chunks, item is None, item == FLUSH
 
     async def _listen(self, stream: LiveStream) -> None:
         async for event in stream.events():
@@ -433,3 +468,15 @@ def format_clock(seconds: float) -> str:
     whole = int(seconds)
     hours, rest = divmod(whole, 3600)
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def _forget(session: LiveSession) -> None:
+    if _sessions_by_recording.get(session.recording_id) is session:
+        del _sessions_by_recording[session.recording_id]
+
+
+async def wait_for_session_to_end(recording_id: int) -> None:
+    """If this process is still finishing a session of the recording, wait until it has."""
+    session = _sessions_by_recording.get(recording_id)
+    if session is not None:
+        await session.stop(interrupted=True)

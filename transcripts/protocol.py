@@ -21,6 +21,7 @@ CLOSE_BAD_MESSAGE = 4400
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_ENGINE_FAILED = 4502
 CLOSE_ENGINE_UNAVAILABLE = 4503
+CLOSE_NOT_RESUMABLE = 4404
 
 
 class ProtocolError(Exception):
@@ -35,6 +36,15 @@ class Start:
     language: str | None
     sample_rate: int
     diarize: bool
+    refine: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """`{"type":"resume","recording":ID}`: continue an interrupted recording of one's own."""
+
+    recording: int
+    sample_rate: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +52,28 @@ class Stop:
     """`{"type":"stop"}`: finish the recording and keep its last words."""
 
 
-START_FIELDS = frozenset({"type", "title", "language", "sample_rate", "diarize"})
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """`{"type":"pause"}`: the microphone is paused; the engine flushes what it heard."""
 
 
-def parse_control(text: str) -> Start | Stop:
+@dataclass(frozen=True, slots=True)
+class Unpause:
+    """`{"type":"unpause"}`: audio flows again."""
+
+
+ControlMessage = Start | Resume | Stop | Pause | Unpause
+
+START_FIELDS = frozenset({"type", "title", "language", "sample_rate", "diarize", "refine"})
+RESUME_FIELDS = frozenset({"type", "recording", "sample_rate"})
+SIMPLE_MESSAGES: dict[str, type[Stop | Pause | Unpause]] = {
+    "stop": Stop,
+    "pause": Pause,
+    "unpause": Unpause,
+}
+
+
+def parse_control(text: str) -> ControlMessage:
     """A client text frame as a typed message; raises ProtocolError if it is not one."""
     if len(text) > MAX_CONTROL_MESSAGE_CHARS:
         raise ProtocolError(f"Control message over {MAX_CONTROL_MESSAGE_CHARS} characters.")
@@ -58,9 +86,11 @@ def parse_control(text: str) -> Start | Stop:
     kind = message.get("type")
     if kind == "start":
         return _parse_start(message)
-    if kind == "stop":
+    if kind == "resume":
+        return _parse_resume(message)
+    if isinstance(kind, str) and kind in SIMPLE_MESSAGES:
         _reject_unknown_fields(message, frozenset({"type"}))
-        return Stop()
+        return SIMPLE_MESSAGES[kind]()
     raise ProtocolError(f"Unknown message type {kind!r}.")
 
 
@@ -71,6 +101,18 @@ def _parse_start(message: dict[str, Any]) -> Start:
         language=_language(message.get("language")),
         sample_rate=_sample_rate(message.get("sample_rate", DEFAULT_SAMPLE_RATE)),
         diarize=_flag(message.get("diarize", False), "diarize"),
+        refine=_flag(message.get("refine", True), "refine"),
+    )
+
+
+def _parse_resume(message: dict[str, Any]) -> Resume:
+    _reject_unknown_fields(message, RESUME_FIELDS)
+    recording = message.get("recording")
+    if isinstance(recording, bool) or not isinstance(recording, int) or recording <= 0:
+        raise ProtocolError("recording must be the id of a recording.")
+    return Resume(
+        recording=recording,
+        sample_rate=_sample_rate(message.get("sample_rate", DEFAULT_SAMPLE_RATE)),
     )
 
 
@@ -142,6 +184,16 @@ def final(segment: Segment) -> dict[str, Any]:
         "start": round(segment.start, 3),
         "end": round(segment.end, 3),
         "speaker": segment.speaker,
+    }
+
+
+def resumed(recording_id: int, segments: int, audio_seconds: float) -> dict[str, Any]:
+    """Server → client: the recording goes on; send audio from `audio_seconds` on."""
+    return {
+        "type": "resumed",
+        "recording": recording_id,
+        "segments": segments,
+        "audio_seconds": round(audio_seconds, 3),
     }
 
 

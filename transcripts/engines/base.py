@@ -113,6 +113,9 @@ class LiveStream(Protocol):
     async def send_audio(self, chunk: bytes) -> None:
         """Send PCM16LE mono audio at the negotiated sample rate."""
 
+    async def flush(self) -> None:
+        """Ask the engine to finalise what it has heard so far (the speaker paused)."""
+
     async def finish(self) -> None:
         """Ask the engine for its last words; `events()` ends once it has sent them."""
 

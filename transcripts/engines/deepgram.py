@@ -189,6 +189,13 @@ class DeepgramLiveStream:
             raise closed_error(exc) from exc
         self._last_sent = time.monotonic()
 
+    async def flush(self) -> None:
+        """Finalize: Deepgram sends what it has heard as final results and carries on."""
+        try:
+            await self._socket.send_finalize()
+        except ConnectionClosed as exc:
+            raise closed_error(exc) from exc
+
     async def finish(self) -> None:
         """Flush with Finalize, then CloseStream: Deepgram sends the rest and closes."""
         self._finishing = True

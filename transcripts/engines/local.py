@@ -58,6 +58,7 @@ MIN_SPEECH_WINDOWS = 4  # ~130 ms: shorter blips (a click, a cough) are not an u
 PAD_WINDOWS = 6  # ~190 ms of audio kept either side of speech
 HOLD_BACK_SECONDS = 1.0  # when cutting a long utterance, words this near the end wait
 MIN_NEW_AUDIO_FOR_INTERIM = 0.3  # seconds of new audio before another interim is worth it
+FLUSH = b""  # in the inbox: finalise what is buffered (audio chunks are never empty)
 
 
 class StreamingVad:
@@ -193,6 +194,10 @@ class LocalLiveStream:
         """Queue PCM16LE for decoding (never blocks on a decode)."""
         self._inbox.put_nowait(chunk)
 
+    async def flush(self) -> None:
+        """Decode what is buffered now, as final text, and carry on."""
+        self._inbox.put_nowait(FLUSH)
+
     async def finish(self) -> None:
         """Decode what is buffered; `events()` ends once its text has been sent."""
         self._inbox.put_nowait(None)
@@ -221,21 +226,22 @@ class LocalLiveStream:
     async def _process(self) -> None:
         finished = False
         while not finished:
-            pcm, finished = await self._take_audio()
+            pcm, finished, flush = await self._take_audio()
             self._append(self._resampler.convert(pcm) if pcm else np.zeros(0, np.float32))
             if finished:
                 self._append(self._resampler.flush())
+            if finished or flush:
                 await self._finalize_rest()
             else:
                 await self._advance()
 
-    async def _take_audio(self) -> tuple[bytes, bool]:
-        """All the audio waiting (at least one chunk), and whether finish came after it."""
+    async def _take_audio(self) -> tuple[bytes, bool, bool]:
+        """All the audio waiting (at least one chunk); whether finish, or a flush, came next."""
         chunks = [await self._inbox.get()]
-        while not self._inbox.empty() and chunks[-1] is not None:
+        while not self._inbox.empty() and chunks[-1] is not None and chunks[-1] != FLUSH:
             chunks.append(self._inbox.get_nowait())
-        finished = chunks[-1] is None
-        return b"".join(c for c in chunks if c is not None), finished
+        finished, flush = chunks[-1] is None, chunks[-1] == FLUSH
+        return b"".join(c for c in chunks if c), finished, flush
 
     def _append(self, samples: np.ndarray) -> None:
         if samples.size:

@@ -16,7 +16,7 @@ from django.conf import settings
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
 from config.db import close_connections
-from transcripts import jobs, realtime, uploads
+from transcripts import jobs, realtime, recovery, uploads
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +27,9 @@ def sweep() -> None:
         recovered = jobs.jobs_recover_orphans()
         if recovered:
             logger.warning("Requeued %d job(s) whose worker had stopped", recovered)
+        interrupted = recovery.recordings_recover()
+        if interrupted:
+            logger.warning("Marked %d abandoned live recording(s) interrupted", interrupted)
         realtime.outbox_prune()
         uploads.uploads_discard_abandoned()
     except Exception:
