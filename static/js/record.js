@@ -7,6 +7,8 @@ const root = document.getElementById("recorder");
 const ui = {
   start: document.getElementById("start-button"),
   stop: document.getElementById("stop-button"),
+  pause: document.getElementById("pause-button"),
+  refine: document.getElementById("refine"),
   title: document.getElementById("title"),
   language: document.getElementById("language"),
   diarize: document.getElementById("diarize"),
@@ -22,8 +24,12 @@ const ui = {
 
 const CLOSE_MESSAGES = {
   4401: "You have been logged out. Log in again to keep recording.",
-  1006: "The connection to Parley was lost. Everything transcribed so far is saved.",
 };
+// Closes that end the recording on purpose; any other close is a lost connection, retried.
+const FINAL_CLOSES = new Set([1000, 4400, 4401, 4404, 4502, 4503]);
+// Audio kept in the page to send again after a lost connection (16 kHz, 2 bytes a sample).
+const BUFFER_SECONDS = 300;
+const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
 
 function formatClock(seconds) {
   const total = Math.floor(seconds);
@@ -44,14 +50,20 @@ class RecorderPage {
     this.socket = null;
     this.capture = null;
     this.recordingId = null;
-    this.startedAt = 0;
     this.timer = null;
     this.serverError = null;
     this.streaming = false;
+    this.ready = false; // the server said started/resumed on this socket: audio may flow
+    this.paused = false;
+    this.stopRequested = false;
+    this.position = 0; // samples captured for this recording (pauses excluded)
+    this.kept = []; // recent frames as {start, pcm}, to send again after a lost connection
+    this.retries = 0;
     ui.start.addEventListener("click", () => this.start());
     ui.stop.addEventListener("click", () => this.stop());
+    ui.pause.addEventListener("click", () => this.togglePause());
     window.addEventListener("beforeunload", (event) => {
-      if (this.state === "recording" || this.state === "stopping") event.preventDefault();
+      if (this.state !== "idle") event.preventDefault();
     });
   }
 
@@ -59,11 +71,13 @@ class RecorderPage {
     this.state = state;
     const busy = state !== "idle";
     ui.start.disabled = busy || root.dataset.engineConfigured !== "true";
-    ui.stop.disabled = state !== "recording";
+    ui.stop.disabled = !(state === "recording" || state === "reconnecting");
+    ui.pause.disabled = state !== "recording";
     ui.title.disabled = busy;
     ui.language.disabled = busy;
-    ui.diarize.disabled = busy;
-    ui.status.classList.toggle("recording", state === "recording");
+    ui.diarize.disabled = busy || ui.diarize.dataset.unavailable === "true";
+    if (ui.refine) ui.refine.disabled = busy;
+    ui.status.classList.toggle("recording", state === "recording" && !this.paused);
     if (message) ui.status.textContent = message;
   }
 
@@ -81,6 +95,11 @@ class RecorderPage {
     if (this.state !== "idle") return;
     this.clearError();
     this.serverError = null;
+    this.recordingId = null;
+    this.position = 0;
+    this.kept = [];
+    this.paused = false;
+    this.stopRequested = false;
     this.setState("starting", "Waiting for the microphone…");
     this.capture = new Capture({
       workletUrl: root.dataset.workletUrl,
@@ -107,12 +126,17 @@ class RecorderPage {
   }
 
   async onSocketOpen() {
+    if (this.recordingId !== null) {
+      this.send({ type: "resume", recording: this.recordingId, sample_rate: TARGET_SAMPLE_RATE });
+      return;
+    }
     this.send({
       type: "start",
       title: ui.title.value.trim(),
       language: ui.language.value,
       sample_rate: TARGET_SAMPLE_RATE,
       diarize: ui.diarize.checked,
+      refine: ui.refine ? ui.refine.checked : true,
     });
     try {
       await this.capture.start();
@@ -121,7 +145,6 @@ class RecorderPage {
       return;
     }
     this.streaming = true;
-    this.startedAt = performance.now();
     this.timer = window.setInterval(() => this.tick(), 250);
     this.setState("recording", "Recording… speak normally.");
   }
@@ -133,9 +156,35 @@ class RecorderPage {
   }
 
   sendFrame(pcm) {
-    if (this.streaming && this.socket && this.socket.readyState === WebSocket.OPEN) {
+    if (!this.streaming || this.paused) return;
+    this.kept.push({ start: this.position, pcm });
+    this.position += pcm.byteLength / 2;
+    const oldest = this.position - BUFFER_SECONDS * TARGET_SAMPLE_RATE;
+    while (this.kept.length && this.kept[0].start < oldest) this.kept.shift();
+    if (this.ready && this.socket && this.socket.readyState === WebSocket.OPEN) {
       this.socket.send(pcm);
     }
+  }
+
+  // After a resume: the audio the server has not got yet, from its `audio_seconds` on.
+  sendKeptAudio(fromSeconds) {
+    const from = Math.round(fromSeconds * TARGET_SAMPLE_RATE);
+    for (const { start, pcm } of this.kept) {
+      const end = start + pcm.byteLength / 2;
+      if (end <= from) continue;
+      this.socket.send(start >= from ? pcm : pcm.slice((from - start) * 2));
+    }
+  }
+
+  togglePause() {
+    if (this.state !== "recording") return;
+    this.paused = !this.paused;
+    this.send({ type: this.paused ? "pause" : "unpause" });
+    ui.pause.textContent = this.paused ? "Resume recording" : "Pause recording";
+    ui.pause.setAttribute("aria-pressed", String(this.paused));
+    this.setState("recording", this.paused
+      ? "Paused. Nothing is being recorded until you resume."
+      : "Recording… speak normally.");
   }
 
   onMessage(event) {
@@ -146,10 +195,16 @@ class RecorderPage {
       return;
     }
     const handlers = {
-      started: () => { this.recordingId = message.recording; },
+      started: () => { this.recordingId = message.recording; this.ready = true; },
+      resumed: () => this.onResumed(message),
       interim: () => this.showInterim(message.text),
       final: () => this.addFinal(message),
       stopped: () => this.onStopped(message),
+      reconnecting: () => this.setState(this.state,
+        "The transcription service dropped the connection; reconnecting… Your audio is kept."),
+      reconnected: () => this.setState(this.state, this.paused
+        ? "Paused. Nothing is being recorded until you resume." : "Recording… speak normally."),
+      transcription_paused: () => this.setState(this.state, message.message),
       error: () => { this.serverError = message.message; this.showError(message.message); },
     };
     const handler = handlers[message.type];
@@ -184,16 +239,37 @@ class RecorderPage {
     item.scrollIntoView({ block: "nearest" });
   }
 
+  onResumed(message) {
+    this.retries = 0;
+    this.ready = true;
+    this.sendKeptAudio(message.audio_seconds);
+    if (this.stopRequested) {
+      this.setState("stopping", "Finishing — saving the last words…");
+      this.send({ type: "stop" });
+      return;
+    }
+    if (this.paused) this.send({ type: "pause" });
+    this.setState("recording", this.paused
+      ? "Paused. Nothing is being recorded until you resume."
+      : "Reconnected. Recording… speak normally.");
+  }
+
   async stop() {
-    if (this.state !== "recording") return;
-    this.setState("stopping", "Finishing — saving the last words…");
+    if (this.state !== "recording" && this.state !== "reconnecting") return;
+    const offline = this.state === "reconnecting";
+    this.setState(offline ? "reconnecting" : "stopping", offline
+      ? "Stopped. Saving as soon as the connection is back…"
+      : "Finishing — saving the last words…");
     await this.capture.flush();
     this.streaming = false;
     await this.releaseCapture();
-    this.send({ type: "stop" });
+    this.stopRequested = true;
+    if (this.ready) this.send({ type: "stop" });
   }
 
   onStopped(message) {
+    this.stopRequested = false;
+    this.resetPause();
     ui.interim.textContent = "";
     const link = document.createElement("a");
     link.href = `${root.dataset.recordingsUrl}${message.recording}/`;
@@ -205,13 +281,39 @@ class RecorderPage {
   }
 
   async onSocketClose(event) {
+    this.ready = false;
     if (this.state === "idle") return;
+    if (this.recordingId !== null && !this.serverError && !FINAL_CLOSES.has(event.code)) {
+      this.reconnect();
+      return;
+    }
     const message = this.serverError || CLOSE_MESSAGES[event.code]
       || `The connection to Parley closed unexpectedly (code ${event.code}). Everything transcribed so far is saved.`;
     await this.fail(message);
   }
 
+  // The socket dropped mid-recording: keep capturing, and resume the same recording.
+  reconnect() {
+    this.socket = null;
+    const delay = RETRY_DELAYS_MS[Math.min(this.retries, RETRY_DELAYS_MS.length - 1)];
+    this.retries += 1;
+    this.setState("reconnecting", this.stopRequested
+      ? "Stopped. Saving as soon as the connection is back…"
+      : "Connection lost. Reconnecting… Your audio is kept and will be sent when it is back.");
+    window.setTimeout(() => {
+      if (this.state === "reconnecting") this.openSocket();
+    }, delay);
+  }
+
+  resetPause() {
+    this.paused = false;
+    ui.pause.textContent = "Pause recording";
+    ui.pause.setAttribute("aria-pressed", "false");
+  }
+
   async fail(message) {
+    this.resetPause();
+    this.stopRequested = false;
     this.showError(message);
     await this.releaseCapture();
     if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.close();
@@ -233,7 +335,7 @@ class RecorderPage {
   }
 
   tick() {
-    ui.elapsed.textContent = formatClock((performance.now() - this.startedAt) / 1000);
+    ui.elapsed.textContent = formatClock(this.position / TARGET_SAMPLE_RATE);
   }
 
   showLevel(peak) {
