@@ -100,6 +100,7 @@ class RecorderPage {
     this.kept = [];
     this.paused = false;
     this.stopRequested = false;
+    document.getElementById("share-hint").hidden = true;
     this.setState("starting", "Waiting for the microphone…");
     this.capture = new Capture({
       workletUrl: root.dataset.workletUrl,
@@ -195,7 +196,7 @@ class RecorderPage {
       return;
     }
     const handlers = {
-      started: () => { this.recordingId = message.recording; this.ready = true; },
+      started: () => this.onStarted(message),
       resumed: () => this.onResumed(message),
       interim: () => this.showInterim(message.text),
       final: () => this.addFinal(message),
@@ -237,6 +238,15 @@ class RecorderPage {
     ui.transcript.append(item);
     ui.interim.textContent = "";
     item.scrollIntoView({ block: "nearest" });
+  }
+
+  onStarted(message) {
+    this.recordingId = message.recording;
+    this.ready = true;
+    const hint = document.getElementById("share-hint");
+    document.getElementById("share-link").href =
+      `${root.dataset.recordingsUrl}${message.recording}/#share`;
+    hint.hidden = false;
   }
 
   onResumed(message) {
