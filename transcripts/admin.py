@@ -33,7 +33,7 @@ class JobInline(admin.TabularInline):
     """The recording's transcription jobs, newest first."""
 
     model = TranscriptionJob
-    fields = ("status", "attempts", "progress", "error", "created_at", "finished_at")
+    fields = ("kind", "status", "attempts", "progress", "error", "created_at", "finished_at")
     readonly_fields = fields
     ordering = ("-created_at",)
     extra = 0
@@ -92,15 +92,17 @@ class SegmentAdmin(admin.ModelAdmin):
 
 @admin.register(TranscriptionJob)
 class TranscriptionJobAdmin(admin.ModelAdmin):
-    """Upload transcription jobs: status, attempts, errors; retry or cancel."""
+    """Transcription jobs (uploads, refined live recordings): status, attempts, errors."""
 
-    list_display = ("recording", "owner", "status", "attempts", "progress", "created_at", "problem")
-    list_filter = ("status", "created_at")
+    list_display = (
+        "recording", "owner", "kind", "status", "attempts", "progress", "created_at", "problem",
+    )  # fmt: skip
+    list_filter = ("kind", "status", "created_at")
     search_fields = ("recording__title", "recording__owner__username", "error")
     list_select_related = ("recording__owner",)
     readonly_fields = (
-        "recording", "status", "attempts", "token", "task_id", "lease_expires_at", "retry_at",
-        "progress", "error", "created_at", "started_at", "finished_at",
+        "recording", "kind", "status", "attempts", "token", "task_id", "lease_expires_at",
+        "retry_at", "progress", "error", "created_at", "started_at", "finished_at",
     )  # fmt: skip
     actions = ("retry_jobs", "cancel_jobs")
 

@@ -2,7 +2,8 @@
 
 Every attempt at a job carries a token. Only the holder of the current token may
 finish it, so a worker that was cancelled, or presumed dead and replaced, cannot write
-a transcript twice. A job's recording mirrors its state (queued, transcribing, ...).
+a transcript twice. An upload's recording mirrors its job's state (queued, transcribing,
+...); a live recording being refined keeps its own (transcripts/refine.py).
 """
 
 from __future__ import annotations
@@ -30,8 +31,7 @@ ACTIVE = (TranscriptionJob.Status.QUEUED, TranscriptionJob.Status.RUNNING)
 
 
 def _publish(job: TranscriptionJob) -> None:
-    event = realtime.status_event(job.recording, job.progress)
-    realtime.publish_to_user(user_id=job.recording.owner_id, event=event)
+    realtime.publish_to_user(user_id=job.recording.owner_id, event=realtime.job_event(job))
 
 
 def job_enqueue(job: TranscriptionJob, *, run_after: datetime | None = None) -> None:
@@ -66,18 +66,25 @@ def _current(job_id: int, token: str) -> TranscriptionJob | None:
 
 
 def _save(job: TranscriptionJob, recording_status: Recording.Status, error: str = "") -> None:
+    if job.kind == TranscriptionJob.Kind.REFINE:
+        # A refined recording keeps its state and its draft until the refined transcript
+        # replaces them (transcripts/refine.py), so the words for the owner stay on the job.
+        job.error = error
+    else:
+        recording = job.recording
+        recording.status = recording_status
+        recording.error = error
+        recording.save(update_fields=["status", "error"])
     job.save()
-    recording = job.recording
-    recording.status = recording_status
-    recording.error = error
-    recording.save(update_fields=["status", "error"])
     _publish(job)
 
 
 @transaction.atomic
-def job_create(*, recording: Recording) -> TranscriptionJob:
+def job_create(
+    *, recording: Recording, kind: TranscriptionJob.Kind = TranscriptionJob.Kind.TRANSCRIBE
+) -> TranscriptionJob:
     """A queued job for the recording's stored audio, enqueued on commit."""
-    job = TranscriptionJob.objects.create(recording=recording)
+    job = TranscriptionJob.objects.create(recording=recording, kind=kind)
     job.recording = recording
     _save(job, Recording.Status.QUEUED)
     job_enqueue(job)
@@ -122,6 +129,25 @@ def job_complete(*, job_id: int, token: str, transcript: FileTranscript) -> bool
     job = _current(job_id, token)
     if job is None:
         return False
+    try:
+        _write_transcript(job, transcript)
+    except ApplicationError as exc:
+        _finish(job, TranscriptionJob.Status.FAILED, str(exc))
+        _save(job, Recording.Status.FAILED, str(exc))
+        return True
+    _finish(job, TranscriptionJob.Status.SUCCEEDED)
+    job.progress = 100
+    _save(job, Recording.Status.COMPLETED)
+    return True
+
+
+def _write_transcript(job: TranscriptionJob, transcript: FileTranscript) -> None:
+    if job.kind == TranscriptionJob.Kind.REFINE:
+        # Imported here: refine queues its jobs through this module.
+        from transcripts.refine import refine_apply
+
+        job.recording = refine_apply(recording=job.recording, transcript=transcript)
+        return
     recording = job.recording
     Segment.objects.filter(recording=recording).delete()
     Segment.objects.bulk_create(
@@ -132,10 +158,6 @@ def job_complete(*, job_id: int, token: str, transcript: FileTranscript) -> bool
     recording.ended_at = timezone.now()
     recording.upstream_request_id = transcript.request_id
     recording.save(update_fields=["duration", "ended_at", "upstream_request_id"])
-    _finish(job, TranscriptionJob.Status.SUCCEEDED)
-    job.progress = 100
-    _save(job, Recording.Status.COMPLETED)
-    return True
 
 
 def _finish(job: TranscriptionJob, status: TranscriptionJob.Status, error: str = "") -> None:
@@ -196,6 +218,23 @@ def _requeue(job: TranscriptionJob, error: str) -> None:
     job.token = uuid.uuid4()  # the old attempt can no longer finish
     job.lease_expires_at = None
     job.error = error
+
+
+@transaction.atomic
+def job_restart(*, job_id: int) -> TranscriptionJob | None:
+    """Run a queued or running job again from the start (its file was replaced).
+
+    A running attempt can no longer finish, so nothing read from the old file is kept.
+    None if the job is no longer queued or running.
+    """
+    job = _locked_job(job_id)
+    if job is None or job.status not in ACTIVE:
+        return None
+    _requeue(job, "")
+    job.retry_at = None
+    _save(job, Recording.Status.QUEUED)
+    job_enqueue(job)
+    return job
 
 
 @transaction.atomic

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from transcripts.models import OutboxEvent, Recording
+from transcripts.models import OutboxEvent, Recording, TranscriptionJob
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,15 @@ def status_event(recording: Recording, progress: int) -> dict[str, Any]:
         "progress": progress,
         "error": recording.error,
     }
+
+
+def job_event(job: TranscriptionJob) -> dict[str, Any]:
+    """A job's change for the owner's pages, with a refine job's own state under "refine"."""
+    event = status_event(job.recording, job.progress)
+    if job.kind == TranscriptionJob.Kind.REFINE:
+        # A recording keeps its state while it is refined: only the job's state moves.
+        event["refine"] = {"status": job.status, "progress": job.progress, "error": job.error}
+    return event
 
 
 def user_group(user_id: int) -> str:

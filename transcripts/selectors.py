@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 
-from transcripts import realtime
+from transcripts import jobs, realtime, refine
 from transcripts.models import Recording, Segment, TranscriptionJob
 from transcripts.search import SearchFilters, SearchQuery
 
@@ -31,6 +32,16 @@ def recording_get_for_user(
         raise Http404("No such recording.") from None
 
 
+def recording_get_shared(*, token: str) -> Recording:
+    """The recording shared by this watch link, with its owner; 404 once it is not shared."""
+    if not token:
+        raise Http404("No such shared recording.")
+    try:
+        return Recording.objects.select_related("owner").get(share_token=token)
+    except Recording.DoesNotExist:
+        raise Http404("No such shared recording.") from None
+
+
 def _latest_job_progress() -> Subquery:
     latest = TranscriptionJob.objects.filter(recording=OuterRef("pk")).order_by("-created_at")
     return Subquery(latest.values("progress")[:1])
@@ -50,15 +61,50 @@ def recording_states_for_user(
     *, user: AbstractBaseUser, recording_ids: list[int]
 ) -> list[dict[str, object]]:
     """The current state of those of the given recordings the user owns."""
-    recordings = Recording.objects.filter(owner_id=user.pk, pk__in=recording_ids).annotate(
-        progress=_latest_job_progress()
+    latest_job = Prefetch(
+        "jobs", TranscriptionJob.objects.order_by("-created_at")[:1], to_attr="latest_jobs"
     )
-    return [realtime.status_event(r, r.progress or 0) for r in recordings]  # type: ignore[attr-defined]
+    recordings = Recording.objects.filter(owner_id=user.pk, pk__in=recording_ids)
+    return [_state(r) for r in recordings.prefetch_related(latest_job)]
+
+
+def _state(recording: Recording) -> dict[str, object]:
+    latest = recording.latest_jobs  # type: ignore[attr-defined]
+    return realtime.job_event(latest[0]) if latest else realtime.status_event(recording, 0)
 
 
 def latest_job(*, recording: Recording) -> TranscriptionJob | None:
     """The recording's most recent transcription job, if it has had one."""
     return recording.jobs.order_by("-created_at").first()
+
+
+@dataclass(frozen=True, slots=True)
+class RefineState:
+    """What a transcript page says about refining its live recording."""
+
+    job: TranscriptionJob | None  # the latest refine job
+    refined: bool  # a refined transcript has replaced the live draft
+    offer: bool  # offer to transcribe it again from the stored audio
+
+
+def recording_refine_state(
+    *, recording: Recording, latest_job: TranscriptionJob | None
+) -> RefineState:
+    """What to say about refining, given the recording's latest job.
+
+    Only live recordings are refined and they have no other jobs, so a refine job is the
+    latest job; the history is read only when that job did not succeed.
+    """
+    job = latest_job if latest_job and latest_job.kind == TranscriptionJob.Kind.REFINE else None
+    refined = job is not None and (
+        job.status == TranscriptionJob.Status.SUCCEEDED
+        or recording.jobs.filter(kind=job.kind, status=TranscriptionJob.Status.SUCCEEDED).exists()
+    )
+    busy = job is not None and job.status in jobs.ACTIVE
+    unfinished = recording.status in (Recording.Status.INTERRUPTED, Recording.Status.FAILED)
+    gave_up = job is not None and job.status in (job.Status.FAILED, job.Status.CANCELLED)
+    refusal = refine.refine_refusal(recording=recording, busy=busy)
+    return RefineState(job=job, refined=refined, offer=(unfinished or gave_up) and not refusal)
 
 
 def segment_list(*, recording: Recording) -> QuerySet[Segment]:

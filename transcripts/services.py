@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from transcripts import sharing
 from transcripts.engines.base import FinalSegment
 from transcripts.models import Recording, Segment
 from transcripts.storage import delete_stored
@@ -22,6 +25,10 @@ if TYPE_CHECKING:
 TERMINAL_STATUSES = frozenset(
     {Recording.Status.COMPLETED, Recording.Status.FAILED, Recording.Status.INTERRUPTED}
 )
+
+
+# A live recording that stopped abnormally can be continued.
+RESUMABLE_STATUSES = frozenset({Recording.Status.LIVE, Recording.Status.INTERRUPTED})
 
 
 class ApplicationError(Exception):
@@ -42,6 +49,7 @@ def recording_start(
     engine: str,
     model: str,
     options: dict[str, Any],
+    refine: bool = True,
 ) -> Recording:
     """Create a live recording, ready to receive segments."""
     return Recording.objects.create(
@@ -53,7 +61,30 @@ def recording_start(
         model=model,
         options=options,
         status=Recording.Status.LIVE,
+        live_until=timezone.now() + timedelta(seconds=settings.LIVE_LEASE_SECONDS),
+        refine=refine,
     )
+
+
+def recording_renew_lease(*, recording_id: int) -> bool:
+    """A live session is still running; False if its recording is no longer live."""
+    until = timezone.now() + timedelta(seconds=settings.LIVE_LEASE_SECONDS)
+    live = Recording.objects.filter(pk=recording_id, status=Recording.Status.LIVE)
+    return live.update(live_until=until) == 1
+
+
+@transaction.atomic
+def recording_resume(*, recording_id: int) -> Recording:
+    """Open an interrupted live recording again for more audio and segments."""
+    recording = Recording.objects.select_for_update().get(pk=recording_id)
+    if recording.source != Recording.Source.LIVE or recording.status not in RESUMABLE_STATUSES:
+        raise ApplicationError("This recording has finished and cannot be continued.")
+    recording.status = Recording.Status.LIVE
+    recording.live_until = timezone.now() + timedelta(seconds=settings.LIVE_LEASE_SECONDS)
+    recording.ended_at = None
+    recording.error = ""
+    recording.save(update_fields=["status", "live_until", "ended_at", "error"])
+    return recording
 
 
 def segment_append(*, recording_id: int, index: int, segment: FinalSegment) -> Segment:
@@ -98,9 +129,14 @@ def recording_finish(
     recording.ended_at = timezone.now()
     recording.duration = max(recording.duration, duration)
     recording.error = error
+    recording.live_until = None
     if upstream_request_id:
         recording.upstream_request_id = upstream_request_id
-    recording.save(update_fields=["status", "ended_at", "duration", "error", "upstream_request_id"])
+    fields = ["status", "ended_at", "duration", "error", "upstream_request_id", "live_until"]
+    recording.save(update_fields=fields)
+    from transcripts import refine  # imported here: refine queues jobs, which use this module
+
+    refine.refine_if_due(recording_id=recording_id)
     return recording
 
 
@@ -108,6 +144,9 @@ def recording_attach_audio(*, recording_id: int, name: str) -> None:
     """Record where a live recording's compressed audio is stored."""
     size = default_storage.size(name)
     Recording.objects.filter(pk=recording_id).update(audio=name, media_format="ogg", file_size=size)
+    from transcripts import refine  # imported here: refine queues jobs, which use this module
+
+    refine.refine_if_due(recording_id=recording_id, audio_changed=True)
 
 
 MAX_SPEAKER_NAME_CHARS = 60
@@ -181,6 +220,8 @@ def speaker_rename(*, recording: Recording, speaker: int, name: str) -> Recordin
 def recording_delete(*, recording: Recording) -> None:
     """Delete a recording with its segments, search entries, jobs and stored audio."""
     audio = recording.audio.name
+    if recording.share_token:  # anyone watching is cut off, as when sharing stops
+        transaction.on_commit(partial(sharing.viewers_disconnect, recording.pk))
     recording.delete()  # segments first, so the search index triggers see their owner
     if audio:
         transaction.on_commit(partial(delete_stored, audio))

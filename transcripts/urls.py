@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from transcripts import upload_api, views
+from transcripts import share_views, upload_api, views
 
 app_name = "transcripts"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("recordings/<int:recording_id>/", views.recording_detail, name="recording_detail"),
     path("recordings/<int:recording_id>/cancel/", views.recording_cancel, name="recording_cancel"),
     path("recordings/<int:recording_id>/retry/", views.recording_retry, name="recording_retry"),
+    path("recordings/<int:recording_id>/refine/", views.recording_refine, name="recording_refine"),
+    path("recordings/<int:recording_id>/draft/", views.recording_draft, name="recording_draft"),
     path("recordings/<int:recording_id>/audio/", views.recording_audio, name="recording_audio"),
     path("recordings/<int:recording_id>/rename/", views.recording_rename, name="recording_rename"),
     path("recordings/<int:recording_id>/delete/", views.recording_delete, name="recording_delete"),
@@ -35,4 +37,15 @@ urlpatterns = [
     path("search/", views.search_page, name="search"),
     path("upload/files/", upload_api.upload_start, name="upload_start"),
     path("upload/files/<uuid:token>/", upload_api.upload_piece, name="upload_piece"),
+    path(
+        "recordings/<int:recording_id>/share/",
+        share_views.recording_share,
+        name="recording_share",
+    ),
+    path(
+        "recordings/<int:recording_id>/unshare/",
+        share_views.recording_unshare,
+        name="recording_unshare",
+    ),
+    path("watch/<str:token>/", share_views.watch, name="watch"),
 ]

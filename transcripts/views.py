@@ -13,7 +13,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.db import aclose_connections
-from transcripts import engines, exports, jobs, realtime, search, selectors, services
+from transcripts import engines, exports, jobs, realtime, refine, search, selectors, services
 from transcripts.forms import SearchForm
 from transcripts.media import ACCEPTED_DESCRIPTION, FORMATS_BY_NAME
 from transcripts.models import Recording, Segment
@@ -75,6 +75,7 @@ def engine_context() -> dict[str, object]:
         "languages": languages,
         "default_language": default,
         "max_title_chars": MAX_TITLE_CHARS,
+        "refine_default": settings.REFINE_AFTER_RECORDING,
     }
 
 
@@ -142,11 +143,13 @@ def recording_detail(request: HttpRequest, recording_id: int) -> HttpResponse:
     """One recording's transcript."""
     recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
     segments = list(selectors.segment_list(recording=recording))
+    job = selectors.latest_job(recording=recording)
     context = {
         "recording": recording,
         "segments": segments,
         "speakers": sorted({s.speaker for s in segments if s.speaker is not None}),
-        "job": selectors.latest_job(recording=recording),
+        "job": job,
+        "refine": selectors.recording_refine_state(recording=recording, latest_job=job),
     }
     return render(request, "transcripts/recording_detail.html", context)
 
@@ -198,6 +201,29 @@ def recording_retry(request: HttpRequest, recording_id: int) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, str(exc))
     return redirect(recording)
+
+
+@require_POST
+def recording_refine(request: HttpRequest, recording_id: int) -> HttpResponse:
+    """Transcribe a live recording again from its stored audio."""
+    recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
+    try:
+        refine.refine_queue(recording=recording)
+        messages.success(request, "Transcribing again from the audio.")
+    except ApplicationError as exc:
+        messages.error(request, str(exc))
+    return redirect(recording)
+
+
+@require_GET
+def recording_draft(request: HttpRequest, recording_id: int) -> HttpResponse:
+    """The live draft a refined transcript replaced, read-only; owner and staff."""
+    recording = selectors.recording_get_for_user(
+        user=request.user, recording_id=recording_id, staff_may_read=True
+    )
+    if not recording.draft:
+        raise Http404("This recording has no kept draft.")
+    return render(request, "transcripts/recording_draft.html", {"recording": recording})
 
 
 def _edit_answer(

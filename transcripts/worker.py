@@ -17,11 +17,15 @@ from transcripts import jobs
 from transcripts.engines import get_file_engine
 from transcripts.engines.base import EngineError, FileOptions, TranscriptionStopped
 from transcripts.media import ACCEPTED_DESCRIPTION, FORMATS_BY_NAME
-from transcripts.models import Recording, TranscriptionJob
+from transcripts.models import TranscriptionJob
 
 logger = logging.getLogger(__name__)
 
 RENEW_SECONDS = 1.0
+MISSING_AUDIO = {
+    TranscriptionJob.Kind.TRANSCRIBE: "The uploaded file is missing.",
+    TranscriptionJob.Kind.REFINE: "The recording's stored audio is missing.",
+}
 
 
 class LeaseKeeper:
@@ -94,7 +98,7 @@ def _transcribe(job: TranscriptionJob, token: str) -> None:
             transcript = engine.transcribe(
                 audio=audio,
                 size=recording.file_size or recording.audio.size,
-                options=file_options(recording),
+                options=file_options(job),
                 on_progress=lease.set_progress,
                 should_stop=lease.lost,
             )
@@ -105,7 +109,7 @@ def _transcribe(job: TranscriptionJob, token: str) -> None:
         _engine_failed(job, token, exc)
         return
     except FileNotFoundError:
-        jobs.job_fail(job_id=job.pk, token=token, message="The uploaded file is missing.")
+        jobs.job_fail(job_id=job.pk, token=token, message=MISSING_AUDIO[job.kind])
         return
     if not jobs.job_complete(job_id=job.pk, token=token, transcript=transcript):
         logger.info("Job %s: finished after it was cancelled; result discarded", job.pk)
@@ -120,13 +124,15 @@ def _engine_failed(job: TranscriptionJob, token: str, exc: EngineError) -> None:
         jobs.job_fail(job_id=job.pk, token=token, message=exc.message)
 
 
-def file_options(recording: Recording) -> FileOptions:
-    """The engine options a recording was uploaded with."""
+def file_options(job: TranscriptionJob) -> FileOptions:
+    """The engine options for a job: an upload's own; a refine always tells speakers apart."""
+    recording = job.recording
     media_format = FORMATS_BY_NAME.get(recording.media_format)
     if media_format is None:
         raise EngineError("bad_format", f"Parley reads {ACCEPTED_DESCRIPTION} files.")
+    refine = job.kind == TranscriptionJob.Kind.REFINE
     return FileOptions(
         language=recording.language,
-        diarize=bool(recording.options.get("diarize")),
+        diarize=refine or bool(recording.options.get("diarize")),
         mime=media_format.mime,
     )

@@ -1,0 +1,148 @@
+// The watch page: someone else's recording, read-only, with new text as it is said.
+// Listens on /ws/watch/<token>/ (docs/protocol.md). On every (re)connect it says how many
+// segments the page already shows (?from=N) and the server sends the ones it missed;
+// segments are keyed by id, so one that arrives twice is shown once.
+
+const root = document.getElementById("watch");
+const ui = {
+  badge: document.getElementById("watch-badge"),
+  status: document.getElementById("watch-status"),
+  stopped: document.getElementById("watch-stopped"),
+  transcript: document.getElementById("transcript"),
+  empty: document.getElementById("transcript-empty"),
+  interim: document.getElementById("interim"),
+};
+
+const MAX_RETRY_SECONDS = 30;
+const LIVE_NOTE = "Live: new text appears here as it is said.";
+const ENDED_NOTE = "This recording has ended.";
+// Closes after which reconnecting cannot help.
+const FINAL_CLOSES = {
+  4401: "You have been logged out. Log in again to keep watching.",
+  4404: "This link no longer works: the owner stopped sharing the recording.",
+};
+const REVOKED_NOTE = "The owner stopped sharing this recording. The text above stays on this page, but nothing new will arrive.";
+
+function formatClock(seconds) {
+  const total = Math.floor(seconds);
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const secs = String(total % 60).padStart(2, "0");
+  return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${secs}` : `${minutes}:${secs}`;
+}
+
+function socketUrl(path) {
+  const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${window.location.host}${path}`;
+}
+
+function nearBottom() {
+  return window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 80;
+}
+
+class WatchPage {
+  constructor() {
+    this.shown = new Set(Array.from(ui.transcript.children, (item) => item.dataset.segment));
+    this.speakerNames = JSON.parse(document.getElementById("speaker-names").textContent);
+    this.live = root.dataset.live === "true";
+    this.retrySeconds = 1;
+    this.finished = false;
+    this.connect();
+  }
+
+  connect() {
+    const path = `${root.dataset.socketPath}?from=${this.shown.size}`;
+    const socket = new WebSocket(socketUrl(path));
+    socket.addEventListener("open", () => {
+      this.retrySeconds = 1;
+      this.showLive(this.live);
+    });
+    socket.addEventListener("message", (event) => this.onMessage(JSON.parse(event.data)));
+    socket.addEventListener("close", (event) => this.onClose(event.code));
+  }
+
+  onMessage(message) {
+    const handlers = {
+      interim: () => this.showInterim(message.text),
+      final: () => this.addFinal(message),
+      ended: () => this.showLive(false),
+      revoked: () => this.finish(REVOKED_NOTE),
+    };
+    const handler = handlers[message.type];
+    if (handler) handler();
+  }
+
+  // Interims come only from a running session: a recording that had ended carries on
+  // (its owner's page reconnected), while missed finals are also sent on reconnect.
+  showInterim(text) {
+    if (text && !this.live) this.showLive(true);
+    ui.interim.textContent = text;
+  }
+
+  addFinal(segment) {
+    ui.interim.textContent = "";
+    if (this.shown.has(String(segment.segment))) return;
+    this.shown.add(String(segment.segment));
+    const follow = nearBottom();
+    ui.transcript.append(this.segmentItem(segment));
+    ui.empty.hidden = true;
+    if (follow) ui.transcript.lastElementChild.scrollIntoView({ block: "nearest" });
+  }
+
+  segmentItem(segment) {
+    const item = document.createElement("li");
+    item.className = "segment";
+    item.dataset.segment = String(segment.segment);
+    const time = document.createElement("span");
+    time.className = "time";
+    time.textContent = formatClock(segment.start);
+    const body = document.createElement("div");
+    if (segment.speaker !== null && segment.speaker !== undefined) {
+      const speaker = document.createElement("span");
+      speaker.className = "speaker";
+      speaker.textContent = this.speakerNames[String(segment.speaker)] || `Speaker ${segment.speaker + 1}`;
+      body.append(speaker);
+    }
+    const text = document.createElement("p");
+    text.className = "text";
+    text.textContent = segment.text;
+    body.append(text);
+    item.append(time, body);
+    return item;
+  }
+
+  showLive(live) {
+    this.live = live;
+    ui.badge.textContent = live ? "Live" : "Ended";
+    ui.badge.className = `badge ${live ? "badge-live" : "badge-ended"}`;
+    ui.status.classList.toggle("recording", live);
+    const note = live ? LIVE_NOTE : ENDED_NOTE;
+    if (ui.status.textContent !== note) ui.status.textContent = note; // announced on change
+    if (!live) ui.interim.textContent = "";
+  }
+
+  finish(message) {
+    this.finished = true;
+    ui.interim.textContent = "";
+    ui.badge.textContent = "Not shared";
+    ui.badge.className = "badge badge-ended";
+    ui.status.classList.remove("recording");
+    ui.status.textContent = "";
+    ui.stopped.textContent = message;
+    ui.stopped.hidden = false;
+  }
+
+  onClose(code) {
+    if (this.finished) return;
+    if (FINAL_CLOSES[code]) {
+      this.finish(FINAL_CLOSES[code]);
+      return;
+    }
+    ui.status.classList.remove("recording");
+    ui.status.textContent = "Connection lost; reconnecting…";
+    window.setTimeout(() => this.connect(), this.retrySeconds * 1000);
+    this.retrySeconds = Math.min(MAX_RETRY_SECONDS, this.retrySeconds * 2);
+  }
+}
+
+if (root) new WatchPage();

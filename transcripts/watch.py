@@ -1,0 +1,143 @@
+"""The /ws/watch/<token>/ socket: people with a share link watch a transcript live. Read-only."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.http import Http404
+
+from config.db import aclose_connections
+from transcripts import protocol, realtime, selectors
+from transcripts.models import Recording
+
+CLOSE_NOT_SHARED = 4404
+NOT_SHARED = "This recording is not shared, or its owner stopped sharing it."
+# What a viewer hears of the live session's events; anything else is for the owner only.
+FORWARDED = frozenset({"interim", "final", "ended"})
+MAX_INDEX = 2**31 - 1  # a segment index fits the database's integer column
+
+
+def first_index(query_string: bytes) -> int:
+    """`?from=N`: the page already shows the first N segments; malformed means none."""
+    values = parse_qs(query_string.decode("latin-1")).get("from", [])
+    try:
+        return min(max(int(values[0]), 0), MAX_INDEX) if values else 0
+    except ValueError:
+        return 0
+
+
+def ended_event(recording: Recording) -> dict[str, Any]:
+    """The event a live session sends when it ends, for a viewer who joins afterwards."""
+    return {"type": "ended", "recording": recording.pk, "status": recording.status}
+
+
+def missed_events(*, token: str, start_index: int) -> list[dict[str, Any]] | None:
+    """Finals saved from `start_index` on, and `ended` if it is over; None if no longer shared."""
+    try:
+        recording = selectors.recording_get_shared(token=token)
+    except Http404:
+        return None
+    segments = selectors.segment_list(recording=recording).filter(index__gte=start_index)
+    events = [protocol.final(segment) for segment in segments]
+    if recording.status != Recording.Status.LIVE:
+        events.append(ended_event(recording))
+    return events
+
+
+def shared_recording_id(token: str) -> int | None:
+    """The id of the recording this link shares, if it still does."""
+    try:
+        return selectors.recording_get_shared(token=token).pk
+    except Http404:
+        return None
+
+
+class WatchConsumer(AsyncWebsocketConsumer):
+    """Sends a shared recording's interim and final text to a viewer; accepts nothing."""
+
+    # Class-level defaults: disconnect() can run after a refused connect().
+    group: str | None = None
+    closed: bool = False
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Dispatch without Channels' per-message hop to the database thread.
+
+        Every viewer hears every interim; that hop, per viewer per event, would queue on
+        the thread the live sessions save their segments on. This consumer reaches the
+        database only in connect(), through database_sync_to_async.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']!r}")
+        await handler(message)
+
+    async def connect(self) -> None:
+        """Join the recording's viewers, then send what was said before the page heard."""
+        await self.accept()
+        if not self.scope["user"].is_authenticated:
+            await self._close_with_error(
+                protocol.CLOSE_UNAUTHENTICATED, "login_required", "Log in to watch."
+            )
+            return
+        events = await self._join(self.scope["url_route"]["kwargs"]["token"])
+        await aclose_connections()  # the socket may stay open for hours; its connection need not
+        if events is None:
+            await self._close_with_error(CLOSE_NOT_SHARED, "not_shared", NOT_SHARED)
+            return
+        for event in events:
+            await self._send_event(event)
+
+    async def _join(self, token: str) -> list[dict[str, Any]] | None:
+        recording_id = await database_sync_to_async(shared_recording_id)(token)
+        if recording_id is None:
+            return None
+        self.group = realtime.viewers_group(recording_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        # Looked at again after joining: a final or a revoke from before the join is in
+        # the database, one from after it reaches the group; the page drops doubles.
+        return await database_sync_to_async(missed_events)(
+            token=token, start_index=first_index(self.scope["query_string"])
+        )
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Viewers do not talk on this socket; anything sent is a mistake."""
+        message = "This socket only sends the transcript; it accepts no messages."
+        await self._close_with_error(protocol.CLOSE_BAD_MESSAGE, "bad_message", message)
+
+    async def disconnect(self, code: int) -> None:
+        """Leave the viewers group."""
+        self.closed = True
+        await self._leave()
+
+    async def watch_event(self, message: dict[str, Any]) -> None:
+        """Forward one of the live session's events; a revoke is the last word."""
+        event = message["event"]
+        if event["type"] in FORWARDED:
+            await self._send_event(event)
+        elif event["type"] == "revoked" and not self.closed:
+            await self._send_event(event)
+            await self._leave()
+            await self.close(code=1000)
+            self.closed = True
+
+    async def _leave(self) -> None:
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            self.group = None
+
+    async def _send_event(self, event: dict[str, Any]) -> None:
+        if not self.closed:
+            await self.send(text_data=json.dumps(event))
+
+    async def _close_with_error(self, close_code: int, code: str, message: str) -> None:
+        if self.closed:
+            return
+        await self._send_event(protocol.error(code, message))
+        await self._leave()
+        await self.close(code=close_code, reason=message[:120])
+        self.closed = True
