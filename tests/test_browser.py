@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -119,6 +120,7 @@ def test_record_a_meeting_in_the_browser_and_find_it_in_history(
     problems = watch_console(page)
     log_in(page, server.url)
     page.get_by_label("Title").fill("Quarterly review")
+    clicked_start = time.monotonic()
     page.get_by_role("button", name="Start recording").click()
     expect(page.get_by_role("status")).to_contain_text("Recording")
     expect(page.get_by_role("meter", name="Microphone level")).not_to_have_attribute(
@@ -128,19 +130,21 @@ def test_record_a_meeting_in_the_browser_and_find_it_in_history(
     expect(transcript).to_have_text(SCRIPT, timeout=20_000)
     expect(page.get_by_role("timer")).not_to_have_text("0:00")
     page.get_by_role("button", name="Stop recording").click()
+    recorded_for = time.monotonic() - clicked_start
     expect(page.get_by_role("status")).to_contain_text("Saved 2 segments", timeout=15_000)
 
-    # The worklet turned Chromium's 44.1 kHz stereo into 16 kHz mono: the fake heard
-    # about as many seconds as the file holds (capture starts a moment into it).
+    # The worklet turned Chromium's 44.1 kHz stereo into 16 kHz mono: the fake heard no more
+    # seconds than passed (a wrong rate or channel count would be 2-3x off either way), and
+    # most of the file (capture starts a moment into it: later on a busy machine).
     connection = fake_deepgram.connections[0]
     assert connection.query["sample_rate"] == ["16000"]
     heard = connection.audio_bytes / 2 / 16000
-    assert 7.0 < heard < 9.5, heard
+    assert 5.0 < heard < recorded_for + 0.5, (heard, recorded_for)
 
     page.get_by_role("link", name="Open the transcript").click()
     expect(page.get_by_role("heading", name="Quarterly review")).to_be_visible()
     expect(page.locator(".transcript .text")).to_have_text(SCRIPT)
-    play_back_beside_the_transcript(page)
+    play_back_beside_the_transcript(page, heard)
     page.get_by_role("link", name="All recordings").click()
     row = page.get_by_role("row", name="Quarterly review")
     expect(row).to_contain_text("Completed")
@@ -164,10 +168,11 @@ CAPTIONS = """() => new Promise(resolve => {
 })"""
 
 
-def play_back_beside_the_transcript(page: Page) -> None:
+def play_back_beside_the_transcript(page: Page, recorded: float) -> None:
     """The audio kept during the session plays, with captions, seeking from the text."""
     # About what the microphone heard: capture starts a moment into the file.
-    assert 7.0 < page.evaluate(PLAYER_DURATION) < 9.5
+    # The archive holds what the server received, to within an Opus frame or two.
+    assert page.evaluate(PLAYER_DURATION) == pytest.approx(recorded, abs=0.15)
     assert page.evaluate(CAPTIONS) == SCRIPT  # no speaker labels asked for: no voice tags
     second = page.locator(".segment").nth(1)
     second.get_by_role("button", name="Play from").click()
@@ -352,6 +357,7 @@ def test_a_page_whose_socket_drops_resumes_the_recording_and_keeps_every_word(
     page.route_web_socket(re.compile(r"/ws/record/$"), relay)
     log_in(page, server.url)
     page.get_by_label("Title").fill("Wi-Fi trouble")
+    clicked_start = time.monotonic()
     page.get_by_role("button", name="Start recording").click()
     transcript = page.locator("#transcript .segment .text")
     expect(transcript).to_have_text(SCRIPT[:1], timeout=20_000)
@@ -365,12 +371,16 @@ def test_a_page_whose_socket_drops_resumes_the_recording_and_keeps_every_word(
     expect(page.get_by_role("status")).to_contain_text("Reconnected", timeout=15_000)
     expect(transcript).to_have_text(SCRIPT, timeout=20_000)
     page.get_by_role("button", name="Stop recording").click()
+    recorded_for = time.monotonic() - clicked_start
     expect(page.get_by_role("status")).to_contain_text("Saved 2 segments", timeout=15_000)
 
     page.get_by_role("link", name="Open the transcript").click()
     expect(page.locator(".transcript .text")).to_have_text(SCRIPT)
-    assert 7.0 < page.evaluate(PLAYER_DURATION) < 9.5  # both parts of the audio, joined
+    # Both parts of the audio, joined: as long as all the recording received.
+    duration = page.evaluate(PLAYER_DURATION)
+    assert 5.0 < duration < recorded_for + 0.5, (duration, recorded_for)
     heard = sum(c.audio_bytes for c in fake_deepgram.connections) / 2 / 16000
     assert len(fake_deepgram.connections) == 2
-    assert 7.0 < heard < 11.0, heard  # what the first stream had not finalised went again
+    # What the first stream had not finalised went again (Opus pads to its 60 ms frames).
+    assert duration - 0.1 <= heard < duration + 4.0
     assert problems == []

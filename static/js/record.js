@@ -242,6 +242,7 @@ class RecorderPage {
 
   onStarted(message) {
     this.recordingId = message.recording;
+    this.sendKeptAudio(0); // what the microphone caught while the recording was being created
     this.ready = true;
     const hint = document.getElementById("share-hint");
     document.getElementById("share-link").href =
