@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import time
@@ -15,22 +14,16 @@ from django.contrib.auth.models import User
 from django.core.files import File
 from django.core.files.storage import default_storage
 
+from tests.chromium import CHROMIUM, require_chromium
 from tests.fake_deepgram import FakeDeepgram
 from tests.servers import DaphneServer, WorkerProcess
 from transcripts.models import Recording, Segment
 
-CHROMIUM = "/usr/bin/chromium"
 SPEECH_WAV = Path(__file__).parent / "fixtures" / "speech.wav"
 PASSWORD = "a real browser password 7"
 SCRIPT = ["Good morning everyone, thanks for joining.", "Let us review the quarterly numbers."]
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("PARLEY_REQUIRE_ALL_LEGS") == "1":
-        raise RuntimeError(f"{CHROMIUM} is missing and PARLEY_REQUIRE_ALL_LEGS=1")
-    pytest.skip(
-        f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)",
-        allow_module_level=True,
-    )
+require_chromium()
 
 from playwright.sync_api import Browser, Page, WebSocketRoute, expect, sync_playwright
 

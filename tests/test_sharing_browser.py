@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,19 +13,12 @@ from django.contrib.auth.models import User
 from websockets.sync.client import ClientConnection, connect
 
 from tests.audio import frames, utterances
+from tests.chromium import CHROMIUM, require_chromium
 from tests.conftest import session_cookie
 from tests.fake_deepgram import FakeDeepgram
 from tests.servers import DaphneServer
 
-CHROMIUM = "/usr/bin/chromium"
-
-if not Path(CHROMIUM).exists():
-    if os.environ.get("PARLEY_REQUIRE_ALL_LEGS") == "1":
-        raise RuntimeError(f"{CHROMIUM} is missing and PARLEY_REQUIRE_ALL_LEGS=1")
-    pytest.skip(
-        f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)",
-        allow_module_level=True,
-    )
+require_chromium()
 
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright  # noqa: E402
 

@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -16,6 +15,7 @@ from transcripts import protocol, realtime, resume, services
 from transcripts.engines import get_live_engine
 from transcripts.engines.base import EngineError, LiveEngine, LiveOptions
 from transcripts.live import LiveSession
+from transcripts.sockets import DirectConsumer
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,26 +29,13 @@ class LiveSessionPlan:
     first_index: int = 0
 
 
-class RecordConsumer(AsyncWebsocketConsumer):
+class RecordConsumer(DirectConsumer):
     """Receives a recording's control messages and audio; sends back its transcript."""
 
     # Class-level defaults: disconnect() can run after a refused connect().
     session: LiveSession | None = None
     closed: bool = False
     opening: bool = False
-
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        """Dispatch without Channels' per-message hop to the database thread.
-
-        Channels closes stale database connections before every message, on its single
-        database thread. At ten audio frames a second per recording that hop cost more
-        than the relay itself (bench/live_load.py). This consumer reaches the database
-        only through database_sync_to_async, which checks connections on every call.
-        """
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']!r}")
-        await handler(message)
 
     async def connect(self) -> None:
         """Accept logged-in users; others are told why before the socket closes."""

@@ -6,14 +6,13 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.http import Http404
 
 from config.db import aclose_connections
 from transcripts import protocol, realtime, selectors
 from transcripts.models import Recording
+from transcripts.sockets import DirectConsumer
 
 CLOSE_NOT_SHARED = 4404
 NOT_SHARED = "This recording is not shared, or its owner stopped sharing it."
@@ -57,24 +56,12 @@ def shared_recording_id(token: str) -> int | None:
         return None
 
 
-class WatchConsumer(AsyncWebsocketConsumer):
+class WatchConsumer(DirectConsumer):
     """Sends a shared recording's interim and final text to a viewer; accepts nothing."""
 
     # Class-level defaults: disconnect() can run after a refused connect().
     group: str | None = None
     closed: bool = False
-
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        """Dispatch without Channels' per-message hop to the database thread.
-
-        Every viewer hears every interim; that hop, per viewer per event, would queue on
-        the thread the live sessions save their segments on. This consumer reaches the
-        database only in connect(), through database_sync_to_async.
-        """
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']!r}")
-        await handler(message)
 
     async def connect(self) -> None:
         """Join the recording's viewers, then send what was said before the page heard."""

@@ -4,12 +4,9 @@
 // page's current recordings are fetched once to catch up. The socket reconnects on its
 // own after a network blip; a 4401 close (logged out) stops it.
 
-const MAX_RETRY_SECONDS = 30;
+import { socketUrl } from "./common.js";
 
-function socketUrl(path) {
-  const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${window.location.host}${path}`;
-}
+const MAX_RETRY_SECONDS = 30;
 
 export class LiveStatus {
   // statusUrl: /recordings/status/; trackedIds(): ids to refresh; onEvent(event): apply one.

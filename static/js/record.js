@@ -2,6 +2,7 @@
 // The socket contract is documented in docs/protocol.md.
 
 import { Capture, MicrophoneError, TARGET_SAMPLE_RATE } from "./capture.js";
+import { formatClock, socketUrl } from "./common.js";
 
 const root = document.getElementById("recorder");
 const ui = {
@@ -30,19 +31,6 @@ const FINAL_CLOSES = new Set([1000, 4400, 4401, 4404, 4502, 4503]);
 // Audio kept in the page to send again after a lost connection (16 kHz, 2 bytes a sample).
 const BUFFER_SECONDS = 300;
 const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
-
-function formatClock(seconds) {
-  const total = Math.floor(seconds);
-  const hours = Math.floor(total / 3600);
-  const minutes = Math.floor((total % 3600) / 60);
-  const secs = String(total % 60).padStart(2, "0");
-  return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${secs}` : `${minutes}:${secs}`;
-}
-
-function socketUrl(path) {
-  const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${window.location.host}${path}`;
-}
 
 class RecorderPage {
   constructor() {

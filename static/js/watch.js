@@ -3,6 +3,8 @@
 // segments the page already shows (?from=N) and the server sends the ones it missed;
 // segments are keyed by id, so one that arrives twice is shown once.
 
+import { formatClock, socketUrl } from "./common.js";
+
 const root = document.getElementById("watch");
 const ui = {
   badge: document.getElementById("watch-badge"),
@@ -22,19 +24,6 @@ const FINAL_CLOSES = {
   4404: "This link no longer works: the owner stopped sharing the recording.",
 };
 const REVOKED_NOTE = "The owner stopped sharing this recording. The text above stays on this page, but nothing new will arrive.";
-
-function formatClock(seconds) {
-  const total = Math.floor(seconds);
-  const hours = Math.floor(total / 3600);
-  const minutes = Math.floor((total % 3600) / 60);
-  const secs = String(total % 60).padStart(2, "0");
-  return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${secs}` : `${minutes}:${secs}`;
-}
-
-function socketUrl(path) {
-  const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${window.location.host}${path}`;
-}
 
 function nearBottom() {
   return window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 80;
