@@ -431,3 +431,13 @@ def unused_port() -> int:
     with stdlib_socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize(("fields", "refine"), [({}, True), ({"refine": False}, False)])
+async def test_the_refine_switch_is_kept_with_the_recording(
+    deepgram: FakeDeepgram, cookie: str, fields: dict[str, bool], refine: bool
+) -> None:
+    socket = await open_socket(cookie)
+    recording_id = await socket.start(**fields)
+    await socket.stop()
+    assert (await recording(recording_id)).refine is refine
