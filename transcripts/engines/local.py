@@ -58,6 +58,8 @@ MIN_SPEECH_WINDOWS = 4  # ~130 ms: shorter blips (a click, a cough) are not an u
 PAD_WINDOWS = 6  # ~190 ms of audio kept either side of speech
 HOLD_BACK_SECONDS = 1.0  # when cutting a long utterance, words this near the end wait
 MIN_NEW_AUDIO_FOR_INTERIM = 0.3  # seconds of new audio before another interim is worth it
+# Once this much silence follows speech, no interim is started: its final is near.
+QUIET_BEFORE_FINAL = 0.25
 FLUSH = b""  # in the inbox: finalise what is buffered (audio chunks are never empty)
 
 
@@ -310,6 +312,8 @@ class LocalLiveStream:
             return
         if time.monotonic() < self._interim_due:
             return
+        if len(self._probabilities) - 1 - speech[-1] >= seconds_to_windows(QUIET_BEFORE_FINAL):
+            return  # the utterance may be ending: keep the CPU for its final
         with decode_slots.if_free() as free:
             if not free:  # a final (here or in another session) goes first
                 return
@@ -322,8 +326,9 @@ class LocalLiveStream:
         )
         self._interim_length = audio.size
         text = " ".join(s.text for s in segments)
-        end = self._offset + audio.size / SAMPLE_RATE
-        self._outbox.put_nowait(InterimText(text=text, start=self._offset, end=end))
+        if text:  # nothing heard yet is not worth a message
+            end = self._offset + audio.size / SAMPLE_RATE
+            self._outbox.put_nowait(InterimText(text=text, start=self._offset, end=end))
 
     async def _decode_final(self, audio: np.ndarray) -> list[FinalSegment]:
         return await asyncio.to_thread(self._decode_waiting, audio.copy())
