@@ -14,3 +14,26 @@ export function socketUrl(path) {
   const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
   return `${scheme}//${window.location.host}${path}`;
 }
+
+// A transcript line as the pages show it: time, the speaker's label if any, the text.
+export function segmentItem(segment, speakerLabel) {
+  const item = document.createElement("li");
+  item.className = "segment";
+  item.dataset.segment = String(segment.segment);
+  const time = document.createElement("span");
+  time.className = "time";
+  time.textContent = formatClock(segment.start);
+  const body = document.createElement("div");
+  if (speakerLabel) {
+    const speaker = document.createElement("span");
+    speaker.className = "speaker";
+    speaker.textContent = speakerLabel;
+    body.append(speaker);
+  }
+  const text = document.createElement("p");
+  text.className = "text";
+  text.textContent = segment.text;
+  body.append(text);
+  item.append(time, body);
+  return item;
+}

@@ -2,7 +2,7 @@
 // The socket contract is documented in docs/protocol.md.
 
 import { Capture, MicrophoneError, TARGET_SAMPLE_RATE } from "./capture.js";
-import { formatClock, socketUrl } from "./common.js";
+import { formatClock, segmentItem, socketUrl } from "./common.js";
 
 const root = document.getElementById("recorder");
 const ui = {
@@ -206,23 +206,8 @@ class RecorderPage {
 
   addFinal(segment) {
     ui.empty.hidden = true;
-    const item = document.createElement("li");
-    item.className = "segment";
-    const time = document.createElement("span");
-    time.className = "time";
-    time.textContent = formatClock(segment.start);
-    const body = document.createElement("div");
-    if (segment.speaker !== null && segment.speaker !== undefined) {
-      const speaker = document.createElement("span");
-      speaker.className = "speaker";
-      speaker.textContent = `Speaker ${segment.speaker + 1}`;
-      body.append(speaker);
-    }
-    const text = document.createElement("p");
-    text.className = "text";
-    text.textContent = segment.text;
-    body.append(text);
-    item.append(time, body);
+    const hasSpeaker = segment.speaker !== null && segment.speaker !== undefined;
+    const item = segmentItem(segment, hasSpeaker ? `Speaker ${segment.speaker + 1}` : "");
     ui.transcript.append(item);
     ui.interim.textContent = "";
     item.scrollIntoView({ block: "nearest" });

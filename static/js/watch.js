@@ -3,7 +3,7 @@
 // segments the page already shows (?from=N) and the server sends the ones it missed;
 // segments are keyed by id, so one that arrives twice is shown once.
 
-import { formatClock, socketUrl } from "./common.js";
+import { segmentItem, socketUrl } from "./common.js";
 
 const root = document.getElementById("watch");
 const ui = {
@@ -79,25 +79,11 @@ class WatchPage {
   }
 
   segmentItem(segment) {
-    const item = document.createElement("li");
-    item.className = "segment";
-    item.dataset.segment = String(segment.segment);
-    const time = document.createElement("span");
-    time.className = "time";
-    time.textContent = formatClock(segment.start);
-    const body = document.createElement("div");
-    if (segment.speaker !== null && segment.speaker !== undefined) {
-      const speaker = document.createElement("span");
-      speaker.className = "speaker";
-      speaker.textContent = this.speakerNames[String(segment.speaker)] || `Speaker ${segment.speaker + 1}`;
-      body.append(speaker);
-    }
-    const text = document.createElement("p");
-    text.className = "text";
-    text.textContent = segment.text;
-    body.append(text);
-    item.append(time, body);
-    return item;
+    const hasSpeaker = segment.speaker !== null && segment.speaker !== undefined;
+    const label = hasSpeaker
+      ? this.speakerNames[String(segment.speaker)] || `Speaker ${segment.speaker + 1}`
+      : "";
+    return segmentItem(segment, label);
   }
 
   showLive(live) {
