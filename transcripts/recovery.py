@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from transcripts import archive, services
@@ -85,15 +85,18 @@ def recording_recover(*, recording_id: int) -> bool:
     """Close one lapsed recording as interrupted and store its audio; False if not lapsed."""
     if not _claim_lapsed(recording_id):
         return False
+    # Earlier, finished sessions left `duration` at their audio's length; the crashed
+    # session's audio is what its spool holds.
+    spooled = 0.0
     for spool in archive.spools_of(recording_id):
-        if archive.ogg_duration(spool) > 0:
+        seconds = archive.ogg_duration(spool)
+        if seconds > 0:
             recording_add_audio(recording_id=recording_id, spool=spool)
+            spooled += seconds
         else:
             spool.unlink(missing_ok=True)
-    recording = Recording.objects.get(pk=recording_id)
-    if recording.audio:
-        duration = max(recording.duration, _stored_duration(recording))
-        Recording.objects.filter(pk=recording_id).update(duration=duration)
+    if spooled:
+        Recording.objects.filter(pk=recording_id).update(duration=F("duration") + spooled)
     logger.warning("Recording %s was left live by a stopped server: interrupted", recording_id)
     return True
 
@@ -109,13 +112,3 @@ def _claim_lapsed(recording_id: int) -> bool:
     recording.live_until = None
     recording.save(update_fields=["status", "error", "ended_at", "live_until"])
     return True
-
-
-def _stored_duration(recording: Recording) -> float:
-    folder = Path(settings.LIVE_AUDIO_DIR)
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder) as scratch:
-        copy = Path(scratch) / "stored.ogg"
-        with recording.audio.open("rb") as stored, copy.open("wb") as target:
-            shutil.copyfileobj(stored, target)
-        return archive.ogg_duration(copy)
