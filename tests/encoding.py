@@ -22,6 +22,10 @@ def encode(pcm: bytes, rate: int, extension: str) -> bytes:
     target = io.BytesIO()
     with av.open(target, mode="w", format=container_format) as container:
         stream = container.add_stream(codec, rate=codec_rate, layout="mono")
+        if codec == "aac":
+            # A phone memo's usual rate; FFmpeg's default for mono AAC is low enough that
+            # tiny.en mishears the last words on some CPUs.
+            stream.bit_rate = 128_000
         resampler = av.AudioResampler(
             format=stream.codec_context.format, layout="mono", rate=codec_rate
         )

@@ -121,8 +121,11 @@ async def test_a_killed_workers_job_runs_again_exactly_once(
         await deepgram.await_for(lambda fake: len(fake.requests) == 1)
         first.kill()
         deepgram.rest_delay = 0.0
-        workers.append(WorkerProcess(worker_env).start())
+        second = WorkerProcess(worker_env).start()
+        workers.append(second)
         await page.until("completed")
+    # Stopped gracefully, the worker first records how its task ended.
+    await sync_to_async(second.stop)()
     texts = [s.text async for s in Segment.objects.filter(recording_id=recording_id)]
     assert texts == SCRIPT
     job = await TranscriptionJob.objects.aget(recording_id=recording_id)
