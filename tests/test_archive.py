@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from tests.audio import tone, utterances
 from tests.fake_deepgram import FakeDeepgram
 from tests.sockets import RecordSocket
-from transcripts.archive import OggOpusWriter, spool_path
+from transcripts.live.archive import OggOpusWriter, spool_path
 from transcripts.models import Recording
 
 

@@ -7,7 +7,8 @@ from deepgram.listen.v1.types import ListenV1Results
 from django.core.exceptions import ImproperlyConfigured
 
 from transcripts.engines.base import FinalSegment, InterimText, Word
-from transcripts.engines.deepgram import environment_for, event_from_results
+from transcripts.engines.deepgram._sdk import environment_for
+from transcripts.engines.deepgram.live import event_from_results
 
 
 @pytest.mark.parametrize(

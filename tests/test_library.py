@@ -17,7 +17,7 @@ from docx import Document
 
 from tests.factories import make_recording, make_segment
 from transcripts.models import Recording, Segment
-from transcripts.search import SearchFilters, parse_query, search_segments
+from transcripts.search.selectors import SearchFilters, parse_query, search_segments
 
 pytestmark = pytest.mark.django_db
 

@@ -21,11 +21,11 @@ from tests.sockets import RecordSocket
 from tests.speech import SCRIPT, SPEECH_ENDS, SPEECH_WAV, speech_pcm, word_error_rate
 from tests.test_worker import run_worker
 from tests.uploading import start, upload
-from transcripts.archive import OggOpusWriter
 from transcripts.engines import engine_name, get_file_engine, get_live_engine
 from transcripts.engines.base import EngineError, EngineUnavailable
 from transcripts.engines.local import LiveTuning, StreamingVad, decide, seconds_to_windows
 from transcripts.engines.whisper import ModelSpec, load_model, model_spec, whisper_language
+from transcripts.live.archive import OggOpusWriter
 from transcripts.models import Recording, Segment
 
 RATE = 16000

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +80,12 @@ def test_bad_audio_frames_are_refused(frame: bytes, complaint: str) -> None:
 
 def test_largest_allowed_audio_frame_passes() -> None:
     protocol.check_audio_frame(b"\x00" * 64 * 1024)
+
+
+def test_the_page_scripts_know_the_same_close_codes_as_the_server() -> None:
+    common = (Path(__file__).parent.parent / "static" / "js" / "common.js").read_text()
+    block = re.search(r"export const CLOSE = Object\.freeze\(\{(.*?)\}\);", common, re.S)
+    assert block is not None
+    scripts = {name: int(code) for name, code in re.findall(r"(\w+): (\d+)", block.group(1))}
+    assert scripts == protocol.CLOSE_CODES
+    assert len(set(scripts.values())) == len(scripts)  # one meaning each

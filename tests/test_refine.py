@@ -21,11 +21,13 @@ from tests.fake_deepgram import FakeDeepgram
 from tests.test_job_events import EventsSocket
 from tests.test_worker import run_job_in_thread, run_worker
 from tests.uploading import SPEECH_WAV
-from transcripts import jobs, refine, services
-from transcripts.archive import OggOpusWriter
+from transcripts import services
 from transcripts.engines.base import FileTranscript, FinalSegment, Word
+from transcripts.jobs import merge, refine
+from transcripts.jobs import services as jobs
+from transcripts.live.archive import OggOpusWriter
 from transcripts.models import Recording, Segment, TranscriptionJob
-from transcripts.search import SearchFilters, parse_query, search_segments
+from transcripts.search.selectors import SearchFilters, parse_query, search_segments
 from transcripts.storage import store_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -89,7 +91,20 @@ def words(text: str, start: float) -> tuple[Word, ...]:
 
 
 def finish(recording: Recording, status: str = Recording.Status.COMPLETED) -> None:
-    services.recording_finish(recording_id=recording.pk, status=status, duration=4.0)
+    """As the live session ends: the recording is closed, then refined if that is due."""
+    services.recording_finish(
+        recording_id=recording.pk,
+        duration=4.0,
+        interrupted=status == Recording.Status.INTERRUPTED,
+        engine_error="The engine failed." if status == Recording.Status.FAILED else "",
+    )
+    refine.refine_if_due(recording_id=recording.pk)
+
+
+def attach(recording: Recording, name: str) -> None:
+    """As the live spool is stored: the audio is attached, then refined if that is due."""
+    services.recording_attach_audio(recording_id=recording.pk, name=name)
+    refine.refine_if_due(recording_id=recording.pk, audio_changed=True)
 
 
 @pytest.fixture
@@ -102,7 +117,7 @@ def recorded(
     def make(status: str = Recording.Status.COMPLETED, **options: object) -> Recording:
         recording = record_live(user, **options)  # type: ignore[arg-type]
         finish(recording, status)
-        services.recording_attach_audio(recording_id=recording.pk, name=store_audio())
+        attach(recording, store_audio())
         recording.refresh_from_db()
         return recording
 
@@ -133,7 +148,7 @@ def test_whichever_of_finish_and_audio_comes_last_queues_one_refine_job(
     recording = record_live(user)
     steps = [
         lambda: finish(recording),
-        lambda: services.recording_attach_audio(recording_id=recording.pk, name=store_audio()),
+        lambda: attach(recording, store_audio()),
     ]
     for step in reversed(steps) if audio_first else steps:
         assert refine_jobs(recording) == []
@@ -171,7 +186,7 @@ def test_a_refine_job_is_queued_only_for_a_completed_recording_with_audio_and_th
     recording = record_live(user, refine_it=refine_it)
     finish(recording, status)
     if with_audio:
-        services.recording_attach_audio(recording_id=recording.pk, name=store_audio())
+        attach(recording, store_audio())
     assert len(refine_jobs(recording)) == queued
     assert DBTaskResult.objects.count() == queued
 
@@ -280,7 +295,7 @@ def test_a_recording_resumed_while_it_was_refined_keeps_its_live_transcript(
     assert jobs.job_complete(job_id=job.pk, token=str(job.token), transcript=transcript)
     job.refresh_from_db()
     recording.refresh_from_db()
-    assert (job.status, job.error) == ("failed", refine.RESUMED_MESSAGE)
+    assert (job.status, job.error) == ("failed", merge.RESUMED_MESSAGE)
     assert (recording.status, recording.draft, texts(recording)) == ("live", [], DRAFT)
 
 
@@ -306,7 +321,7 @@ def test_a_refine_queued_before_the_joined_audio_is_stored_starts_over_on_it(
     assert jobs.job_claim(job_id=job.pk, token=early)  # a worker starts on the first part
     joined = tmp_path / "joined.ogg"
     joined.write_bytes(speech_ogg * 2)  # chained Ogg: both parts
-    services.recording_attach_audio(recording_id=recording.pk, name=store_file(joined, "ogg"))
+    attach(recording, store_file(joined, "ogg"))
     transcript = FileTranscript(segments=(FinalSegment("First part.", 0.2, 1.8),), duration=2.0)
     assert not jobs.job_complete(job_id=job.pk, token=early, transcript=transcript)
     [job] = refine_jobs(recording)
@@ -592,5 +607,5 @@ def test_edits_carry_over_only_where_the_refined_words_say_the_same(
     edits: list[Segment], expected: list[str]
 ) -> None:
     segments = refined(("Hello there. The quick", 0.0, 2.0), ("brown fox jumps.", 2.0, 4.0))
-    rows = refine.refined_segments(segments, edits=edits)
+    rows = merge.refined_segments(segments, edits=edits)
     assert [row.text for row in rows] == expected

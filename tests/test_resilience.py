@@ -17,7 +17,7 @@ from tests.audio import silence, tone
 from tests.fake_deepgram import NET0001_REASON, FakeDeepgram
 from tests.fakedeepgram import DROP_CONNECTION
 from tests.sockets import RecordSocket
-from transcripts import archive
+from transcripts.live import archive
 from transcripts.models import Recording, Segment
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -206,7 +206,7 @@ async def test_a_finished_recording_cannot_be_resumed(flaky: FakeDeepgram, cooki
     second = RecordSocket(cookie=cookie)
     assert await second.connect()
     await second.send({"type": "resume", "recording": recording_id})
-    error = await second.expect_error_and_close(4404)
+    error = await second.expect_error_and_close(4409)
     assert "finished" in error["message"]
 
 

@@ -20,7 +20,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from tests.audio import FRAME_MS, frames, utterances
 from tests.fake_deepgram import FakeDeepgram
 from tests.servers import DaphneServer
-from transcripts import recovery
+from transcripts.live import lease, recovery
 from transcripts.models import Recording, Segment
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -78,7 +78,7 @@ async def send_audio(socket: ClientConnection, pcm: bytes) -> None:
 def wait_for_lease_to_lapse(recording_id: int) -> None:
     """The killed process stops renewing; after LEASE_SECONDS the lease has lapsed."""
     deadline = time.monotonic() + 10 * LEASE_SECONDS
-    while recording_id not in recovery.lapsed_recordings():
+    while recording_id not in lease.lapsed_recordings():
         assert time.monotonic() < deadline, "the lease never lapsed"
         time.sleep(LEASE_SECONDS / 10)  # waiting for the clock, not for another process
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from tests.factories import make_recording, make_segment
 from transcripts import services
-from transcripts.search import SearchFilters, highlight, parse_query, search_segments
+from transcripts.search.selectors import SearchFilters, highlight, parse_query, search_segments
 
 pytestmark = pytest.mark.django_db
 

@@ -69,30 +69,39 @@ def test_two_segments_cannot_share_a_position(user: User) -> None:
 
 
 @pytest.mark.parametrize(
-    "status",
-    [Recording.Status.COMPLETED, Recording.Status.FAILED, Recording.Status.INTERRUPTED],
+    ("interrupted", "engine_error", "paused_note", "status", "error"),
+    [
+        (False, "", "", Recording.Status.COMPLETED, ""),
+        (True, "", "", Recording.Status.INTERRUPTED, ""),
+        (False, "boom", "", Recording.Status.FAILED, "boom"),
+        (True, "boom", "", Recording.Status.FAILED, "boom"),
+        # The engine stayed away until stop, but the audio was kept whole.
+        (False, "boom", "Paused at 0:10.", Recording.Status.COMPLETED, "Paused at 0:10."),
+        (True, "boom", "Paused at 0:10.", Recording.Status.COMPLETED, "Paused at 0:10."),
+    ],
 )
-def test_finish_records_status_duration_and_end(user: User, status: Recording.Status) -> None:
+def test_finish_decides_the_status_from_what_happened_and_records_duration_and_end(
+    user: User,
+    interrupted: bool,
+    engine_error: str,
+    paused_note: str,
+    status: Recording.Status,
+    error: str,
+) -> None:
     recording = start(user)
     services.recording_finish(
         recording_id=recording.pk,
-        status=status,
         duration=12.5,
-        error="boom",
+        interrupted=interrupted,
+        engine_error=engine_error,
+        paused_note=paused_note,
         upstream_request_id="req-1",
     )
     recording.refresh_from_db()
     assert recording.status == status
     assert recording.duration == 12.5
     assert recording.ended_at is not None
-    assert (recording.error, recording.upstream_request_id) == ("boom", "req-1")
-
-
-def test_finish_refuses_a_status_that_is_not_final(user: User) -> None:
-    with pytest.raises(ValueError, match="not a final status"):
-        services.recording_finish(
-            recording_id=start(user).pk, status=Recording.Status.LIVE, duration=1.0
-        )
+    assert (recording.error, recording.upstream_request_id) == (error, "req-1")
 
 
 def test_the_gate_returns_the_owners_recording(user: User) -> None:

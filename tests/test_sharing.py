@@ -28,9 +28,10 @@ from tests.factories import make_recording, make_segment, make_user
 from tests.fake_deepgram import FakeDeepgram
 from tests.servers import DaphneServer
 from tests.sockets import TIMEOUT, Closed, RecordSocket
-from transcripts import realtime, selectors, services, sharing
+from transcripts import realtime, selectors, services
 from transcripts.models import Recording
-from transcripts.watch import first_index
+from transcripts.sharing import services as sharing
+from transcripts.sharing.consumers import first_index
 
 LIVE = Recording.Status.LIVE
 
@@ -103,7 +104,7 @@ def test_deleting_a_recording_cuts_off_its_viewers(
         recording = sharing.share_start(recording=recording)
     with django_capture_on_commit_callbacks() as callbacks:
         services.recording_delete(recording=recording)
-    disconnects = [c for c in callbacks if getattr(c, "func", None) is sharing.viewers_disconnect]
+    disconnects = [c for c in callbacks if getattr(c, "func", None) is realtime.viewers_disconnect]
     assert len(disconnects) == (1 if shared else 0)
 
 

@@ -12,8 +12,8 @@ from django_tasks_db.models import DBTaskResult
 
 from tests.factories import make_recording
 from tests.uploading import SPEECH_WAV, send_piece, start, upload
-from transcripts import uploads
 from transcripts.models import PendingUpload, Recording, TranscriptionJob
+from transcripts.uploads import services as uploads
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,9 @@ from config.db import close_connections
 from tests.fake_deepgram import FakeDeepgram
 from tests.test_record_socket import unused_port
 from tests.uploading import SPEECH_WAV, upload
-from transcripts import jobs, worker
 from transcripts.engines.base import FileTranscript, FinalSegment
+from transcripts.jobs import services as jobs
+from transcripts.jobs import worker
 from transcripts.models import Recording, Segment, TranscriptionJob
 
 pytestmark = pytest.mark.django_db(transaction=True)

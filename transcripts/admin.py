@@ -10,9 +10,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from transcripts import jobs
+from transcripts.errors import ApplicationError
+from transcripts.jobs.services import job_cancel, job_retry
 from transcripts.models import Recording, Segment, TranscriptionJob
-from transcripts.services import ApplicationError
 
 TIMING_FIELDS = ("index", "start", "end")
 
@@ -119,11 +119,11 @@ class TranscriptionJobAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry the selected failed or cancelled jobs")
     def retry_jobs(self, request: HttpRequest, queryset: QuerySet[TranscriptionJob]) -> None:
-        self._apply(request, queryset, jobs.job_retry, "queued again")
+        self._apply(request, queryset, job_retry, "queued again")
 
     @admin.action(description="Cancel the selected queued or running jobs")
     def cancel_jobs(self, request: HttpRequest, queryset: QuerySet[TranscriptionJob]) -> None:
-        self._apply(request, queryset, jobs.job_cancel, "cancelled")
+        self._apply(request, queryset, job_cancel, "cancelled")
 
     def _apply(
         self,

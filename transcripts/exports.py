@@ -13,6 +13,7 @@ from django.utils.timezone import localtime
 from docx import Document
 
 from transcripts.models import Recording, Segment
+from transcripts.timecode import clock, subtitle_clock
 
 
 @dataclass(frozen=True)
@@ -32,28 +33,12 @@ class Export:
     filename: str
 
 
-def _clock(seconds: float, separator: str) -> str:
-    """HH:MM:SS<sep>mmm, as subtitle formats want it."""
-    millis = round(seconds * 1000)
-    hours, rest = divmod(millis, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
-
-
-def _short_clock(seconds: float) -> str:
-    total = int(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours:d}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:d}:{secs:02d}"
-
-
 def as_text(recording: Recording, segments: Sequence[Segment], options: ExportOptions) -> str:
     """One line per segment: [time] Speaker: text."""
     header = f"{recording.title}\n{date_format(localtime(recording.started_at), 'j F Y, H:i')}\n\n"
     lines = []
     for segment in segments:
-        prefix = f"[{_short_clock(segment.start)}] " if options.timestamps else ""
+        prefix = f"[{clock(segment.start)}] " if options.timestamps else ""
         name = recording.speaker_name(segment.speaker) if options.speakers else ""
         lines.append(f"{prefix}{name + ': ' if name else ''}{segment.text}")
     return header + "\n".join(lines) + "\n"
@@ -69,7 +54,7 @@ def as_srt(recording: Recording, segments: Sequence[Segment]) -> str:
     cues = []
     for number, segment in enumerate(segments, start=1):
         name = recording.speaker_name(segment.speaker)
-        times = f"{_clock(segment.start, ',')} --> {_clock(_cue_end(segment), ',')}"
+        times = f"{subtitle_clock(segment.start, ',')} --> {subtitle_clock(_cue_end(segment), ',')}"
         cues.append(f"{number}\n{times}\n{name + ': ' if name else ''}{segment.text}\n")
     return "\n".join(cues)
 
@@ -84,7 +69,7 @@ def as_vtt(recording: Recording, segments: Sequence[Segment]) -> str:
     for segment in segments:
         name = recording.speaker_name(segment.speaker)
         voice = f"<v {_vtt_escape(name)}>" if name else ""
-        times = f"{_clock(segment.start, '.')} --> {_clock(_cue_end(segment), '.')}"
+        times = f"{subtitle_clock(segment.start, '.')} --> {subtitle_clock(_cue_end(segment), '.')}"
         cues.append(f"{times}\n{voice}{_vtt_escape(segment.text)}\n")
     return "\n".join(cues)
 
@@ -127,7 +112,7 @@ def as_docx(recording: Recording, segments: Sequence[Segment]) -> bytes:
     document.add_paragraph(date_format(localtime(recording.started_at), "l j F Y, H:i"))
     for segment in segments:
         paragraph = document.add_paragraph()
-        paragraph.add_run(f"[{_short_clock(segment.start)}] ").italic = True
+        paragraph.add_run(f"[{clock(segment.start)}] ").italic = True
         name = recording.speaker_name(segment.speaker)
         if name:
             paragraph.add_run(f"{name}: ").bold = True

@@ -146,6 +146,9 @@ class TranscriptionJob(models.Model):
         TRANSCRIBE = "transcribe", "Transcribe an upload"
         REFINE = "refine", "Refine a live recording"
 
+    # A job in one of these states is waiting for, or in the hands of, a worker.
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+
     recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="jobs")
     kind = models.CharField(max_length=12, choices=Kind, default=Kind.TRANSCRIBE)
     status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict
 
-from transcripts.models import Segment
+from transcripts.models import Recording, Segment, TranscriptionJob
 
 MAX_AUDIO_FRAME_BYTES = 64 * 1024
 MAX_CONTROL_MESSAGE_CHARS = 4096
@@ -16,12 +16,21 @@ MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 8000, 48000
 DEFAULT_SAMPLE_RATE = 16000
 LANGUAGE_PATTERN = re.compile(r"^(multi|[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3})$")
 
-# Application close codes (4000-4999).
-CLOSE_BAD_MESSAGE = 4400
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_ENGINE_FAILED = 4502
-CLOSE_ENGINE_UNAVAILABLE = 4503
-CLOSE_NOT_RESUMABLE = 4404
+# Application close codes (4000-4999), one meaning each; static/js/common.js mirrors them.
+CLOSE_BAD_MESSAGE = 4400  # a malformed or out-of-order message
+CLOSE_UNAUTHENTICATED = 4401  # not logged in
+CLOSE_NOT_FOUND = 4404  # no such recording, or none this person may reach (resume, watch)
+CLOSE_CONFLICT = 4409  # the recording's state does not allow it (finished, recorded elsewhere)
+CLOSE_ENGINE_FAILED = 4502  # the transcription engine failed mid-recording
+CLOSE_ENGINE_UNAVAILABLE = 4503  # no engine can record with these settings now
+CLOSE_CODES = {
+    "BAD_MESSAGE": CLOSE_BAD_MESSAGE,
+    "UNAUTHENTICATED": CLOSE_UNAUTHENTICATED,
+    "NOT_FOUND": CLOSE_NOT_FOUND,
+    "CONFLICT": CLOSE_CONFLICT,
+    "ENGINE_FAILED": CLOSE_ENGINE_FAILED,
+    "ENGINE_UNAVAILABLE": CLOSE_ENGINE_UNAVAILABLE,
+}
 
 
 class ProtocolError(Exception):
@@ -165,17 +174,110 @@ def check_audio_frame(frame: bytes) -> None:
         raise ProtocolError("Audio frame has an odd number of bytes; expected 16-bit samples.")
 
 
-def started(recording_id: int) -> dict[str, Any]:
+# --- Server → client messages -------------------------------------------------------
+
+
+class Started(TypedDict):
+    type: Literal["started"]
+    recording: int
+
+
+class Interim(TypedDict):
+    type: Literal["interim"]
+    text: str
+    start: float
+    end: float
+
+
+class Final(TypedDict):
+    type: Literal["final"]
+    segment: int
+    text: str
+    start: float
+    end: float
+    speaker: int | None
+
+
+class Resumed(TypedDict):
+    type: Literal["resumed"]
+    recording: int
+    segments: int
+    audio_seconds: float
+
+
+class Stopped(TypedDict):
+    type: Literal["stopped"]
+    recording: int
+    segments: int
+
+
+class Ended(TypedDict):
+    type: Literal["ended"]
+    recording: int
+    status: str
+
+
+class Reconnecting(TypedDict):
+    type: Literal["reconnecting"]
+    attempt: int
+    message: str
+
+
+class Notice(TypedDict):
+    """A message with nothing but its type: reconnected, paused, unpaused, revoked."""
+
+    type: Literal["reconnected", "paused", "unpaused", "revoked"]
+
+
+class TranscriptionPaused(TypedDict):
+    type: Literal["transcription_paused"]
+    message: str
+
+
+class Problem(TypedDict):
+    """A warning (the recording goes on) or an error (the socket closes next)."""
+
+    type: Literal["warning", "error"]
+    code: str
+    message: str
+
+
+class RefineProgress(TypedDict):
+    status: str
+    progress: int
+    error: str
+
+
+class JobState(TypedDict):
+    """/ws/events/ and the status endpoint: a recording's state and its latest job's."""
+
+    type: Literal["job"]
+    recording: int
+    status: str
+    status_label: str
+    progress: int
+    error: str
+    refine: NotRequired[RefineProgress]
+
+
+LiveEvent = Interim | Final | Ended
+ServerMessage = (
+    Started | Interim | Final | Resumed | Stopped | Ended | Reconnecting | Notice
+    | TranscriptionPaused | Problem | JobState
+)  # fmt: skip
+
+
+def started(recording_id: int) -> Started:
     """Server → client: the recording exists; audio may flow."""
     return {"type": "started", "recording": recording_id}
 
 
-def interim(text: str, start: float, end: float) -> dict[str, Any]:
+def interim(text: str, start: float, end: float) -> Interim:
     """Server → client: provisional text that the next interim or final replaces."""
     return {"type": "interim", "text": text, "start": round(start, 3), "end": round(end, 3)}
 
 
-def final(segment: Segment) -> dict[str, Any]:
+def final(segment: Segment) -> Final:
     """Server → client: a segment that has been saved."""
     return {
         "type": "final",
@@ -187,7 +289,7 @@ def final(segment: Segment) -> dict[str, Any]:
     }
 
 
-def resumed(recording_id: int, segments: int, audio_seconds: float) -> dict[str, Any]:
+def resumed(recording_id: int, segments: int, audio_seconds: float) -> Resumed:
     """Server → client: the recording goes on; send audio from `audio_seconds` on."""
     return {
         "type": "resumed",
@@ -197,31 +299,72 @@ def resumed(recording_id: int, segments: int, audio_seconds: float) -> dict[str,
     }
 
 
-def stopped(recording_id: int, segments: int) -> dict[str, Any]:
+def stopped(recording_id: int, segments: int) -> Stopped:
     """Server → client: everything is saved; the socket closes next."""
     return {"type": "stopped", "recording": recording_id, "segments": segments}
 
 
-def reconnecting(attempt: int, message: str) -> dict[str, Any]:
+def ended(recording_id: int, status: str) -> Ended:
+    """Server → viewers: the live recording is over, with the status it ended in."""
+    return {"type": "ended", "recording": recording_id, "status": status}
+
+
+def paused() -> Notice:
+    """Server → client: the pause is taken; the engine has been asked to flush."""
+    return {"type": "paused"}
+
+
+def unpaused() -> Notice:
+    """Server → client: audio is expected again."""
+    return {"type": "unpaused"}
+
+
+def revoked() -> Notice:
+    """Server → viewers: the owner stopped sharing; the socket closes next."""
+    return {"type": "revoked"}
+
+
+def reconnecting(attempt: int, message: str) -> Reconnecting:
     """Server → client: the engine's stream broke; the server is reconnecting on its own."""
     return {"type": "reconnecting", "attempt": attempt, "message": message}
 
 
-def reconnected() -> dict[str, Any]:
+def reconnected() -> Notice:
     """Server → client: transcription goes on; audio from the break is being transcribed."""
     return {"type": "reconnected"}
 
 
-def transcription_paused(message: str) -> dict[str, Any]:
+def transcription_paused(message: str) -> TranscriptionPaused:
     """Server → client: the engine stays unreachable; audio is still recorded."""
     return {"type": "transcription_paused", "message": message}
 
 
-def warning(code: str, message: str) -> dict[str, Any]:
+def warning(code: str, message: str) -> Problem:
     """Server → client: something went wrong that does not end the recording."""
     return {"type": "warning", "code": code, "message": message}
 
 
-def error(code: str, message: str) -> dict[str, Any]:
+def error(code: str, message: str) -> Problem:
     """Server → client: something went wrong, in words."""
     return {"type": "error", "code": code, "message": message}
+
+
+def status_event(recording: Recording, progress: int) -> JobState:
+    """What a page needs to show a recording's state: status in words, progress, error."""
+    return {
+        "type": "job",
+        "recording": recording.pk,
+        "status": recording.status,
+        "status_label": recording.get_status_display(),
+        "progress": progress,
+        "error": recording.error,
+    }
+
+
+def job_event(job: TranscriptionJob) -> JobState:
+    """A job's change for the owner's pages, with a refine job's own state under "refine"."""
+    event = status_event(job.recording, job.progress)
+    if job.kind == TranscriptionJob.Kind.REFINE:
+        # A recording keeps its state while it is refined: only the job's state moves.
+        event["refine"] = {"status": job.status, "progress": job.progress, "error": job.error}
+    return event

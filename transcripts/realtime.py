@@ -1,7 +1,7 @@
 """Page events: what a user's open pages hear about their recordings.
 
 Events for a user go to the channel-layer group `user.<id>`; every page of theirs that
-shows job status listens on /ws/events/ (consumers.EventsConsumer). Events leave only
+shows job status listens on /ws/events/ (EventsConsumer, below). Events leave only
 once the change that caused them is committed.
 
 The in-memory channel layer lives inside one process, so the worker process cannot
@@ -13,6 +13,7 @@ every process sends to the group directly.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from datetime import timedelta
 from functools import partial
@@ -20,12 +21,14 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from transcripts.models import OutboxEvent, Recording, TranscriptionJob
+from transcripts import protocol
+from transcripts.models import OutboxEvent
 
 logger = logging.getLogger(__name__)
 
@@ -34,33 +37,12 @@ OUTBOX_POLL_SECONDS = 0.25
 OUTBOX_KEEP = timedelta(minutes=10)
 
 
-def status_event(recording: Recording, progress: int) -> dict[str, Any]:
-    """What a page needs to show a recording's state: status in words, progress, error."""
-    return {
-        "type": "job",
-        "recording": recording.pk,
-        "status": recording.status,
-        "status_label": recording.get_status_display(),
-        "progress": progress,
-        "error": recording.error,
-    }
-
-
-def job_event(job: TranscriptionJob) -> dict[str, Any]:
-    """A job's change for the owner's pages, with a refine job's own state under "refine"."""
-    event = status_event(job.recording, job.progress)
-    if job.kind == TranscriptionJob.Kind.REFINE:
-        # A recording keeps its state while it is refined: only the job's state moves.
-        event["refine"] = {"status": job.status, "progress": job.progress, "error": job.error}
-    return event
-
-
 def user_group(user_id: int) -> str:
     """The channel-layer group of one user's open pages."""
     return f"user.{user_id}"
 
 
-def publish_to_user(*, user_id: int, event: dict[str, Any]) -> None:
+def publish_to_user(*, user_id: int, event: protocol.JobState) -> None:
     """Deliver `event` to the user's open pages once the current transaction commits."""
     if settings.EVENTS_VIA_OUTBOX:
         OutboxEvent.objects.create(user_id=user_id, payload=event)
@@ -68,7 +50,7 @@ def publish_to_user(*, user_id: int, event: dict[str, Any]) -> None:
         transaction.on_commit(partial(_group_send, user_group(user_id), event))
 
 
-def _group_send(group: str, event: dict[str, Any]) -> None:
+def _group_send(group: str, event: protocol.JobState) -> None:
     layer = get_channel_layer()
     if layer is not None:
         async_to_sync(layer.group_send)(group, {"type": EVENT_HANDLER, "event": event})
@@ -79,7 +61,9 @@ def viewers_group(recording_id: int) -> str:
     return f"watch.{recording_id}"
 
 
-async def publish_to_viewers(recording_id: int, event: dict[str, Any]) -> None:
+async def publish_to_viewers(
+    recording_id: int, event: protocol.LiveEvent | protocol.Notice
+) -> None:
     """Send a live recording's event (interim, final, stopped...) to whoever watches it.
 
     Sent through the channel layer, so with channels-redis a viewer on another server
@@ -88,6 +72,11 @@ async def publish_to_viewers(recording_id: int, event: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is not None:
         await layer.group_send(viewers_group(recording_id), {"type": "watch.event", "event": event})
+
+
+def viewers_disconnect(recording_id: int) -> None:
+    """Tell everyone watching the recording that sharing stopped; their sockets close."""
+    async_to_sync(publish_to_viewers)(recording_id, protocol.revoked())
 
 
 def outbox_prune() -> int:
@@ -141,3 +130,40 @@ class OutboxRelay:
 
 
 outbox_relay = OutboxRelay()
+
+
+class EventsConsumer(AsyncWebsocketConsumer):
+    """/ws/events/: a user's open pages hear about their recordings' jobs. Send-only."""
+
+    group: str | None = None
+
+    async def connect(self) -> None:
+        """Join the user's group; anonymous sockets are told why and closed."""
+        await self.accept()
+        user = self.scope["user"]
+        if not user.is_authenticated:
+            await self.send(text_data=json.dumps(protocol.error("login_required", "Log in.")))
+            await self.close(code=protocol.CLOSE_UNAUTHENTICATED)
+            return
+        self.group = user_group(user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        if settings.EVENTS_VIA_OUTBOX:
+            outbox_relay.subscribe()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Pages do not talk on this socket; anything sent is a mistake."""
+        message = "This socket only sends events; it accepts no messages."
+        await self.send(text_data=json.dumps(protocol.error("bad_message", message)))
+        await self.close(code=protocol.CLOSE_BAD_MESSAGE)
+
+    async def disconnect(self, code: int) -> None:
+        """Leave the group."""
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            if settings.EVENTS_VIA_OUTBOX:
+                outbox_relay.unsubscribe()
+            self.group = None
+
+    async def user_event(self, message: dict[str, Any]) -> None:
+        """Forward one event from the group to the page."""
+        await self.send(text_data=json.dumps(message["event"]))

@@ -1,4 +1,8 @@
-"""Reads of recordings and segments. The only way to fetch a user's recording."""
+"""Reads of recordings and segments. The only way to fetch a user's recording.
+
+Selectors import only models and other selectors; what a page or socket makes of what
+they read (events, messages) is built at the edge.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 
-from transcripts import jobs, realtime, refine
-from transcripts.models import Recording, Segment, TranscriptionJob
-from transcripts.search import SearchFilters, SearchQuery
+from transcripts.models import PendingUpload, Recording, Segment, TranscriptionJob
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -42,6 +44,22 @@ def recording_get_shared(*, token: str) -> Recording:
         raise Http404("No such shared recording.") from None
 
 
+def recording_shared_or_none(*, token: str) -> Recording | None:
+    """The recording this watch link shares, if it still does."""
+    try:
+        return recording_get_shared(token=token)
+    except Http404:
+        return None
+
+
+def upload_get_for_user(*, user: AbstractBaseUser | AnonymousUser, token: str) -> PendingUpload:
+    """The user's upload in progress with this token, or 404 (missing and foreign alike)."""
+    try:
+        return PendingUpload.objects.get(token=token, owner_id=user.pk)
+    except PendingUpload.DoesNotExist:
+        raise Http404("No such upload.") from None
+
+
 def _latest_job_progress() -> Subquery:
     latest = TranscriptionJob.objects.filter(recording=OuterRef("pk")).order_by("-created_at")
     return Subquery(latest.values("progress")[:1])
@@ -57,20 +75,18 @@ def recording_list_for_user(*, user: AbstractBaseUser, title: str = "") -> Query
     ).order_by("-started_at", "-pk")
 
 
-def recording_states_for_user(
+def recordings_with_latest_job(
     *, user: AbstractBaseUser, recording_ids: list[int]
-) -> list[dict[str, object]]:
-    """The current state of those of the given recordings the user owns."""
+) -> list[tuple[Recording, TranscriptionJob | None]]:
+    """Those of the given recordings the user owns, each with its latest job (two queries)."""
     latest_job = Prefetch(
         "jobs", TranscriptionJob.objects.order_by("-created_at")[:1], to_attr="latest_jobs"
     )
     recordings = Recording.objects.filter(owner_id=user.pk, pk__in=recording_ids)
-    return [_state(r) for r in recordings.prefetch_related(latest_job)]
-
-
-def _state(recording: Recording) -> dict[str, object]:
-    latest = recording.latest_jobs  # type: ignore[attr-defined]
-    return realtime.job_event(latest[0]) if latest else realtime.status_event(recording, 0)
+    return [
+        (recording, next(iter(recording.latest_jobs), None))  # type: ignore[attr-defined]
+        for recording in recordings.prefetch_related(latest_job)
+    ]
 
 
 def latest_job(*, recording: Recording) -> TranscriptionJob | None:
@@ -100,27 +116,27 @@ def recording_refine_state(
         job.status == TranscriptionJob.Status.SUCCEEDED
         or recording.jobs.filter(kind=job.kind, status=TranscriptionJob.Status.SUCCEEDED).exists()
     )
-    busy = job is not None and job.status in jobs.ACTIVE
+    busy = job is not None and job.status in TranscriptionJob.ACTIVE_STATUSES
     unfinished = recording.status in (Recording.Status.INTERRUPTED, Recording.Status.FAILED)
     gave_up = job is not None and job.status in (job.Status.FAILED, job.Status.CANCELLED)
-    refusal = refine.refine_refusal(recording=recording, busy=busy)
+    refusal = refine_refusal(recording=recording, busy=busy)
     return RefineState(job=job, refined=refined, offer=(unfinished or gave_up) and not refusal)
+
+
+def refine_refusal(*, recording: Recording, busy: bool) -> str:
+    """Why the recording cannot be transcribed again from its audio now; empty if it can.
+
+    `busy`: a job of the recording's is queued or running.
+    """
+    if recording.source != Recording.Source.LIVE or not recording.audio:
+        return "Only a live recording whose audio was kept can be transcribed from it again."
+    if recording.status == Recording.Status.LIVE:
+        return "This recording is still in progress."
+    if busy:
+        return "This recording is already being transcribed."
+    return ""
 
 
 def segment_list(*, recording: Recording) -> QuerySet[Segment]:
     """A recording's segments in order."""
     return Segment.objects.filter(recording=recording).order_by("index")
-
-
-def recordings_titled(
-    *, user: AbstractBaseUser, query: SearchQuery, filters: SearchFilters, limit: int = 10
-) -> list[Recording]:
-    """The user's recordings whose title has every word and phrase, newest first."""
-    recordings = Recording.objects.filter(owner_id=user.pk)
-    for words in [(word,) for word in query.words] + list(query.phrases):
-        recordings = recordings.filter(title__icontains=" ".join(words))
-    for words in query.excluded:
-        recordings = recordings.exclude(title__icontains=" ".join(words))
-    if filters.source:
-        recordings = recordings.filter(source=filters.source)
-    return list(recordings.order_by("-started_at")[:limit])

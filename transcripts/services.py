@@ -1,43 +1,51 @@
-"""Writes to recordings and segments. Every state change goes through here."""
+"""Writes to recordings and segments, and the recording's whole lifecycle.
+
+A recording's status changes only here, through named transitions: a live recording is
+started, finished (completed, interrupted or failed, decided from what happened), found
+lapsed and interrupted, resumed, and completed again by its refined transcript; an
+upload's recording is created queued and then mirrors its transcription job.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from transcripts import sharing
+from transcripts import realtime
 from transcripts.engines.base import FinalSegment
+from transcripts.errors import ApplicationError
+from transcripts.live import lease
 from transcripts.models import Recording, Segment
+from transcripts.segments import retimed_words, segment_row_from
 from transcripts.storage import delete_stored
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-TERMINAL_STATUSES = frozenset(
-    {Recording.Status.COMPLETED, Recording.Status.FAILED, Recording.Status.INTERRUPTED}
-)
-
-
 # A live recording that stopped abnormally can be continued.
 RESUMABLE_STATUSES = frozenset({Recording.Status.LIVE, Recording.Status.INTERRUPTED})
 
+INTERRUPTED_BY_RESTART = (
+    "The server stopped during this recording. Everything said until then is saved; "
+    "open the record page to continue it, or re-transcribe it from its audio."
+)
 
-class ApplicationError(Exception):
-    """An action that the current state of things does not allow; the message says why."""
+MAX_SPEAKER_NAME_CHARS = 60
 
 
 def default_title() -> str:
     """A title for a recording the user did not name: its local start time."""
     return "Recording of " + date_format(timezone.localtime(), "j M Y, H:i")
+
+
+# --- A live recording's lifecycle ----------------------------------------------------
 
 
 @transaction.atomic
@@ -61,16 +69,9 @@ def recording_start(
         model=model,
         options=options,
         status=Recording.Status.LIVE,
-        live_until=timezone.now() + timedelta(seconds=settings.LIVE_LEASE_SECONDS),
+        live_until=lease.lease_until(),
         refine=refine,
     )
-
-
-def recording_renew_lease(*, recording_id: int) -> bool:
-    """A live session is still running; False if its recording is no longer live."""
-    until = timezone.now() + timedelta(seconds=settings.LIVE_LEASE_SECONDS)
-    live = Recording.objects.filter(pk=recording_id, status=Recording.Status.LIVE)
-    return live.update(live_until=until) == 1
 
 
 @transaction.atomic
@@ -80,50 +81,42 @@ def recording_resume(*, recording_id: int) -> Recording:
     if recording.source != Recording.Source.LIVE or recording.status not in RESUMABLE_STATUSES:
         raise ApplicationError("This recording has finished and cannot be continued.")
     recording.status = Recording.Status.LIVE
-    recording.live_until = timezone.now() + timedelta(seconds=settings.LIVE_LEASE_SECONDS)
+    recording.live_until = lease.lease_until()
     recording.ended_at = None
     recording.error = ""
     recording.save(update_fields=["status", "live_until", "ended_at", "error"])
     return recording
 
 
-def segment_append(*, recording_id: int, index: int, segment: FinalSegment) -> Segment:
-    """Save one final segment of a recording at position `index`.
-
-    One INSERT, atomic on its own in autocommit: wrapping it in a transaction would add
-    BEGIN and COMMIT round trips on the live path (~35 % of its cost on PostgreSQL).
-    """
-    saved = segment_from(recording_id=recording_id, index=index, segment=segment)
-    saved.save(force_insert=True)
-    return saved
-
-
-def segment_from(*, recording_id: int, index: int, segment: FinalSegment) -> Segment:
-    """An unsaved Segment row for an engine's final segment."""
-    return Segment(
-        recording_id=recording_id,
-        index=index,
-        start=segment.start,
-        end=segment.end,
-        text=segment.text,
-        speaker=segment.speaker,
-        confidence=segment.confidence,
-        words=[asdict(word) for word in segment.words],
-    )
+def recording_ending(
+    *, interrupted: bool, engine_error: str, paused_note: str
+) -> tuple[Recording.Status, str]:
+    """How a live session ends, with the words for the owner, from what happened to it."""
+    if engine_error and paused_note:
+        # The engine stayed away until stop, but all the audio was kept: nothing is missing
+        # that the refined transcript cannot give back.
+        return Recording.Status.COMPLETED, paused_note
+    if engine_error:
+        return Recording.Status.FAILED, engine_error
+    if interrupted:
+        return Recording.Status.INTERRUPTED, ""
+    return Recording.Status.COMPLETED, ""
 
 
 @transaction.atomic
 def recording_finish(
     *,
     recording_id: int,
-    status: Recording.Status,
     duration: float,
-    error: str = "",
+    interrupted: bool = False,
+    engine_error: str = "",
+    paused_note: str = "",
     upstream_request_id: str = "",
 ) -> Recording:
-    """Close a live recording as completed, failed or interrupted."""
-    if status not in TERMINAL_STATUSES:
-        raise ValueError(f"{status!r} is not a final status")
+    """Close a live recording: completed, interrupted or failed, as what happened decides."""
+    status, error = recording_ending(
+        interrupted=interrupted, engine_error=engine_error, paused_note=paused_note
+    )
     recording = Recording.objects.select_for_update().get(pk=recording_id)
     recording.status = status
     recording.ended_at = timezone.now()
@@ -134,22 +127,97 @@ def recording_finish(
         recording.upstream_request_id = upstream_request_id
     fields = ["status", "ended_at", "duration", "error", "upstream_request_id", "live_until"]
     recording.save(update_fields=fields)
-    from transcripts import refine  # imported here: refine queues jobs, which use this module
-
-    refine.refine_if_due(recording_id=recording_id)
     return recording
+
+
+@transaction.atomic
+def recording_interrupt_lapsed(*, recording_id: int) -> bool:
+    """Close a live recording whose session stopped renewing its lease; False if it has not."""
+    recording = Recording.objects.select_for_update().get(pk=recording_id)
+    if recording.status != Recording.Status.LIVE or not lease.lease_lapsed(recording):
+        return False
+    recording.status = Recording.Status.INTERRUPTED
+    recording.error = INTERRUPTED_BY_RESTART
+    recording.ended_at = timezone.now()
+    recording.live_until = None
+    recording.save(update_fields=["status", "error", "ended_at", "live_until"])
+    return True
 
 
 def recording_attach_audio(*, recording_id: int, name: str) -> None:
     """Record where a live recording's compressed audio is stored."""
     size = default_storage.size(name)
     Recording.objects.filter(pk=recording_id).update(audio=name, media_format="ogg", file_size=size)
-    from transcripts import refine  # imported here: refine queues jobs, which use this module
-
-    refine.refine_if_due(recording_id=recording_id, audio_changed=True)
 
 
-MAX_SPEAKER_NAME_CHARS = 60
+def recording_extend_duration(*, recording_id: int, seconds: float) -> None:
+    """Add audio found after a crash (a spool the session never closed) to the duration."""
+    Recording.objects.filter(pk=recording_id).update(duration=F("duration") + seconds)
+
+
+def recording_complete_refined(*, recording: Recording, duration: float) -> Recording:
+    """The refined transcript replaced the draft: the whole audio is transcribed now, so an
+    interruption or a pause no longer shows. Runs inside the refine job's transaction."""
+    recording.status = Recording.Status.COMPLETED
+    recording.error = ""
+    recording.duration = max(recording.duration, duration)
+    recording.save(update_fields=["draft", "status", "error", "duration"])
+    return recording
+
+
+# --- An upload's recording -----------------------------------------------------------
+
+
+@transaction.atomic
+def recording_create_upload(
+    *,
+    owner_id: int,
+    title: str,
+    language: str,
+    engine: str,
+    model: str,
+    options: dict[str, Any],
+    audio: str,
+    original_filename: str,
+    file_size: int,
+    media_format: str,
+) -> Recording:
+    """An uploaded file's recording, queued for its transcription job."""
+    return Recording.objects.create(
+        owner_id=owner_id,
+        title=title,
+        source=Recording.Source.UPLOAD,
+        language=language,
+        engine=engine,
+        model=model,
+        options=options,
+        status=Recording.Status.QUEUED,
+        audio=audio,
+        original_filename=original_filename,
+        file_size=file_size,
+        media_format=media_format,
+    )
+
+
+def recording_mirror_job(*, recording: Recording, status: Recording.Status, error: str) -> None:
+    """An upload's recording shows its transcription job's state (queued, transcribing...)."""
+    recording.status = status
+    recording.error = error
+    recording.save(update_fields=["status", "error"])
+
+
+# --- Segments and edits --------------------------------------------------------------
+
+
+def segment_append(*, recording_id: int, index: int, segment: FinalSegment) -> Segment:
+    """Save one final segment of a recording at position `index`.
+
+    One INSERT, atomic on its own in autocommit: wrapping it in a transaction would add
+    BEGIN and COMMIT round trips on the live path (~35 % of its cost on PostgreSQL).
+    """
+    saved = segment_row_from(recording_id=recording_id, index=index, segment=segment)
+    saved.save(force_insert=True)
+    return saved
 
 
 @transaction.atomic
@@ -163,22 +231,6 @@ def recording_rename(*, recording: Recording, title: str) -> Recording:
     recording.title = title
     recording.save(update_fields=["title"])
     return recording
-
-
-def retimed_words(segment: Segment, text: str) -> list[dict[str, Any]]:
-    """Word timings for corrected text: kept one for one when the word count is unchanged,
-    otherwise spread evenly over the segment, so clicking a word still seeks near it."""
-    tokens = text.split()
-    old = segment.words or []
-    if len(tokens) == len(old):
-        return [{**timing, "word": token} for timing, token in zip(old, tokens, strict=True)]
-    step = (segment.end - segment.start) / max(len(tokens), 1)
-    return [
-        {"word": token, "start": round(segment.start + i * step, 3),
-         "end": round(segment.start + (i + 1) * step, 3), "confidence": None,
-         "speaker": segment.speaker}
-        for i, token in enumerate(tokens)
-    ]  # fmt: skip
 
 
 @transaction.atomic
@@ -221,7 +273,7 @@ def recording_delete(*, recording: Recording) -> None:
     """Delete a recording with its segments, search entries, jobs and stored audio."""
     audio = recording.audio.name
     if recording.share_token:  # anyone watching is cut off, as when sharing stops
-        transaction.on_commit(partial(sharing.viewers_disconnect, recording.pk))
+        transaction.on_commit(partial(realtime.viewers_disconnect, recording.pk))
     recording.delete()  # segments first, so the search index triggers see their owner
     if audio:
         transaction.on_commit(partial(delete_stored, audio))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
+
+from transcripts import protocol
 
 
 class DirectConsumer(AsyncWebsocketConsumer):
@@ -16,7 +19,13 @@ class DirectConsumer(AsyncWebsocketConsumer):
     every viewer, that hop cost more than the work itself (bench/live_load.py) and queued
     behind the segment saves. These consumers reach the database only through
     database_sync_to_async, which checks connections on every call.
+
+    It also holds the socket's end: events are sent only while it is open, and a refusal
+    sends an error in words before the close code.
     """
+
+    # Class-level default: disconnect() can run after a refused connect().
+    closed: bool = False
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Call the handler for `message` directly."""
@@ -24,3 +33,26 @@ class DirectConsumer(AsyncWebsocketConsumer):
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']!r}")
         await handler(message)
+
+    async def accept_logged_in(self, refusal: str) -> bool:
+        """Accept the socket; a visitor who is not logged in is told `refusal` and closed."""
+        await self.accept()
+        if self.scope["user"].is_authenticated:
+            return True
+        await self._close_with_error(protocol.CLOSE_UNAUTHENTICATED, "login_required", refusal)
+        return False
+
+    async def _send_event(self, event: protocol.ServerMessage) -> None:
+        if not self.closed:
+            await self.send(text_data=json.dumps(event))
+
+    async def _close_with_error(self, close_code: int, code: str, message: str) -> None:
+        if self.closed:
+            return
+        await self._send_event(protocol.error(code, message))
+        await self._before_close()
+        await self.close(code=close_code, reason=message[:120])
+        self.closed = True
+
+    async def _before_close(self) -> None:
+        """What to let go of before the socket closes (a group, say)."""

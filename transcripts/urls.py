@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.urls import path
 
-from transcripts import share_views, upload_api, views
+from transcripts import views
+from transcripts.sharing import views as sharing_views
+from transcripts.uploads import views as upload_views
 
 app_name = "transcripts"
 
@@ -32,20 +34,20 @@ urlpatterns = [
         views.recording_export,
         name="recording_export",
     ),
-    path("recordings/status/", upload_api.recording_status, name="recording_status"),
+    path("recordings/status/", upload_views.recording_status, name="recording_status"),
     path("upload/", views.upload, name="upload"),
     path("search/", views.search_page, name="search"),
-    path("upload/files/", upload_api.upload_start, name="upload_start"),
-    path("upload/files/<uuid:token>/", upload_api.upload_piece, name="upload_piece"),
+    path("upload/files/", upload_views.upload_start, name="upload_start"),
+    path("upload/files/<uuid:token>/", upload_views.upload_piece, name="upload_piece"),
     path(
         "recordings/<int:recording_id>/share/",
-        share_views.recording_share,
+        sharing_views.recording_share,
         name="recording_share",
     ),
     path(
         "recordings/<int:recording_id>/unshare/",
-        share_views.recording_unshare,
+        sharing_views.recording_unshare,
         name="recording_unshare",
     ),
-    path("watch/<str:token>/", share_views.watch, name="watch"),
+    path("watch/<str:token>/", sharing_views.watch, name="watch"),
 ]

@@ -13,33 +13,19 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.db import aclose_connections
-from transcripts import engines, exports, jobs, realtime, refine, search, selectors, services
+from transcripts import engines, exports, protocol, selectors, services
+from transcripts.errors import ApplicationError
 from transcripts.forms import SearchForm
+from transcripts.jobs import refine
+from transcripts.jobs.services import job_cancel, job_retry
 from transcripts.media import ACCEPTED_DESCRIPTION, FORMATS_BY_NAME
 from transcripts.models import Recording, Segment
 from transcripts.protocol import MAX_TITLE_CHARS
 from transcripts.ranges import ranged_response
-from transcripts.services import ApplicationError
+from transcripts.search import selectors as search
 
 RECORDINGS_PER_PAGE = 20
 HITS_PER_PAGE = 20
-
-LANGUAGES = [
-    ("en", "English"),
-    ("en-US", "English (US)"),
-    ("en-GB", "English (UK)"),
-    ("de", "German"),
-    ("fr", "French"),
-    ("es", "Spanish"),
-    ("it", "Italian"),
-    ("nl", "Dutch"),
-    ("pt", "Portuguese"),
-    ("sv", "Swedish"),
-    ("da", "Danish"),
-    ("ja", "Japanese"),
-    ("hi", "Hindi"),
-    ("multi", "Several languages (auto)"),
-]
 
 
 @require_GET
@@ -62,9 +48,7 @@ def engine_context() -> dict[str, object]:
     """What the record and upload pages say about the engine, and the languages it takes."""
     configured = engines.live_engine_configured()
     engine = engines.describe_engine() if configured else None
-    languages = LANGUAGES
-    if engine is not None and engine.english_only:
-        languages = [(code, name) for code, name in LANGUAGES if code.startswith("en")]
+    languages = engines.languages_offered(engine)
     default = settings.DEFAULT_LANGUAGE
     if all(code != default for code, _ in languages):
         default = languages[0][0]
@@ -123,7 +107,7 @@ def _search(request: HttpRequest, form: SearchForm) -> dict[str, object]:
     has_next = page_number * HITS_PER_PAGE < result.total
     return {
         "result": result,
-        "titles": selectors.recordings_titled(user=request.user, query=query, filters=filters),
+        "titles": search.recordings_titled(user=request.user, query=query, filters=filters),
         "page_number": page_number,
         "previous_url": _page_url(request, page_number - 1) if page_number > 1 else "",
         "next_url": _page_url(request, page_number + 1) if has_next else "",
@@ -179,14 +163,14 @@ def recording_cancel(request: HttpRequest, recording_id: int) -> HttpResponse:
     """Cancel a queued or running transcription (a form post, or fetch from the uploader)."""
     recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
     try:
-        job = jobs.job_cancel(recording=recording)
+        job = job_cancel(recording=recording)
     except ApplicationError as exc:
         if _wants_json(request):
             return JsonResponse({"error": str(exc)}, status=409)
         messages.error(request, str(exc))
         return redirect(recording)
     if _wants_json(request):
-        return JsonResponse(realtime.status_event(job.recording, job.progress))
+        return JsonResponse(protocol.status_event(job.recording, job.progress))
     messages.success(request, "Transcription cancelled.")
     return redirect(recording)
 
@@ -196,7 +180,7 @@ def recording_retry(request: HttpRequest, recording_id: int) -> HttpResponse:
     """Transcribe a failed or cancelled upload again."""
     recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
     try:
-        jobs.job_retry(recording=recording)
+        job_retry(recording=recording)
         messages.success(request, "Transcription queued again.")
     except ApplicationError as exc:
         messages.error(request, str(exc))

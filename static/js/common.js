@@ -1,5 +1,15 @@
 // Small helpers shared by the pages' scripts.
 
+// The sockets' application close codes, one meaning each (transcripts/protocol.py).
+export const CLOSE = Object.freeze({
+  BAD_MESSAGE: 4400,
+  UNAUTHENTICATED: 4401,
+  NOT_FOUND: 4404,
+  CONFLICT: 4409,
+  ENGINE_FAILED: 4502,
+  ENGINE_UNAVAILABLE: 4503,
+});
+
 // m:ss, or h:mm:ss from an hour on, for a moment in a recording.
 export function formatClock(seconds) {
   const total = Math.floor(seconds);

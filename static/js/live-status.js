@@ -4,7 +4,7 @@
 // page's current recordings are fetched once to catch up. The socket reconnects on its
 // own after a network blip; a 4401 close (logged out) stops it.
 
-import { socketUrl } from "./common.js";
+import { CLOSE, socketUrl } from "./common.js";
 
 const MAX_RETRY_SECONDS = 30;
 
@@ -31,7 +31,7 @@ export class LiveStatus {
   }
 
   reconnectLater(code) {
-    if (code === 4401) return;
+    if (code === CLOSE.UNAUTHENTICATED) return;
     window.setTimeout(() => this.connect(), this.retrySeconds * 1000);
     this.retrySeconds = Math.min(MAX_RETRY_SECONDS, this.retrySeconds * 2);
   }

@@ -2,7 +2,7 @@
 // The socket contract is documented in docs/protocol.md.
 
 import { Capture, MicrophoneError, TARGET_SAMPLE_RATE } from "./capture.js";
-import { formatClock, segmentItem, socketUrl } from "./common.js";
+import { CLOSE, formatClock, segmentItem, socketUrl } from "./common.js";
 
 const root = document.getElementById("recorder");
 const ui = {
@@ -24,10 +24,10 @@ const ui = {
 };
 
 const CLOSE_MESSAGES = {
-  4401: "You have been logged out. Log in again to keep recording.",
+  [CLOSE.UNAUTHENTICATED]: "You have been logged out. Log in again to keep recording.",
 };
 // Closes that end the recording on purpose; any other close is a lost connection, retried.
-const FINAL_CLOSES = new Set([1000, 4400, 4401, 4404, 4502, 4503]);
+const FINAL_CLOSES = new Set([1000, ...Object.values(CLOSE)]);
 // Audio kept in the page to send again after a lost connection (16 kHz, 2 bytes a sample).
 const BUFFER_SECONDS = 300;
 const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000];

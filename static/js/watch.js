@@ -3,7 +3,7 @@
 // segments the page already shows (?from=N) and the server sends the ones it missed;
 // segments are keyed by id, so one that arrives twice is shown once.
 
-import { segmentItem, socketUrl } from "./common.js";
+import { CLOSE, segmentItem, socketUrl } from "./common.js";
 
 const root = document.getElementById("watch");
 const ui = {
@@ -20,8 +20,8 @@ const LIVE_NOTE = "Live: new text appears here as it is said.";
 const ENDED_NOTE = "This recording has ended.";
 // Closes after which reconnecting cannot help.
 const FINAL_CLOSES = {
-  4401: "You have been logged out. Log in again to keep watching.",
-  4404: "This link no longer works: the owner stopped sharing the recording.",
+  [CLOSE.UNAUTHENTICATED]: "You have been logged out. Log in again to keep watching.",
+  [CLOSE.NOT_FOUND]: "This link no longer works: the owner stopped sharing the recording.",
 };
 const REVOKED_NOTE = "The owner stopped sharing this recording. The text above stays on this page, but nothing new will arrive.";
 

@@ -15,6 +15,24 @@ from transcripts.engines.base import EngineUnavailable, FileEngine, LiveEngine
 
 ENGINES = ("deepgram", "local")
 
+# The languages the record and upload pages offer; an English-only model offers English ones.
+LANGUAGES = [
+    ("en", "English"),
+    ("en-US", "English (US)"),
+    ("en-GB", "English (UK)"),
+    ("de", "German"),
+    ("fr", "French"),
+    ("es", "Spanish"),
+    ("it", "Italian"),
+    ("nl", "Dutch"),
+    ("pt", "Portuguese"),
+    ("sv", "Swedish"),
+    ("da", "Danish"),
+    ("ja", "Japanese"),
+    ("hi", "Hindi"),
+    ("multi", "Several languages (auto)"),
+]
+
 NO_DEEPGRAM_KEY_MESSAGE = (
     "No transcription engine is configured: TRANSCRIPTION_ENGINE is deepgram but "
     "DEEPGRAM_API_KEY is not set. An administrator can set DEEPGRAM_API_KEY (and DEEPGRAM_URL "
@@ -76,6 +94,13 @@ def describe_engine() -> EngineDescription:
     )
 
 
+def languages_offered(engine: EngineDescription | None) -> list[tuple[str, str]]:
+    """The (code, name) pairs people may choose for this engine (all when none is set up)."""
+    if engine is not None and engine.english_only:
+        return [(code, name) for code, name in LANGUAGES if code.startswith("en")]
+    return LANGUAGES
+
+
 def get_live_engine() -> LiveEngine:
     """The configured live engine; raises EngineUnavailable when there is none."""
     if not live_engine_configured():
@@ -85,7 +110,7 @@ def get_live_engine() -> LiveEngine:
         from transcripts.engines.local import LocalLiveEngine
 
         return LocalLiveEngine.from_settings()
-    from transcripts.engines.deepgram import DeepgramLiveEngine
+    from transcripts.engines.deepgram.live import DeepgramLiveEngine
 
     return DeepgramLiveEngine.from_settings()
 
@@ -98,6 +123,6 @@ def get_file_engine() -> FileEngine:
         from transcripts.engines.local_files import LocalFileEngine
 
         return LocalFileEngine.from_settings()
-    from transcripts.engines.deepgram_files import DeepgramFileEngine
+    from transcripts.engines.deepgram.files import DeepgramFileEngine
 
     return DeepgramFileEngine.from_settings()

@@ -3,7 +3,7 @@
 Every attempt at a job carries a token. Only the holder of the current token may
 finish it, so a worker that was cancelled, or presumed dead and replaced, cannot write
 a transcript twice. An upload's recording mirrors its job's state (queued, transcribing,
-...); a live recording being refined keeps its own (transcripts/refine.py).
+...); a live recording being refined keeps its own (jobs/refine.py, jobs/merge.py).
 """
 
 from __future__ import annotations
@@ -19,19 +19,29 @@ from django.db import transaction
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django.utils.formats import time_format
+from django_tasks_db.models import DBTaskResult
 
-from transcripts import realtime
-from transcripts.engines.base import FileTranscript
+from transcripts import protocol, realtime, services
+from transcripts.engines.base import EngineError, FileOptions, FileTranscript
+from transcripts.errors import ApplicationError
+from transcripts.jobs.merge import refine_apply
+from transcripts.jobs.tasks import transcribe_job
+from transcripts.media import ACCEPTED_DESCRIPTION, FORMATS_BY_NAME
 from transcripts.models import Recording, Segment, TranscriptionJob
-from transcripts.services import ApplicationError, segment_from
+from transcripts.segments import segment_row_from
 
 logger = logging.getLogger(__name__)
 
-ACTIVE = (TranscriptionJob.Status.QUEUED, TranscriptionJob.Status.RUNNING)
+ACTIVE = TranscriptionJob.ACTIVE_STATUSES
+# What a job's transitions change (the recording and kind never do).
+JOB_FIELDS = [
+    "status", "attempts", "token", "lease_expires_at", "retry_at", "progress", "error",
+    "started_at", "finished_at",
+]  # fmt: skip
 
 
 def _publish(job: TranscriptionJob) -> None:
-    realtime.publish_to_user(user_id=job.recording.owner_id, event=realtime.job_event(job))
+    realtime.publish_to_user(user_id=job.recording.owner_id, event=protocol.job_event(job))
 
 
 def job_enqueue(job: TranscriptionJob, *, run_after: datetime | None = None) -> None:
@@ -40,9 +50,6 @@ def job_enqueue(job: TranscriptionJob, *, run_after: datetime | None = None) -> 
 
 
 def _enqueue(job_id: int, token: str, run_after: datetime | None) -> None:
-    # Imported here: tasks import the worker, which imports this module.
-    from transcripts.tasks import transcribe_job
-
     task = transcribe_job.using(run_after=run_after) if run_after else transcribe_job
     result = task.enqueue(job_id, token)
     TranscriptionJob.objects.filter(pk=job_id, token=token).update(task_id=str(result.id))
@@ -68,14 +75,11 @@ def _current(job_id: int, token: str) -> TranscriptionJob | None:
 def _save(job: TranscriptionJob, recording_status: Recording.Status, error: str = "") -> None:
     if job.kind == TranscriptionJob.Kind.REFINE:
         # A refined recording keeps its state and its draft until the refined transcript
-        # replaces them (transcripts/refine.py), so the words for the owner stay on the job.
+        # replaces them (jobs/merge.py), so the words for the owner stay on the job.
         job.error = error
     else:
-        recording = job.recording
-        recording.status = recording_status
-        recording.error = error
-        recording.save(update_fields=["status", "error"])
-    job.save()
+        services.recording_mirror_job(recording=job.recording, status=recording_status, error=error)
+    job.save(update_fields=JOB_FIELDS)
     _publish(job)
 
 
@@ -143,15 +147,12 @@ def job_complete(*, job_id: int, token: str, transcript: FileTranscript) -> bool
 
 def _write_transcript(job: TranscriptionJob, transcript: FileTranscript) -> None:
     if job.kind == TranscriptionJob.Kind.REFINE:
-        # Imported here: refine queues its jobs through this module.
-        from transcripts.refine import refine_apply
-
         job.recording = refine_apply(recording=job.recording, transcript=transcript)
         return
     recording = job.recording
     Segment.objects.filter(recording=recording).delete()
     Segment.objects.bulk_create(
-        segment_from(recording_id=recording.pk, index=index, segment=segment)
+        segment_row_from(recording_id=recording.pk, index=index, segment=segment)
         for index, segment in enumerate(transcript.segments)
     )
     recording.duration = transcript.duration
@@ -296,9 +297,21 @@ def _recover(job: TranscriptionJob) -> None:
 
 def _mark_task_abandoned(task_id: str) -> None:
     # The dead worker's task row would otherwise say "running" forever.
-    from django_tasks_db.models import DBTaskResult
-
     if task_id:
         DBTaskResult.objects.filter(id=task_id, status=TaskResultStatus.RUNNING).update(
             status=TaskResultStatus.FAILED, finished_at=timezone.now()
         )
+
+
+def job_file_options(job: TranscriptionJob) -> FileOptions:
+    """The engine options for a job: an upload's own; a refine always tells speakers apart."""
+    recording = job.recording
+    media_format = FORMATS_BY_NAME.get(recording.media_format)
+    if media_format is None:
+        raise EngineError("bad_format", f"Parley reads {ACCEPTED_DESCRIPTION} files.")
+    refine = job.kind == TranscriptionJob.Kind.REFINE
+    return FileOptions(
+        language=recording.language,
+        diarize=refine or bool(recording.options.get("diarize")),
+        mime=media_format.mime,
+    )

@@ -13,10 +13,16 @@ import threading
 from types import TracebackType
 
 from config.db import close_connections
-from transcripts import jobs
 from transcripts.engines import get_file_engine
-from transcripts.engines.base import EngineError, FileOptions, TranscriptionStopped
-from transcripts.media import ACCEPTED_DESCRIPTION, FORMATS_BY_NAME
+from transcripts.engines.base import EngineError, TranscriptionStopped
+from transcripts.jobs.services import (
+    job_claim,
+    job_complete,
+    job_fail,
+    job_file_options,
+    job_renew,
+    job_retry_later,
+)
 from transcripts.models import TranscriptionJob
 
 logger = logging.getLogger(__name__)
@@ -63,9 +69,7 @@ class LeaseKeeper:
     def _run(self) -> None:
         try:
             while not self._done.wait(RENEW_SECONDS):
-                renewed = jobs.job_renew(
-                    job_id=self._job_id, token=self._token, progress=self._progress
-                )
+                renewed = job_renew(job_id=self._job_id, token=self._token, progress=self._progress)
                 if not renewed:
                     self._lost.set()
                     return
@@ -75,7 +79,7 @@ class LeaseKeeper:
 
 def run_job(*, job_id: int, token: str) -> None:
     """Run one attempt of a job, if it is still the current one."""
-    job = jobs.job_claim(job_id=job_id, token=token)
+    job = job_claim(job_id=job_id, token=token)
     if job is None:
         logger.info("Job %s: attempt no longer current, skipped", job_id)
         return
@@ -83,7 +87,7 @@ def run_job(*, job_id: int, token: str) -> None:
         _transcribe(job, token)
     except Exception:
         logger.exception("Job %s failed unexpectedly", job_id)
-        jobs.job_fail(
+        job_fail(
             job_id=job_id,
             token=token,
             message="Parley hit an internal error while transcribing this file.",
@@ -98,7 +102,7 @@ def _transcribe(job: TranscriptionJob, token: str) -> None:
             transcript = engine.transcribe(
                 audio=audio,
                 size=recording.file_size or recording.audio.size,
-                options=file_options(job),
+                options=job_file_options(job),
                 on_progress=lease.set_progress,
                 should_stop=lease.lost,
             )
@@ -109,30 +113,16 @@ def _transcribe(job: TranscriptionJob, token: str) -> None:
         _engine_failed(job, token, exc)
         return
     except FileNotFoundError:
-        jobs.job_fail(job_id=job.pk, token=token, message=MISSING_AUDIO[job.kind])
+        job_fail(job_id=job.pk, token=token, message=MISSING_AUDIO[job.kind])
         return
-    if not jobs.job_complete(job_id=job.pk, token=token, transcript=transcript):
+    if not job_complete(job_id=job.pk, token=token, transcript=transcript):
         logger.info("Job %s: finished after it was cancelled; result discarded", job.pk)
 
 
 def _engine_failed(job: TranscriptionJob, token: str, exc: EngineError) -> None:
     if exc.retryable:
-        jobs.job_retry_later(
+        job_retry_later(
             job_id=job.pk, token=token, message=exc.message, retry_after=exc.retry_after
         )
     else:
-        jobs.job_fail(job_id=job.pk, token=token, message=exc.message)
-
-
-def file_options(job: TranscriptionJob) -> FileOptions:
-    """The engine options for a job: an upload's own; a refine always tells speakers apart."""
-    recording = job.recording
-    media_format = FORMATS_BY_NAME.get(recording.media_format)
-    if media_format is None:
-        raise EngineError("bad_format", f"Parley reads {ACCEPTED_DESCRIPTION} files.")
-    refine = job.kind == TranscriptionJob.Kind.REFINE
-    return FileOptions(
-        language=recording.language,
-        diarize=refine or bool(recording.options.get("diarize")),
-        mime=media_format.mime,
-    )
+        job_fail(job_id=job.pk, token=token, message=exc.message)

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from config.db import aclose_connections
-from transcripts import protocol, realtime, resume, services
+from transcripts import protocol, services
 from transcripts.engines import get_live_engine
 from transcripts.engines.base import EngineError, LiveEngine, LiveOptions
-from transcripts.live import LiveSession
+from transcripts.live import resume
+from transcripts.live.session import LiveSession
 from transcripts.sockets import DirectConsumer
 
 
@@ -34,16 +32,11 @@ class RecordConsumer(DirectConsumer):
 
     # Class-level defaults: disconnect() can run after a refused connect().
     session: LiveSession | None = None
-    closed: bool = False
     opening: bool = False
 
     async def connect(self) -> None:
         """Accept logged-in users; others are told why before the socket closes."""
-        await self.accept()
-        if not self.scope["user"].is_authenticated:
-            await self._close_with_error(
-                protocol.CLOSE_UNAUTHENTICATED, "login_required", "Log in to record."
-            )
+        await self.accept_logged_in("Log in to record.")
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Dispatch one frame; a malformed or out-of-order one closes the socket with 4400."""
@@ -86,10 +79,10 @@ class RecordConsumer(DirectConsumer):
                 await self._stop()
             case protocol.Pause():
                 self._running_session("pause").flush()
-                await self._send_event({"type": "paused"})
+                await self._send_event(protocol.paused())
             case protocol.Unpause():
                 self._running_session("unpause")
-                await self._send_event({"type": "unpaused"})
+                await self._send_event(protocol.unpaused())
 
     def _running_session(self, what: str) -> LiveSession:
         if self.session is None or self.session.stopping:
@@ -115,7 +108,7 @@ class RecordConsumer(DirectConsumer):
                 user=self.scope["user"], recording_id=message.recording
             )
         except resume.ResumeRefused as exc:
-            await self._close_with_error(protocol.CLOSE_NOT_RESUMABLE, "not_resumable", str(exc))
+            await self._close_with_error(exc.close_code, "not_resumable", str(exc))
             return
         options = LiveOptions(
             language=recording.language,
@@ -180,51 +173,3 @@ class RecordConsumer(DirectConsumer):
 
     async def _on_engine_failure(self, exc: EngineError) -> None:
         await self._close_with_error(protocol.CLOSE_ENGINE_FAILED, exc.code, exc.message)
-
-    async def _send_event(self, event: dict[str, Any]) -> None:
-        if not self.closed:
-            await self.send(text_data=json.dumps(event))
-
-    async def _close_with_error(self, close_code: int, code: str, message: str) -> None:
-        if self.closed:
-            return
-        await self._send_event(protocol.error(code, message))
-        await self.close(code=close_code, reason=message[:120])
-        self.closed = True
-
-
-class EventsConsumer(AsyncWebsocketConsumer):
-    """/ws/events/: a user's open pages hear about their recordings' jobs. Send-only."""
-
-    group: str | None = None
-
-    async def connect(self) -> None:
-        """Join the user's group; anonymous sockets are told why and closed."""
-        await self.accept()
-        user = self.scope["user"]
-        if not user.is_authenticated:
-            await self.send(text_data=json.dumps(protocol.error("login_required", "Log in.")))
-            await self.close(code=protocol.CLOSE_UNAUTHENTICATED)
-            return
-        self.group = realtime.user_group(user.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        if settings.EVENTS_VIA_OUTBOX:
-            realtime.outbox_relay.subscribe()
-
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        """Pages do not talk on this socket; anything sent is a mistake."""
-        message = "This socket only sends events; it accepts no messages."
-        await self.send(text_data=json.dumps(protocol.error("bad_message", message)))
-        await self.close(code=protocol.CLOSE_BAD_MESSAGE)
-
-    async def disconnect(self, code: int) -> None:
-        """Leave the group."""
-        if self.group is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-            if settings.EVENTS_VIA_OUTBOX:
-                realtime.outbox_relay.unsubscribe()
-            self.group = None
-
-    async def user_event(self, message: dict[str, Any]) -> None:
-        """Forward one event from the group to the page."""
-        await self.send(text_data=json.dumps(message["event"]))

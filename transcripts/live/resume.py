@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.http import Http404
-from django.utils import timezone
 
-from transcripts import live, recovery, selectors, services
+from transcripts import protocol, selectors, services
+from transcripts.errors import ApplicationError
+from transcripts.live import lease, recovery, session
 from transcripts.models import Recording
 
 if TYPE_CHECKING:
@@ -28,18 +29,22 @@ LEASE_POLL_SECONDS = 0.25
 
 
 class ResumeRefused(Exception):
-    """This recording cannot be continued; the message says why."""
+    """This recording cannot be continued; the message says why, the close code how."""
+
+    def __init__(self, message: str, close_code: int = protocol.CLOSE_CONFLICT) -> None:
+        super().__init__(message)
+        self.close_code = close_code
 
 
 async def recording_for_resume(*, user: AbstractBaseUser, recording_id: int) -> Recording:
     """The owner's recording, open for more audio; raises ResumeRefused with the reason."""
     await database_sync_to_async(_owned)(user, recording_id)
-    await live.wait_for_session_to_end(recording_id)
+    await session.wait_for_session_to_end(recording_id)
     await _wait_for_other_process(recording_id)
     await database_sync_to_async(recovery.recording_recover)(recording_id=recording_id)
     try:
         return await database_sync_to_async(services.recording_resume)(recording_id=recording_id)
-    except services.ApplicationError as exc:
+    except ApplicationError as exc:
         raise ResumeRefused(str(exc)) from exc
 
 
@@ -47,7 +52,7 @@ def _owned(user: AbstractBaseUser, recording_id: int) -> Recording:
     try:
         return selectors.recording_get_for_user(user=user, recording_id=recording_id)
     except Http404:
-        raise ResumeRefused(NOT_YOURS) from None
+        raise ResumeRefused(NOT_YOURS, protocol.CLOSE_NOT_FOUND) from None
 
 
 async def _wait_for_other_process(recording_id: int) -> None:
@@ -63,9 +68,4 @@ async def _wait_for_other_process(recording_id: int) -> None:
 
 
 def _held_elsewhere(recording_id: int) -> bool:
-    recording = Recording.objects.only("status", "live_until").get(pk=recording_id)
-    return (
-        recording.status == Recording.Status.LIVE
-        and recording.live_until is not None
-        and recording.live_until > timezone.now()
-    )
+    return lease.lease_held(Recording.objects.only("status", "live_until").get(pk=recording_id))

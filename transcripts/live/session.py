@@ -10,18 +10,16 @@ The session is engine-agnostic. It owns the rules that keep every word:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
-from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
-from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
 
 from config.db import aclose_connections
-from transcripts import archive, protocol, realtime, recovery, services
+from transcripts import protocol, realtime, services
 from transcripts.engines.base import (
     EngineError,
     EngineEvent,
@@ -32,18 +30,22 @@ from transcripts.engines.base import (
     LiveStream,
     StreamInfo,
 )
+from transcripts.jobs import refine
+from transcripts.live.lease import keep_lease
+from transcripts.live.replay import ReplayBuffer
+from transcripts.live.spool import AudioSpool
 from transcripts.models import Recording
+from transcripts.segments import shifted_final
+from transcripts.timecode import clock
 
 logger = logging.getLogger(__name__)
 
-SendEvent = Callable[[dict[str, Any]], Awaitable[None]]
+SendEvent = Callable[[protocol.ServerMessage], Awaitable[None]]
 OnFailure = Callable[[EngineError], Awaitable[None]]
 
 # At most this many queued frames (~100 ms each) go to the engine in one message.
 FLUSH = b""  # in the audio queue: the speaker paused (frames from the browser are never empty)
 MAX_BATCH = 10
-# Audio is handed to the archive's encoder (on a thread) in batches of about this length.
-ARCHIVE_BATCH_SECONDS = 1.0
 
 PAUSED_NOTE = (
     "Transcription is paused from {at}: the transcription service cannot be reached. Your "
@@ -51,9 +53,8 @@ PAUSED_NOTE = (
     "from the recording afterwards."
 )
 
-ARCHIVE_FAILED = (
-    "Parley could not keep this recording's audio (see the server log); "
-    "the transcript is still being saved."
+INTERNAL_ERROR = EngineError(
+    "internal_error", "Parley hit an internal error; what was said so far is saved."
 )
 
 # The session recording each recording in this process, so a resume can wait for it.
@@ -93,18 +94,14 @@ class LiveSession:
         self._interrupted = False
         self._finalize_deadline: asyncio.Timeout | None = None
         self._task: asyncio.Task[None] | None = None
-        self._archive_queue: asyncio.Queue[bytes | None] = asyncio.Queue()
-        self._archive_pending = bytearray()
-        self._archive_batch = int(2 * options.sample_rate * ARCHIVE_BATCH_SECONDS)
+        self._spool = AudioSpool(
+            recording_id=recording_id,
+            sample_rate=options.sample_rate,
+            part=uuid.uuid4().hex[:8] if first_index else "",
+            send_warning=send_event,
+        )
         self._archive_task: asyncio.Task[None] | None = None
-        # A resumed recording spools its next part beside the first; joined when stored.
-        self._spool = archive.spool_path(recording_id, uuid.uuid4().hex[:8] if first_index else "")
-        self._archive_failed = False
-        # Reconnecting: audio handed to the engine and not yet finalised, as (byte position
-        # on this session's timeline, chunk); where the current stream starts on it.
-        self._unfinalised: deque[tuple[int, bytes]] = deque()
-        self._sent_bytes = 0
-        self._offset_bytes = 0
+        self._replay = ReplayBuffer(sample_rate=options.sample_rate, timeline_start=timeline_start)
         self._timeline_start = timeline_start
         self._connected_once = False
         self._stop_seen = False
@@ -126,7 +123,7 @@ class LiveSession:
         """Connect to the engine in the background; audio may be fed at once."""
         name = f"live-session-{self.recording_id}"
         self._task = asyncio.create_task(self._run(), name=name)
-        self._archive_task = asyncio.create_task(self._keep_audio(), name=f"{name}-audio")
+        self._archive_task = asyncio.create_task(self._spool.run(), name=f"{name}-audio")
         for task in (self._task, self._archive_task):
             _running_sessions.add(task)
             task.add_done_callback(_running_sessions.discard)
@@ -139,17 +136,9 @@ class LiveSession:
         if self._stopping or self._task is None:
             return
         self._received_bytes += len(chunk)
-        self._archive(chunk)
+        self._spool.add(chunk)
         if not self._task.done():
             self._audio.put_nowait(chunk)
-
-    def _archive(self, chunk: bytes) -> None:
-        if self._archive_failed:
-            return
-        self._archive_pending += chunk
-        if len(self._archive_pending) >= self._archive_batch:
-            self._archive_queue.put_nowait(bytes(self._archive_pending))
-            self._archive_pending.clear()
 
     async def stop(self, *, interrupted: bool = False) -> Recording | None:
         """Flush the engine, save its last words, close the recording; idempotent."""
@@ -157,75 +146,44 @@ class LiveSession:
             self._stopping = True
             self._interrupted = interrupted
             self._audio.put_nowait(None)
-            self._archive_queue.put_nowait(bytes(self._archive_pending))
-            self._archive_queue.put_nowait(None)
+            self._spool.close()
         if self._task is not None and self._archive_task is not None:
             # Shielded: if the consumer is cancelled, the session still finishes.
             await asyncio.shield(asyncio.gather(self._task, self._archive_task))
         return self.recording
 
-    async def _keep_audio(self) -> None:
-        """Compress the audio to the spool file as it comes, then move it into storage."""
-        path = self._spool
-        try:
-            writer = await asyncio.to_thread(archive.OggOpusWriter, path, self._options.sample_rate)
-            while (batch := await self._archive_queue.get()) is not None:
-                if batch:
-                    await asyncio.to_thread(writer.write, batch)
-            await asyncio.to_thread(writer.close)
-            await database_sync_to_async(recovery.recording_add_audio)(
-                recording_id=self.recording_id, spool=path
-            )
-        except Exception:
-            logger.exception("Could not keep the audio of recording %s", self.recording_id)
-            self._archive_failed = True
-            await self._send_event(protocol.warning("audio_not_kept", ARCHIVE_FAILED))
-
     async def _run(self) -> None:
-        status, error = Recording.Status.COMPLETED, ""
-        lease = asyncio.create_task(self._keep_lease(), name=f"live-lease-{self.recording_id}")
+        engine_error = ""
+        name = f"live-lease-{self.recording_id}"
+        lease = asyncio.create_task(keep_lease(self.recording_id), name=name)
         try:
             await self._relay()
         except EngineError as exc:
-            if self._paused_note:  # stopped while the engine was away: the audio is complete
-                error = self._paused_note
-            else:
-                status, error = Recording.Status.FAILED, exc.message
+            engine_error = exc.message
+            if not self._paused_note:  # a pause note: stopped while the engine was away
                 await self._fail(exc)
         except Exception:
             logger.exception("Live session %s failed", self.recording_id)
-            exc = EngineError(
-                "internal_error", "Parley hit an internal error; what was said so far is saved."
-            )
-            status, error = Recording.Status.FAILED, exc.message
-            await self._fail(exc)
-        else:
-            if self._interrupted:
-                status = Recording.Status.INTERRUPTED
+            engine_error = INTERNAL_ERROR.message
+            await self._fail(INTERNAL_ERROR)
         finally:
             lease.cancel()
-        self.recording = await database_sync_to_async(services.recording_finish)(
-            recording_id=self.recording_id,
-            status=status,
-            duration=self.duration,
-            error=error,
-            upstream_request_id=self._request_id,
-        )
-        await realtime.publish_to_viewers(
-            self.recording_id, {"type": "ended", "recording": self.recording_id, "status": status}
-        )
+        await self._finish(engine_error)
         await aclose_connections()
 
-    async def _keep_lease(self) -> None:
-        """Renew the recording's lease: proof to other processes that this session runs."""
-        while True:
-            await asyncio.sleep(settings.LIVE_LEASE_SECONDS / 3)
-            try:
-                await database_sync_to_async(services.recording_renew_lease)(
-                    recording_id=self.recording_id
-                )
-            except Exception:
-                logger.exception("Could not renew the lease of recording %s", self.recording_id)
+    async def _finish(self, engine_error: str) -> None:
+        """Close the recording as what happened decides; then it may be refined."""
+        self.recording = await database_sync_to_async(services.recording_finish)(
+            recording_id=self.recording_id,
+            duration=self.duration,
+            interrupted=self._interrupted,
+            engine_error=engine_error,
+            paused_note=self._paused_note,
+            upstream_request_id=self._request_id,
+        )
+        await database_sync_to_async(refine.refine_if_due)(recording_id=self.recording_id)
+        ended = protocol.ended(self.recording_id, self.recording.status)
+        await realtime.publish_to_viewers(self.recording_id, ended)
 
     async def _relay(self) -> None:
         """Stream to the engine; when its stream breaks mid-recording, reconnect and replay."""
@@ -259,7 +217,7 @@ class LiveSession:
             await asyncio.sleep(max(0.0, min(seconds, self._stop_deadline - loop.time())))
 
     async def _relay_once(self, *, reconnected: bool) -> None:
-        self._offset_bytes = self._unfinalised[0][0] if self._unfinalised else self._sent_bytes
+        replay = self._replay.begin_stream()
         async with self._engine.connect(self._options) as stream:
             self._stream = stream
             self._connected_once = True
@@ -269,7 +227,7 @@ class LiveSession:
             try:
                 async with asyncio.timeout(None) as self._finalize_deadline:
                     async with asyncio.TaskGroup() as group:
-                        group.create_task(self._pump(stream))
+                        group.create_task(self._pump(stream, replay))
                         group.create_task(self._listen(stream))
             except TimeoutError:
                 if not self._finalize_deadline.expired():
@@ -306,7 +264,7 @@ class LiveSession:
             await self._send_event(protocol.transcription_paused(self._paused_note))
 
     def _paused_message(self) -> str:
-        return PAUSED_NOTE.format(at=format_clock(self._offset_seconds()))
+        return PAUSED_NOTE.format(at=clock(self._replay.stream_offset()))
 
     @staticmethod
     def _retry_delay(failures: int) -> float:
@@ -315,17 +273,15 @@ class LiveSession:
 
     async def _hold_audio(self, seconds: float) -> None:
         """Keep audio for the next stream while waiting to reconnect; stop ends the wait."""
-        try:
+        with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):
                 while not self._stop_seen:
                     chunks, self._stop_seen, _ = await self._next_batch()
-                    self._remember(b"".join(chunks))
-        except TimeoutError:
-            pass
+                    self._replay.remember(b"".join(chunks))
 
-    async def _pump(self, stream: LiveStream) -> None:
+    async def _pump(self, stream: LiveStream, replay: list[bytes]) -> None:
         try:
-            await self._send_until_stopped(stream)
+            await self._send_until_stopped(stream, replay)
         except EngineError:
             # The engine has closed the stream. Its last results may still be buffered:
             # the listener reads and saves them, then reports the close itself.
@@ -334,45 +290,18 @@ class LiveSession:
             loop = asyncio.get_running_loop()
             self._finalize_deadline.reschedule(loop.time() + settings.LIVE_FINALIZE_TIMEOUT)
 
-    async def _send_until_stopped(self, stream: LiveStream) -> None:
-        for _, chunk in list(self._unfinalised):  # what the last stream did not finalise
+    async def _send_until_stopped(self, stream: LiveStream, replay: list[bytes]) -> None:
+        for chunk in replay:  # what the last stream did not finalise
             await stream.send_audio(chunk)
         while not self._stop_seen:
             chunks, self._stop_seen, flush = await self._next_batch()
             if chunks:
                 batch = b"".join(chunks)
-                self._remember(batch)
+                self._replay.remember(batch)
                 await stream.send_audio(batch)
             if flush:
                 await stream.flush()
         await stream.finish()
-
-    def _remember(self, batch: bytes) -> None:
-        """Keep audio the engine has not finalised yet, up to LIVE_REPLAY_MAX_SECONDS."""
-        if not batch:
-            return
-        self._unfinalised.append((self._sent_bytes, batch))
-        self._sent_bytes += len(batch)
-        limit = int(settings.LIVE_REPLAY_MAX_SECONDS * self._options.sample_rate) * 2
-        while self._sent_bytes - self._unfinalised[0][0] > limit:
-            self._unfinalised.popleft()  # kept in the archive; the refined transcript has it
-
-    def _confirm(self, until_seconds: float) -> None:
-        """The engine has finalised the audio up to `until_seconds`: no need to replay it."""
-        until = int((until_seconds - self._timeline_start) * self._options.sample_rate) * 2
-        while self._unfinalised:
-            position, chunk = self._unfinalised[0]
-            if position + len(chunk) <= until:
-                self._unfinalised.popleft()
-            elif position < until:
-                self._unfinalised[0] = (until, chunk[until - position :])
-                return
-            else:
-                return
-
-    def _offset_seconds(self) -> float:
-        """Where the current stream's audio starts on the recording's timeline."""
-        return self._timeline_start + self._offset_bytes / 2 / self._options.sample_rate
 
     async def _next_batch(self) -> tuple[list[bytes], bool, bool]:
         """The audio waiting in the queue, to send as one message; whether stop or a flush
@@ -402,11 +331,11 @@ class LiveSession:
 
     async def _handle(self, event: EngineEvent) -> None:
         if isinstance(event, FinalSegment):
-            final = shifted_final(event, self._offset_seconds())
+            final = shifted_final(event, self._replay.stream_offset())
             await self._save_final(final)
-            self._confirm(final.end)
+            self._replay.confirm(final.end)
         elif isinstance(event, InterimText):
-            offset = self._offset_seconds()
+            offset = self._replay.stream_offset()
             await self._show_interim(
                 InterimText(text=event.text, start=event.start + offset, end=event.end + offset)
             )
@@ -431,7 +360,7 @@ class LiveSession:
         self._interim_shown = bool(event.text)
         await self._publish(protocol.interim(event.text, event.start, event.end))
 
-    async def _publish(self, event: dict[str, Any]) -> None:
+    async def _publish(self, event: protocol.Interim | protocol.Final) -> None:
         """To the recording browser, and to anyone watching through a share link."""
         await self._send_event(event)
         await realtime.publish_to_viewers(self.recording_id, event)
@@ -445,29 +374,6 @@ def first_leaf(group: BaseExceptionGroup[EngineError]) -> EngineError:
     """The first EngineError in a (possibly nested) exception group."""
     first = group.exceptions[0]
     return first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
-
-
-def shifted_final(segment: FinalSegment, seconds: float) -> FinalSegment:
-    """A final segment moved `seconds` later: a stream's times onto the recording's timeline."""
-    if not seconds:
-        return segment
-    words = tuple(
-        replace(word, start=round(word.start + seconds, 3), end=round(word.end + seconds, 3))
-        for word in segment.words
-    )
-    return replace(
-        segment,
-        start=round(segment.start + seconds, 3),
-        end=round(segment.end + seconds, 3),
-        words=words,
-    )
-
-
-def format_clock(seconds: float) -> str:
-    """m:ss (or h:mm:ss) for a moment in a recording."""
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 def _forget(session: LiveSession) -> None:

@@ -1,4 +1,4 @@
-"""Full-text search over a user's own transcripts, the same on PostgreSQL and SQLite.
+"""Full-text search over a user's own transcripts and titles, the same on PostgreSQL and SQLite.
 
 A query is parsed here into words, "quoted phrases" and -excluded words or phrases, then
 compiled for the database in use:
@@ -22,6 +22,8 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from transcripts.models import Recording
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -241,3 +243,17 @@ def highlight(text: str, query: SearchQuery) -> SafeString:
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(text) else ""
     return mark_safe(prefix + "".join(pieces) + suffix)
+
+
+def recordings_titled(
+    *, user: AbstractBaseUser, query: SearchQuery, filters: SearchFilters, limit: int = 10
+) -> list[Recording]:
+    """The user's recordings whose title has every word and phrase, newest first."""
+    recordings = Recording.objects.filter(owner_id=user.pk)
+    for words in [(word,) for word in query.words] + list(query.phrases):
+        recordings = recordings.filter(title__icontains=" ".join(words))
+    for words in query.excluded:
+        recordings = recordings.exclude(title__icontains=" ".join(words))
+    if filters.source:
+        recordings = recordings.filter(source=filters.source)
+    return list(recordings.order_by("-started_at")[:limit])

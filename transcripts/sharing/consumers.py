@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from django.http import Http404
 
 from config.db import aclose_connections
 from transcripts import protocol, realtime, selectors
 from transcripts.models import Recording
 from transcripts.sockets import DirectConsumer
 
-CLOSE_NOT_SHARED = 4404
 NOT_SHARED = "This recording is not shared, or its owner stopped sharing it."
 # What a viewer hears of the live session's events; anything else is for the owner only.
 FORWARDED = frozenset({"interim", "final", "ended"})
@@ -30,60 +27,41 @@ def first_index(query_string: bytes) -> int:
         return 0
 
 
-def ended_event(recording: Recording) -> dict[str, Any]:
-    """The event a live session sends when it ends, for a viewer who joins afterwards."""
-    return {"type": "ended", "recording": recording.pk, "status": recording.status}
-
-
-def missed_events(*, token: str, start_index: int) -> list[dict[str, Any]] | None:
+def missed_events(*, token: str, start_index: int) -> list[protocol.Final | protocol.Ended] | None:
     """Finals saved from `start_index` on, and `ended` if it is over; None if no longer shared."""
-    try:
-        recording = selectors.recording_get_shared(token=token)
-    except Http404:
+    recording = selectors.recording_shared_or_none(token=token)
+    if recording is None:
         return None
     segments = selectors.segment_list(recording=recording).filter(index__gte=start_index)
-    events = [protocol.final(segment) for segment in segments]
+    events: list[protocol.Final | protocol.Ended] = [protocol.final(s) for s in segments]
     if recording.status != Recording.Status.LIVE:
-        events.append(ended_event(recording))
+        events.append(protocol.ended(recording.pk, recording.status))
     return events
-
-
-def shared_recording_id(token: str) -> int | None:
-    """The id of the recording this link shares, if it still does."""
-    try:
-        return selectors.recording_get_shared(token=token).pk
-    except Http404:
-        return None
 
 
 class WatchConsumer(DirectConsumer):
     """Sends a shared recording's interim and final text to a viewer; accepts nothing."""
 
-    # Class-level defaults: disconnect() can run after a refused connect().
+    # Class-level default: disconnect() can run after a refused connect().
     group: str | None = None
-    closed: bool = False
 
     async def connect(self) -> None:
         """Join the recording's viewers, then send what was said before the page heard."""
-        await self.accept()
-        if not self.scope["user"].is_authenticated:
-            await self._close_with_error(
-                protocol.CLOSE_UNAUTHENTICATED, "login_required", "Log in to watch."
-            )
+        if not await self.accept_logged_in("Log in to watch."):
             return
         events = await self._join(self.scope["url_route"]["kwargs"]["token"])
         await aclose_connections()  # the socket may stay open for hours; its connection need not
         if events is None:
-            await self._close_with_error(CLOSE_NOT_SHARED, "not_shared", NOT_SHARED)
+            await self._close_with_error(protocol.CLOSE_NOT_FOUND, "not_shared", NOT_SHARED)
             return
         for event in events:
             await self._send_event(event)
 
-    async def _join(self, token: str) -> list[dict[str, Any]] | None:
-        recording_id = await database_sync_to_async(shared_recording_id)(token)
-        if recording_id is None:
+    async def _join(self, token: str) -> list[protocol.Final | protocol.Ended] | None:
+        recording = await database_sync_to_async(selectors.recording_shared_or_none)(token=token)
+        if recording is None:
             return None
-        self.group = realtime.viewers_group(recording_id)
+        self.group = realtime.viewers_group(recording.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         # Looked at again after joining: a final or a revoke from before the join is in
         # the database, one from after it reaches the group; the page drops doubles.
@@ -99,7 +77,7 @@ class WatchConsumer(DirectConsumer):
     async def disconnect(self, code: int) -> None:
         """Leave the viewers group."""
         self.closed = True
-        await self._leave()
+        await self._before_close()
 
     async def watch_event(self, message: dict[str, Any]) -> None:
         """Forward one of the live session's events; a revoke is the last word."""
@@ -108,23 +86,11 @@ class WatchConsumer(DirectConsumer):
             await self._send_event(event)
         elif event["type"] == "revoked" and not self.closed:
             await self._send_event(event)
-            await self._leave()
+            await self._before_close()
             await self.close(code=1000)
             self.closed = True
 
-    async def _leave(self) -> None:
+    async def _before_close(self) -> None:
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
             self.group = None
-
-    async def _send_event(self, event: dict[str, Any]) -> None:
-        if not self.closed:
-            await self.send(text_data=json.dumps(event))
-
-    async def _close_with_error(self, close_code: int, code: str, message: str) -> None:
-        if self.closed:
-            return
-        await self._send_event(protocol.error(code, message))
-        await self._leave()
-        await self.close(code=close_code, reason=message[:120])
-        self.closed = True

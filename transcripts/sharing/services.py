@@ -3,7 +3,8 @@
 A shared recording has a `share_token`; /watch/<token>/ and /ws/watch/<token>/ answer only
 while the token is still the recording's (selectors.recording_get_shared). Viewers' sockets
 sit in the recording's viewers group (realtime.viewers_group), where the live session
-publishes its interim and final text; stopping sharing tells that group to hang up.
+publishes its interim and final text; stopping sharing tells that group to hang up
+(realtime.viewers_disconnect).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import secrets
 from functools import partial
 
-from asgiref.sync import async_to_sync
 from django.db import transaction
 
 from transcripts import realtime
@@ -19,7 +19,6 @@ from transcripts.models import Recording
 
 # 32 random bytes: 43 URL-safe characters, far beyond guessing.
 TOKEN_BYTES = 32
-REVOKED_EVENT = {"type": "revoked"}
 
 
 @transaction.atomic
@@ -39,10 +38,5 @@ def share_revoke(*, recording: Recording) -> Recording:
     if recording.share_token:
         recording.share_token = None
         recording.save(update_fields=["share_token"])
-        transaction.on_commit(partial(viewers_disconnect, recording.pk))
+        transaction.on_commit(partial(realtime.viewers_disconnect, recording.pk))
     return recording
-
-
-def viewers_disconnect(recording_id: int) -> None:
-    """Tell everyone watching the recording that sharing stopped; their sockets close."""
-    async_to_sync(realtime.publish_to_viewers)(recording_id, dict(REVOKED_EVENT))

@@ -5,17 +5,12 @@ from __future__ import annotations
 from django import template
 
 from transcripts.models import Recording
+from transcripts.timecode import clock
 
 register = template.Library()
 
 
-@register.filter
-def clock(seconds: float | None) -> str:
-    """Seconds as m:ss, or h:mm:ss past an hour."""
-    total = int(seconds or 0)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+register.filter("clock", clock)  # seconds as m:ss, or h:mm:ss past an hour
 
 
 @register.filter

@@ -19,11 +19,12 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from transcripts import jobs, media
+from transcripts import media, services
 from transcripts.engines import get_file_engine
 from transcripts.engines.base import EngineError
+from transcripts.errors import ApplicationError
+from transcripts.jobs.services import job_create
 from transcripts.models import PendingUpload, Recording
-from transcripts.services import ApplicationError
 from transcripts.storage import delete_stored, store_file
 
 if TYPE_CHECKING:
@@ -159,22 +160,20 @@ def upload_finish(*, upload: PendingUpload) -> Recording:
 @transaction.atomic
 def _recording_for(upload: PendingUpload, stored: str) -> Recording:
     engine = get_file_engine()
-    recording = Recording.objects.create(
+    recording = services.recording_create_upload(
         owner_id=upload.owner_id,
         title=upload.title or PurePath(upload.original_filename).stem[:200] or "Upload",
-        source=Recording.Source.UPLOAD,
         language=upload.language,
         engine=engine.name,
         model=engine.model,
         options={"diarize": upload.diarize},
-        status=Recording.Status.QUEUED,
         audio=stored,
         original_filename=upload.original_filename,
         file_size=upload.size,
         media_format=upload.media_format,
     )
     upload.delete()
-    jobs.job_create(recording=recording)
+    job_create(recording=recording)
     return recording
 
 

@@ -12,14 +12,14 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from transcripts import selectors, uploads
+from transcripts import protocol, selectors
 from transcripts.engines.base import EngineError
 from transcripts.forms import UploadStartForm
-from transcripts.models import PendingUpload, Recording
+from transcripts.models import Recording
+from transcripts.uploads import services as uploads
 
 
 def error(message: str, status: int = 400, **extra: object) -> JsonResponse:
@@ -62,7 +62,7 @@ def upload_start(request: HttpRequest) -> JsonResponse:
 @require_http_methods(["PUT", "DELETE"])
 def upload_piece(request: HttpRequest, token: uuid.UUID) -> JsonResponse:
     """PUT one piece at the Upload-Offset header; DELETE abandons the upload."""
-    upload = get_object_or_404(PendingUpload, token=token, owner_id=request.user.pk)
+    upload = selectors.upload_get_for_user(user=request.user, token=str(token))
     if request.method == "DELETE":
         uploads.upload_discard(upload)
         return JsonResponse({}, status=200)
@@ -90,5 +90,9 @@ def recording_status(request: HttpRequest) -> JsonResponse:
         ids = [int(value) for value in request.GET.getlist("id")][:100]
     except ValueError:
         return error("id must be a number.")
-    states = selectors.recording_states_for_user(user=request.user, recording_ids=ids)
+    found = selectors.recordings_with_latest_job(user=request.user, recording_ids=ids)
+    states = [
+        protocol.job_event(job) if job else protocol.status_event(recording, 0)
+        for recording, job in found
+    ]
     return JsonResponse({"recordings": states})

@@ -7,8 +7,6 @@ from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 import httpx
-from deepgram import DeepgramClient
-from deepgram.core.api_error import ApiError
 from django.conf import settings
 
 from transcripts.engines.base import (
@@ -17,9 +15,16 @@ from transcripts.engines.base import (
     FileTranscript,
     FinalSegment,
     TranscriptionStopped,
-    Word,
 )
-from transcripts.engines.deepgram import dominant_speaker, environment_for
+from transcripts.engines.deepgram._sdk import (
+    ApiError,
+    DeepgramClient,
+    deepgram_message,
+    dominant_speaker,
+    environment_for,
+    retry_after,
+    words_from,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,24 +56,6 @@ def read_in_chunks(
         on_progress(min(1.0, sent / size) if size else 1.0)
 
 
-def deepgram_message(body: object) -> str:
-    """Deepgram's own explanation from an error body, in any of its three shapes."""
-    if isinstance(body, dict):
-        for key in ("err_msg", "message", "details"):
-            if isinstance(body.get(key), str) and body[key]:
-                return body[key]
-    return body.strip() if isinstance(body, str) else ""
-
-
-def retry_after(headers: dict[str, str] | None) -> float | None:
-    """Seconds from a Retry-After header (delta form), if there is a usable one."""
-    value = {key.lower(): val for key, val in (headers or {}).items()}.get("retry-after", "")
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
-
-
 def api_error(exc: ApiError) -> EngineError:
     """An EngineError for an HTTP error answer from Deepgram."""
     status = exc.status_code or 0
@@ -86,20 +73,6 @@ def api_error(exc: ApiError) -> EngineError:
     if status in (401, 402, 403):
         return EngineError("engine_auth", f"Deepgram refused the request (HTTP {status}).{detail}")
     return EngineError("engine_error", f"Deepgram answered with HTTP {status}.{detail}")
-
-
-def words_from(items: list[Any] | None) -> tuple[Word, ...]:
-    """Engine words from an utterance's word items."""
-    return tuple(
-        Word(
-            word=item.punctuated_word or item.word or "",
-            start=item.start or 0.0,
-            end=item.end or 0.0,
-            confidence=item.confidence,
-            speaker=item.speaker,
-        )
-        for item in items or []
-    )
 
 
 def segments_from(response: Any) -> tuple[FinalSegment, ...]:

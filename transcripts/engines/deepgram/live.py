@@ -6,22 +6,11 @@ import asyncio
 import functools
 import logging
 import time
-from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
-from deepgram import AsyncDeepgramClient
-from deepgram.core.api_error import ApiError
-from deepgram.environment import DeepgramClientEnvironment
-from deepgram.listen.v1.socket_client import AsyncV1SocketClient
-from deepgram.listen.v1.types import (
-    ListenV1Error,
-    ListenV1Metadata,
-    ListenV1Results,
-)
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidMessage
 
 from transcripts.engines.base import (
@@ -31,7 +20,17 @@ from transcripts.engines.base import (
     InterimText,
     LiveOptions,
     StreamInfo,
-    Word,
+)
+from transcripts.engines.deepgram._sdk import (
+    ApiError,
+    AsyncDeepgramClient,
+    AsyncV1SocketClient,
+    ListenV1Error,
+    ListenV1Metadata,
+    ListenV1Results,
+    dominant_speaker,
+    environment_for,
+    words_from,
 )
 
 logger = logging.getLogger(__name__)
@@ -79,21 +78,6 @@ CLOSE_MESSAGES = {
 }
 
 
-def environment_for(url: str) -> DeepgramClientEnvironment:
-    """SDK addresses for a Deepgram base URL: REST as given, the WebSocket as ws(s)://."""
-    base = url.rstrip("/")
-    scheme, separator, rest = base.partition("://")
-    websocket_scheme = {"https": "wss", "http": "ws"}.get(scheme.lower())
-    if not separator or websocket_scheme is None:
-        raise ImproperlyConfigured(
-            f"DEEPGRAM_URL must start with https:// or http://, not {url!r}."
-        )
-    websocket = f"{websocket_scheme}://{rest}"
-    return DeepgramClientEnvironment(
-        base=base, production=websocket, agent=websocket, agent_rest=base
-    )
-
-
 def handshake_error(exc: ApiError) -> EngineError:
     """An EngineError for an HTTP refusal of the WebSocket upgrade."""
     status = exc.status_code or 0
@@ -130,26 +114,6 @@ def unreachable_error(exc: BaseException) -> EngineError:
         f"DEEPGRAM_URL, then try again. ({type(exc).__name__})",
         retryable=True,
     )
-
-
-def words_from(items: Sequence[Any]) -> tuple[Word, ...]:
-    """Engine words from the SDK's word items, preferring the punctuated form."""
-    return tuple(
-        Word(
-            word=item.punctuated_word or item.word,
-            start=item.start,
-            end=item.end,
-            confidence=item.confidence,
-            speaker=item.speaker,
-        )
-        for item in items
-    )
-
-
-def dominant_speaker(words: Sequence[Word]) -> int | None:
-    """The speaker who says most of the words, if the engine labels speakers."""
-    speakers = Counter(word.speaker for word in words if word.speaker is not None)
-    return speakers.most_common(1)[0][0] if speakers else None
 
 
 def event_from_results(message: ListenV1Results) -> EngineEvent:

@@ -16,7 +16,10 @@ from django.conf import settings
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
 from config.db import close_connections
-from transcripts import jobs, realtime, recovery, uploads
+from transcripts import realtime
+from transcripts.jobs.services import jobs_recover_orphans
+from transcripts.live.recovery import recordings_recover
+from transcripts.uploads.services import uploads_discard_abandoned
 
 logger = logging.getLogger(__name__)
 
@@ -24,14 +27,14 @@ logger = logging.getLogger(__name__)
 def sweep() -> None:
     """One round of housekeeping; errors are logged, never fatal to the worker."""
     try:
-        recovered = jobs.jobs_recover_orphans()
+        recovered = jobs_recover_orphans()
         if recovered:
             logger.warning("Requeued %d job(s) whose worker had stopped", recovered)
-        interrupted = recovery.recordings_recover()
+        interrupted = recordings_recover()
         if interrupted:
             logger.warning("Marked %d abandoned live recording(s) interrupted", interrupted)
         realtime.outbox_prune()
-        uploads.uploads_discard_abandoned()
+        uploads_discard_abandoned()
     except Exception:
         logger.exception("Job housekeeping failed; trying again later")
 

@@ -1,0 +1,89 @@
+"""The one door to deepgram-sdk: every import of it, and what both Deepgram engines read from it.
+
+Nothing outside this module imports `deepgram`; the live and file engines take the SDK's
+clients, errors and message types from here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from deepgram import AsyncDeepgramClient, DeepgramClient
+from deepgram.core.api_error import ApiError
+from deepgram.environment import DeepgramClientEnvironment
+from deepgram.listen.v1.socket_client import AsyncV1SocketClient
+from deepgram.listen.v1.types import ListenV1Error, ListenV1Metadata, ListenV1Results
+from django.core.exceptions import ImproperlyConfigured
+
+from transcripts.engines.base import Word
+
+__all__ = [
+    "ApiError",
+    "AsyncDeepgramClient",
+    "AsyncV1SocketClient",
+    "DeepgramClient",
+    "ListenV1Error",
+    "ListenV1Metadata",
+    "ListenV1Results",
+    "deepgram_message",
+    "dominant_speaker",
+    "environment_for",
+    "retry_after",
+    "words_from",
+]
+
+
+def environment_for(url: str) -> DeepgramClientEnvironment:
+    """SDK addresses for a Deepgram base URL: REST as given, the WebSocket as ws(s)://."""
+    base = url.rstrip("/")
+    scheme, separator, rest = base.partition("://")
+    websocket_scheme = {"https": "wss", "http": "ws"}.get(scheme.lower())
+    if not separator or websocket_scheme is None:
+        raise ImproperlyConfigured(
+            f"DEEPGRAM_URL must start with https:// or http://, not {url!r}."
+        )
+    websocket = f"{websocket_scheme}://{rest}"
+    return DeepgramClientEnvironment(
+        base=base, production=websocket, agent=websocket, agent_rest=base
+    )
+
+
+def words_from(items: Sequence[Any] | None) -> tuple[Word, ...]:
+    """Engine words from the SDK's word items (live or prerecorded), preferring the punctuated
+    form."""
+    return tuple(
+        Word(
+            word=item.punctuated_word or item.word or "",
+            start=item.start or 0.0,
+            end=item.end or 0.0,
+            confidence=item.confidence,
+            speaker=item.speaker,
+        )
+        for item in items or []
+    )
+
+
+def dominant_speaker(words: Sequence[Word]) -> int | None:
+    """The speaker who says most of the words, if the engine labels speakers."""
+    speakers = Counter(word.speaker for word in words if word.speaker is not None)
+    return speakers.most_common(1)[0][0] if speakers else None
+
+
+def deepgram_message(body: object) -> str:
+    """Deepgram's own explanation from an error body, in any of its three shapes."""
+    if isinstance(body, dict):
+        for key in ("err_msg", "message", "details"):
+            if isinstance(body.get(key), str) and body[key]:
+                return body[key]
+    return body.strip() if isinstance(body, str) else ""
+
+
+def retry_after(headers: dict[str, str] | None) -> float | None:
+    """Seconds from a Retry-After header (delta form), if there is a usable one."""
+    value = {key.lower(): val for key, val in (headers or {}).items()}.get("retry-after", "")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None

@@ -1,0 +1,1 @@
+"""Transcription jobs on the worker: uploads transcribed, live recordings refined."""

@@ -1,0 +1,1 @@
+"""Full-text search over transcripts, the same on PostgreSQL and SQLite."""

@@ -1,0 +1,1 @@
+"""Sharing a recording by link: other logged-in people watch its transcript live."""
