@@ -20,7 +20,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from tests.audio import FRAME_MS, frames, utterances
 from tests.fake_deepgram import FakeDeepgram
 from tests.servers import DaphneServer
-from transcripts.live import lease, recovery
+from transcripts import lease
+from transcripts.live import recovery
 from transcripts.models import Recording, Segment
 
 pytestmark = pytest.mark.django_db(transaction=True)

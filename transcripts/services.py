@@ -18,10 +18,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from transcripts import realtime
+from transcripts import lease, realtime
 from transcripts.engines.base import FinalSegment
 from transcripts.errors import ApplicationError
-from transcripts.live import lease
 from transcripts.models import Recording, Segment
 from transcripts.segments import retimed_words, segment_row_from
 from transcripts.storage import delete_stored

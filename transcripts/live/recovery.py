@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from transcripts import services
-from transcripts.live import archive, lease, spool
+from transcripts import lease, services
+from transcripts.live import archive, spool
 
 logger = logging.getLogger(__name__)
 

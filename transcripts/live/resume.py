@@ -15,9 +15,9 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.http import Http404
 
-from transcripts import protocol, selectors, services
+from transcripts import lease, protocol, selectors, services
 from transcripts.errors import ApplicationError
-from transcripts.live import lease, recovery, session
+from transcripts.live import recovery, session
 from transcripts.models import Recording
 
 if TYPE_CHECKING:

@@ -31,7 +31,7 @@ from transcripts.engines.base import (
     StreamInfo,
 )
 from transcripts.jobs import refine
-from transcripts.live.lease import keep_lease
+from transcripts.lease import keep_lease
 from transcripts.live.replay import ReplayBuffer
 from transcripts.live.spool import AudioSpool
 from transcripts.models import Recording

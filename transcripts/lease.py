@@ -2,7 +2,8 @@
 
 A live session renews `Recording.live_until` every third of LIVE_LEASE_SECONDS. A lease
 that has run out means the session's process died: the recording is then interrupted
-(live/recovery.py) and may be resumed anywhere (live/resume.py).
+(live/recovery.py) and may be resumed anywhere (live/resume.py). It lives on the floor
+because the recording services take and check it too.
 """
 
 from __future__ import annotations
