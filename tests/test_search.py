@@ -34,8 +34,8 @@ HIRING = [
 
 @pytest.fixture
 def corpus(user: User, other_user: User) -> None:
-    march = timezone.make_aware(datetime(2026, 3, 10, 9, 0))
-    may = timezone.make_aware(datetime(2026, 5, 2, 15, 0))
+    march = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.get_current_timezone())
+    may = datetime(2026, 5, 2, 15, 0, tzinfo=timezone.get_current_timezone())
     for title, texts, started, source in [
         ("Budget review", BUDGET, march, "live"),
         ("Hiring sync", HIRING, may, "upload"),

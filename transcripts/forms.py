@@ -30,7 +30,7 @@ class UploadStartForm(forms.Form):
     def first_error(self) -> str:
         """One message for the page, naming the field."""
         field, errors = next(iter(self.errors.items()))
-        return errors[0] if field == "__all__" else f"{field}: {errors[0]}"
+        return str(errors[0]) if field == "__all__" else f"{field}: {errors[0]}"
 
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
@@ -40,12 +40,8 @@ class SearchForm(forms.Form):
     """What to search for, and where."""
 
     q = forms.CharField(label="Search", required=False, strip=True)
-    date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label="From", required=False, widget=DATE_INPUT)
+    date_to = forms.DateField(label="To", required=False, widget=DATE_INPUT)
     source = forms.ChoiceField(
         label="Kind",
         required=False,

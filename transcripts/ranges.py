@@ -7,7 +7,7 @@ import re
 from collections.abc import AsyncIterator
 
 from django.db.models.fields.files import FieldFile
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 READ_BYTES = 64 * 1024
@@ -51,17 +51,17 @@ async def _read(file: FieldFile, start: int, length: int) -> AsyncIterator[bytes
 
 async def ranged_response(
     file: FieldFile, content_type: str, range_header: str | None
-) -> HttpResponse:
+) -> HttpResponseBase:
     """200 with the whole file, 206 with the range asked for, or 416."""
     size = await asyncio.to_thread(lambda: file.size)
     try:
         wanted = parse_range(range_header, size)
     except Unsatisfiable:
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-        return response
+        refused = HttpResponse(status=416)
+        refused["Content-Range"] = f"bytes */{size}"
+        return refused
     start, end = wanted or (0, size - 1)
-    response = StreamingHttpResponse(
+    response: HttpResponseBase = StreamingHttpResponse(
         _read(file, start, end - start + 1),
         content_type=content_type,
         status=206 if wanted else 200,

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from transcripts import protocol
 from transcripts.models import OutboxEvent
+from transcripts.sockets import socket_user
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +119,8 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         layer = get_channel_layer()
+        if layer is None:
+            return
         cursor = await database_sync_to_async(_outbox_latest_id)()
         while True:
             rows = await database_sync_to_async(_outbox_after)(cursor)
@@ -140,8 +143,8 @@ class EventsConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         """Join the user's group; anonymous sockets are told why and closed."""
         await self.accept()
-        user = self.scope["user"]
-        if not user.is_authenticated:
+        user = socket_user(self.scope)
+        if user is None:
             await self.send(text_data=json.dumps(protocol.error("login_required", "Log in.")))
             await self.close(code=protocol.CLOSE_UNAUTHENTICATED)
             return

@@ -15,11 +15,11 @@ from django.http import Http404
 from transcripts.models import PendingUpload, Recording, Segment, TranscriptionJob
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from transcripts.auth import Visitor
 
 
 def recording_get_for_user(
-    *, user: AbstractBaseUser | AnonymousUser, recording_id: int, staff_may_read: bool = False
+    *, user: Visitor, recording_id: int, staff_may_read: bool = False
 ) -> Recording:
     """The access gate: the user's own recording, or 404 (missing and foreign alike).
 
@@ -52,7 +52,7 @@ def recording_shared_or_none(*, token: str) -> Recording | None:
         return None
 
 
-def upload_get_for_user(*, user: AbstractBaseUser | AnonymousUser, token: str) -> PendingUpload:
+def upload_get_for_user(*, user: Visitor, token: str) -> PendingUpload:
     """The user's upload in progress with this token, or 404 (missing and foreign alike)."""
     try:
         return PendingUpload.objects.get(token=token, owner_id=user.pk)
@@ -65,7 +65,7 @@ def _latest_job_progress() -> Subquery:
     return Subquery(latest.values("progress")[:1])
 
 
-def recording_list_for_user(*, user: AbstractBaseUser, title: str = "") -> QuerySet[Recording]:
+def recording_list_for_user(*, user: Visitor, title: str = "") -> QuerySet[Recording]:
     """The user's recordings, newest first, with segment counts and job progress."""
     recordings = Recording.objects.filter(owner_id=user.pk)
     if title:
@@ -76,7 +76,7 @@ def recording_list_for_user(*, user: AbstractBaseUser, title: str = "") -> Query
 
 
 def recordings_with_latest_job(
-    *, user: AbstractBaseUser, recording_ids: list[int]
+    *, user: Visitor, recording_ids: list[int]
 ) -> list[tuple[Recording, TranscriptionJob | None]]:
     """Those of the given recordings the user owns, each with its latest job (two queries)."""
     latest_job = Prefetch(
@@ -84,7 +84,7 @@ def recordings_with_latest_job(
     )
     recordings = Recording.objects.filter(owner_id=user.pk, pk__in=recording_ids)
     return [
-        (recording, next(iter(recording.latest_jobs), None))  # type: ignore[attr-defined]
+        (recording, next(iter(recording.latest_jobs), None))
         for recording in recordings.prefetch_related(latest_job)
     ]
 

@@ -26,7 +26,7 @@ from transcripts.segments import retimed_words, segment_row_from
 from transcripts.storage import delete_stored
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 # A live recording that stopped abnormally can be continued.
 RESUMABLE_STATUSES = frozenset({Recording.Status.LIVE, Recording.Status.INTERRUPTED})
@@ -50,7 +50,7 @@ def default_title() -> str:
 @transaction.atomic
 def recording_start(
     *,
-    owner: AbstractBaseUser,
+    owner: User,
     title: str,
     language: str,
     engine: str,

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.contrib.auth.models import User
 
 from transcripts import protocol
+
+
+def socket_user(scope: Mapping[str, Any]) -> User | None:
+    """The logged-in user who opened the socket (AuthMiddlewareStack's), or None."""
+    user = scope.get("user")
+    return user if isinstance(user, User) and user.is_authenticated else None
 
 
 class DirectConsumer(AsyncWebsocketConsumer):
@@ -24,8 +32,9 @@ class DirectConsumer(AsyncWebsocketConsumer):
     sends an error in words before the close code.
     """
 
-    # Class-level default: disconnect() can run after a refused connect().
+    # Class-level defaults: disconnect() can run after a refused connect().
     closed: bool = False
+    user: User | None = None
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Call the handler for `message` directly."""
@@ -37,10 +46,18 @@ class DirectConsumer(AsyncWebsocketConsumer):
     async def accept_logged_in(self, refusal: str) -> bool:
         """Accept the socket; a visitor who is not logged in is told `refusal` and closed."""
         await self.accept()
-        if self.scope["user"].is_authenticated:
+        self.user = socket_user(self.scope)
+        if self.user is not None:
             return True
         await self._close_with_error(protocol.CLOSE_UNAUTHENTICATED, "login_required", refusal)
         return False
+
+    @property
+    def owner(self) -> User:
+        """The logged-in user the socket was accepted for."""
+        if self.user is None:
+            raise PermissionError("Only a logged-in user's socket gets this far.")
+        return self.user
 
     async def _send_event(self, event: protocol.ServerMessage) -> None:
         if not self.closed:

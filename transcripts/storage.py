@@ -24,7 +24,7 @@ def store_file(path: Path, extension: str) -> str:
         return default_storage.save(name, file)
 
 
-def delete_stored(name: str) -> None:
+def delete_stored(name: str | None) -> None:
     """Remove a stored file if it is there."""
     if name:
         default_storage.delete(name)

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -143,7 +143,7 @@ def _wants_json(request: HttpRequest) -> bool:
 
 
 @require_GET
-async def recording_audio(request: HttpRequest, recording_id: int) -> HttpResponse:
+async def recording_audio(request: HttpRequest, recording_id: int) -> HttpResponseBase:
     """The recording's stored audio, seekable (range requests); owner and staff only."""
     user = await request.auser()
     recording = await sync_to_async(selectors.recording_get_for_user)(

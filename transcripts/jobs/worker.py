@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from types import TracebackType
+from typing import BinaryIO, cast
 
 from config.db import close_connections
 from transcripts.engines import get_file_engine
@@ -28,7 +29,7 @@ from transcripts.models import TranscriptionJob
 logger = logging.getLogger(__name__)
 
 RENEW_SECONDS = 1.0
-MISSING_AUDIO = {
+MISSING_AUDIO: dict[str, str] = {
     TranscriptionJob.Kind.TRANSCRIBE: "The uploaded file is missing.",
     TranscriptionJob.Kind.REFINE: "The recording's stored audio is missing.",
 }
@@ -100,7 +101,7 @@ def _transcribe(job: TranscriptionJob, token: str) -> None:
         engine = get_file_engine()
         with LeaseKeeper(job) as lease, recording.audio.open("rb") as audio:
             transcript = engine.transcribe(
-                audio=audio,
+                audio=cast(BinaryIO, audio),  # a stored file reads and seeks like one
                 size=recording.file_size or recording.audio.size,
                 options=job_file_options(job),
                 on_progress=lease.set_progress,

@@ -105,7 +105,7 @@ class RecordConsumer(DirectConsumer):
     async def _resume(self, message: protocol.Resume) -> None:
         try:
             recording = await resume.recording_for_resume(
-                user=self.scope["user"], recording_id=message.recording
+                user=self.owner, recording_id=message.recording
             )
         except resume.ResumeRefused as exc:
             await self._close_with_error(exc.close_code, "not_resumable", str(exc))
@@ -161,7 +161,7 @@ class RecordConsumer(DirectConsumer):
         self, message: protocol.Start, engine: LiveEngine, options: LiveOptions
     ) -> int:
         recording = services.recording_start(
-            owner=self.scope["user"],
+            owner=self.owner,
             title=message.title,
             language=options.language,
             engine=engine.name,

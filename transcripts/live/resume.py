@@ -21,7 +21,7 @@ from transcripts.live import recovery, session
 from transcripts.models import Recording
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from transcripts.auth import Visitor
 
 NOT_YOURS = "There is no recording of yours with that number to continue."
 STILL_RECORDING = "This recording is still being recorded in another window or tab."
@@ -36,7 +36,7 @@ class ResumeRefused(Exception):
         self.close_code = close_code
 
 
-async def recording_for_resume(*, user: AbstractBaseUser, recording_id: int) -> Recording:
+async def recording_for_resume(*, user: Visitor, recording_id: int) -> Recording:
     """The owner's recording, open for more audio; raises ResumeRefused with the reason."""
     await database_sync_to_async(_owned)(user, recording_id)
     await session.wait_for_session_to_end(recording_id)
@@ -48,7 +48,7 @@ async def recording_for_resume(*, user: AbstractBaseUser, recording_id: int) -> 
         raise ResumeRefused(str(exc)) from exc
 
 
-def _owned(user: AbstractBaseUser, recording_id: int) -> Recording:
+def _owned(user: Visitor, recording_id: int) -> Recording:
     try:
         return selectors.recording_get_for_user(user=user, recording_id=recording_id)
     except Http404:

@@ -224,13 +224,14 @@ class LiveSession:
             if reconnected:
                 self._paused_note = ""
                 await self._send_event(protocol.reconnected())
+            deadline = asyncio.timeout(None)
+            self._finalize_deadline = deadline
             try:
-                async with asyncio.timeout(None) as self._finalize_deadline:
-                    async with asyncio.TaskGroup() as group:
-                        group.create_task(self._pump(stream, replay))
-                        group.create_task(self._listen(stream))
+                async with deadline, asyncio.TaskGroup() as group:
+                    group.create_task(self._pump(stream, replay))
+                    group.create_task(self._listen(stream))
             except TimeoutError:
-                if not self._finalize_deadline.expired():
+                if not deadline.expired():
                     raise
                 logger.warning(
                     "Engine did not close recording %s within %.1f s of stop",

@@ -26,7 +26,7 @@ from django.utils.safestring import SafeString, mark_safe
 from transcripts.models import Recording
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from transcripts.auth import Visitor
 
 MAX_QUERY_CHARS = 500
 MAX_PARTS = 20
@@ -191,10 +191,10 @@ class SearchResult:
 
 
 def search_segments(
-    *, user: AbstractBaseUser, query: SearchQuery, filters: SearchFilters, limit: int, offset: int
+    *, user: Visitor, query: SearchQuery, filters: SearchFilters, limit: int, offset: int
 ) -> SearchResult:
     """The user's segments matching `query`, best first (two queries, whatever the data)."""
-    if query.is_empty:
+    if query.is_empty or user.pk is None:
         return SearchResult([], 0)
     where, filter_params = _filter_sql(filters)
     compile_for = _compile_postgres if connection.vendor == "postgresql" else _compile_sqlite
@@ -232,7 +232,8 @@ def highlight(text: str, query: SearchQuery) -> SafeString:
         start = max(0, matches[0].start() - SNIPPET_CHARS // 3)
         start = text.rfind(" ", 0, start) + 1 if start else 0
     end = min(len(text), start + SNIPPET_CHARS)
-    pieces, cursor = [], start
+    pieces: list[str] = []
+    cursor = start
     for match in matches:
         if match.start() < start or match.end() > end:
             continue
@@ -246,7 +247,7 @@ def highlight(text: str, query: SearchQuery) -> SafeString:
 
 
 def recordings_titled(
-    *, user: AbstractBaseUser, query: SearchQuery, filters: SearchFilters, limit: int = 10
+    *, user: Visitor, query: SearchQuery, filters: SearchFilters, limit: int = 10
 ) -> list[Recording]:
     """The user's recordings whose title has every word and phrase, newest first."""
     recordings = Recording.objects.filter(owner_id=user.pk)

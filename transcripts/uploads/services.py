@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,9 +28,15 @@ from transcripts.models import PendingUpload, Recording
 from transcripts.storage import delete_stored, store_file
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 COPY_BLOCK_BYTES = 1024 * 1024
+
+
+class Readable(Protocol):
+    """A piece's body as it arrives: a request, or any binary file."""
+
+    def read(self, size: int | None = ..., /) -> bytes: ...
 
 
 class OffsetMismatch(ApplicationError):
@@ -50,7 +56,7 @@ def clean_filename(name: str) -> str:
 
 def upload_begin(
     *,
-    owner: AbstractBaseUser,
+    owner: User,
     filename: str,
     size: int,
     title: str,
@@ -87,7 +93,7 @@ def partial_path(upload: PendingUpload) -> Path:
 
 
 def upload_append(
-    *, upload: PendingUpload, offset: int, stream: BinaryIO, length: int
+    *, upload: PendingUpload, offset: int, stream: Readable, length: int
 ) -> PendingUpload:
     """Write one piece at `offset`; the first piece must show the file is audio or video."""
     if offset != upload.received:
@@ -114,7 +120,7 @@ def upload_append(
     return upload
 
 
-def _copy(stream: BinaryIO, out: BinaryIO, length: int) -> int:
+def _copy(stream: Readable, out: BinaryIO, length: int) -> int:
     written = 0
     while written < length:
         block = stream.read(min(COPY_BLOCK_BYTES, length - written))

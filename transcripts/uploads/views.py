@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from transcripts import protocol, selectors
+from transcripts.auth import AuthenticatedHttpRequest
 from transcripts.engines.base import EngineError
 from transcripts.forms import UploadStartForm
 from transcripts.models import Recording
@@ -38,7 +39,7 @@ def recording_state(recording: Recording) -> dict[str, object]:
 
 
 @require_POST
-def upload_start(request: HttpRequest) -> JsonResponse:
+def upload_start(request: AuthenticatedHttpRequest) -> JsonResponse:
     """Announce a file; answers with where to send its pieces."""
     try:
         form = UploadStartForm(json.loads(request.body))
