@@ -327,10 +327,11 @@ def test_record_with_the_local_engine_in_the_browser(
     page.get_by_role("button", name="Start recording").click()
     transcript = page.locator("#transcript .segment .text")
     expect(transcript.first).to_contain_text("Good morning", timeout=30_000)
-    # The second sentence as a final of its own. Its words are not checked here: Chromium's
-    # audio thread can drop samples on a loaded machine, and tiny.en then mishears; the
-    # socket tests check the words on exact audio (tests/test_local_engine.py).
-    expect(transcript).to_have_count(2, timeout=30_000)
+    # The second sentence as a final of its own. Its words are not checked here, nor whether
+    # it comes as one final or two: Chromium's audio thread can drop samples on a loaded
+    # machine, and tiny.en then mishears or hears a pause; the socket tests check the words
+    # and the cuts on exact audio (tests/test_local_engine.py).
+    expect(transcript.nth(1)).to_be_visible(timeout=30_000)
     page.get_by_role("button", name="Stop recording").click()
     expect(page.get_by_role("status")).to_contain_text("Saved", timeout=30_000)
     page.get_by_role("link", name="Open the transcript").click()
