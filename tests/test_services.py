@@ -8,7 +8,8 @@ from django.db import IntegrityError
 from django.http import Http404
 
 from tests.factories import make_recording, make_segment
-from transcripts import selectors, services
+from transcripts import access, selectors, services
+from transcripts.access import Access
 from transcripts.engines.base import FinalSegment, Word
 from transcripts.models import Recording
 
@@ -106,7 +107,7 @@ def test_finish_decides_the_status_from_what_happened_and_records_duration_and_e
 
 def test_the_gate_returns_the_owners_recording(user: User) -> None:
     recording = make_recording(user)
-    assert selectors.recording_get_for_user(user=user, recording_id=recording.pk) == recording
+    assert access.recording_for(user=user, recording_id=recording.pk, need=Access.OWN) == recording
 
 
 def test_the_gate_hides_other_peoples_recordings_like_missing_ones(
@@ -115,7 +116,7 @@ def test_the_gate_hides_other_peoples_recordings_like_missing_ones(
     foreign = make_recording(other_user)
     for recording_id in (foreign.pk, foreign.pk + 1000):
         with pytest.raises(Http404):
-            selectors.recording_get_for_user(user=user, recording_id=recording_id)
+            access.recording_for(user=user, recording_id=recording_id, need=Access.VIEW)
 
 
 def test_history_lists_own_recordings_newest_first_with_counts(

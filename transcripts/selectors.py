@@ -1,4 +1,4 @@
-"""Reads of recordings and segments. The only way to fetch a user's recording.
+"""Reads of recordings and segments; who may read which is decided in access.py.
 
 Selectors import only models and other selectors; what a page or socket makes of what
 they read (events, messages) is built at the edge.
@@ -12,26 +12,11 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 
+from transcripts.access import recordings_visible
 from transcripts.models import PendingUpload, Recording, Segment, TranscriptionJob
 
 if TYPE_CHECKING:
     from transcripts.auth import Visitor
-
-
-def recording_get_for_user(
-    *, user: Visitor, recording_id: int, staff_may_read: bool = False
-) -> Recording:
-    """The access gate: the user's own recording, or 404 (missing and foreign alike).
-
-    With `staff_may_read`, staff may read anyone's (the admin's review of audio).
-    """
-    recordings = Recording.objects.all()
-    if not (staff_may_read and user.is_staff):
-        recordings = recordings.filter(owner_id=user.pk)
-    try:
-        return recordings.get(pk=recording_id)
-    except Recording.DoesNotExist:
-        raise Http404("No such recording.") from None
 
 
 def recording_get_shared(*, token: str) -> Recording:
@@ -67,7 +52,7 @@ def _latest_job_progress() -> Subquery:
 
 def recording_list_for_user(*, user: Visitor, title: str = "") -> QuerySet[Recording]:
     """The user's recordings, newest first, with segment counts and job progress."""
-    recordings = Recording.objects.filter(owner_id=user.pk)
+    recordings = recordings_visible(user=user)
     if title:
         recordings = recordings.filter(title__icontains=title)
     return recordings.annotate(
@@ -82,7 +67,7 @@ def recordings_with_latest_job(
     latest_job = Prefetch(
         "jobs", TranscriptionJob.objects.order_by("-created_at")[:1], to_attr="latest_jobs"
     )
-    recordings = Recording.objects.filter(owner_id=user.pk, pk__in=recording_ids)
+    recordings = recordings_visible(user=user).filter(pk__in=recording_ids)
     return [
         (recording, next(iter(recording.latest_jobs), None))
         for recording in recordings.prefetch_related(latest_job)

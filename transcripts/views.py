@@ -13,7 +13,8 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.db import aclose_connections
-from transcripts import engines, exports, protocol, selectors, services
+from transcripts import access, engines, exports, protocol, selectors, services
+from transcripts.access import Access
 from transcripts.errors import ApplicationError
 from transcripts.forms import SearchForm
 from transcripts.jobs import refine
@@ -125,7 +126,7 @@ def _page_url(request: HttpRequest, number: int) -> str:
 @require_GET
 def recording_detail(request: HttpRequest, recording_id: int) -> HttpResponse:
     """One recording's transcript."""
-    recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
+    recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.VIEW)
     segments = list(selectors.segment_list(recording=recording))
     job = selectors.latest_job(recording=recording)
     context = {
@@ -146,8 +147,8 @@ def _wants_json(request: HttpRequest) -> bool:
 async def recording_audio(request: HttpRequest, recording_id: int) -> HttpResponseBase:
     """The recording's stored audio, seekable (range requests); owner and staff only."""
     user = await request.auser()
-    recording = await sync_to_async(selectors.recording_get_for_user)(
-        user=user, recording_id=recording_id, staff_may_read=True
+    recording = await sync_to_async(access.recording_for)(
+        user=user, recording_id=recording_id, need=Access.VIEW, staff_reads=True
     )
     # The stream may last an hour; it must not hold a pooled connection all that time.
     await aclose_connections()
@@ -161,7 +162,7 @@ async def recording_audio(request: HttpRequest, recording_id: int) -> HttpRespon
 @require_POST
 def recording_cancel(request: HttpRequest, recording_id: int) -> HttpResponse:
     """Cancel a queued or running transcription (a form post, or fetch from the uploader)."""
-    recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
+    recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.OWN)
     try:
         job = job_cancel(recording=recording)
     except ApplicationError as exc:
@@ -178,7 +179,7 @@ def recording_cancel(request: HttpRequest, recording_id: int) -> HttpResponse:
 @require_POST
 def recording_retry(request: HttpRequest, recording_id: int) -> HttpResponse:
     """Transcribe a failed or cancelled upload again."""
-    recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
+    recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.OWN)
     try:
         job_retry(recording=recording)
         messages.success(request, "Transcription queued again.")
@@ -190,7 +191,7 @@ def recording_retry(request: HttpRequest, recording_id: int) -> HttpResponse:
 @require_POST
 def recording_refine(request: HttpRequest, recording_id: int) -> HttpResponse:
     """Transcribe a live recording again from its stored audio."""
-    recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
+    recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.OWN)
     try:
         refine.refine_queue(recording=recording)
         messages.success(request, "Transcribing again from the audio.")
@@ -202,8 +203,8 @@ def recording_refine(request: HttpRequest, recording_id: int) -> HttpResponse:
 @require_GET
 def recording_draft(request: HttpRequest, recording_id: int) -> HttpResponse:
     """The live draft a refined transcript replaced, read-only; owner and staff."""
-    recording = selectors.recording_get_for_user(
-        user=request.user, recording_id=recording_id, staff_may_read=True
+    recording = access.recording_for(
+        user=request.user, recording_id=recording_id, need=Access.VIEW, staff_reads=True
     )
     if not recording.draft:
         raise Http404("This recording has no kept draft.")
@@ -230,7 +231,7 @@ def _edit_refused(request: HttpRequest, recording: Recording, error: str) -> Htt
 @require_POST
 def recording_rename(request: HttpRequest, recording_id: int) -> HttpResponse:
     """Give the recording a new title."""
-    recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
+    recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.EDIT)
     try:
         services.recording_rename(recording=recording, title=request.POST.get("title", ""))
     except ValidationError as exc:
@@ -241,7 +242,7 @@ def recording_rename(request: HttpRequest, recording_id: int) -> HttpResponse:
 @require_POST
 def segment_update(request: HttpRequest, recording_id: int, index: int) -> HttpResponse:
     """Correct one segment's text."""
-    recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
+    recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.EDIT)
     try:
         segment = services.segment_edit(
             recording=recording, index=index, text=request.POST.get("text", "")
@@ -257,7 +258,7 @@ def segment_update(request: HttpRequest, recording_id: int, index: int) -> HttpR
 @require_POST
 def speaker_update(request: HttpRequest, recording_id: int, speaker: int) -> HttpResponse:
     """Name a speaker throughout the recording."""
-    recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
+    recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.EDIT)
     try:
         recording = services.speaker_rename(
             recording=recording, speaker=speaker, name=request.POST.get("name", "")
@@ -271,7 +272,7 @@ def speaker_update(request: HttpRequest, recording_id: int, speaker: int) -> Htt
 @require_http_methods(["GET", "POST"])
 def recording_delete(request: HttpRequest, recording_id: int) -> HttpResponse:
     """Ask, then delete the recording with its transcript and audio."""
-    recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
+    recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.OWN)
     if request.method == "GET":
         return render(request, "transcripts/recording_delete.html", {"recording": recording})
     title = recording.title
@@ -285,7 +286,7 @@ def recording_export(request: HttpRequest, recording_id: int, kind: str) -> Http
     """The transcript as a file: txt, srt, vtt, json or docx."""
     if kind not in exports.FORMATS:
         raise Http404("No such format.")
-    recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
+    recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.VIEW)
     options = exports.ExportOptions(
         timestamps=request.GET.get("timestamps") != "0", speakers=request.GET.get("speakers") != "0"
     )

@@ -15,7 +15,8 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.http import Http404
 
-from transcripts import lease, protocol, selectors, services
+from transcripts import access, lease, protocol, services
+from transcripts.access import Access
 from transcripts.errors import ApplicationError
 from transcripts.live import recovery, session
 from transcripts.models import Recording
@@ -50,7 +51,7 @@ async def recording_for_resume(*, user: Visitor, recording_id: int) -> Recording
 
 def _owned(user: Visitor, recording_id: int) -> Recording:
     try:
-        return selectors.recording_get_for_user(user=user, recording_id=recording_id)
+        return access.recording_for(user=user, recording_id=recording_id, need=Access.OWN)
     except Http404:
         raise ResumeRefused(NOT_YOURS, protocol.CLOSE_NOT_FOUND) from None
 

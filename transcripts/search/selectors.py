@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from transcripts.access import recordings_visible
 from transcripts.models import Recording
 
 if TYPE_CHECKING:
@@ -250,7 +251,7 @@ def recordings_titled(
     *, user: Visitor, query: SearchQuery, filters: SearchFilters, limit: int = 10
 ) -> list[Recording]:
     """The user's recordings whose title has every word and phrase, newest first."""
-    recordings = Recording.objects.filter(owner_id=user.pk)
+    recordings = recordings_visible(user=user)
     for words in [(word,) for word in query.words] + list(query.phrases):
         recordings = recordings.filter(title__icontains=" ".join(words))
     for words in query.excluded:

@@ -7,14 +7,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from transcripts import selectors
+from transcripts import access, selectors
+from transcripts.access import Access
 from transcripts.sharing.services import share_revoke, share_start
 
 
 @require_POST
 def recording_share(request: HttpRequest, recording_id: int) -> HttpResponse:
     """Give the owner's recording a watch link (staff and strangers get 404)."""
-    recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
+    recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.OWN)
     share_start(recording=recording)
     messages.success(request, "Sharing started: logged-in people with the link can watch.")
     return redirect(recording)
@@ -23,7 +24,7 @@ def recording_share(request: HttpRequest, recording_id: int) -> HttpResponse:
 @require_POST
 def recording_unshare(request: HttpRequest, recording_id: int) -> HttpResponse:
     """Stop sharing: the link stops working and anyone watching is disconnected."""
-    recording = selectors.recording_get_for_user(user=request.user, recording_id=recording_id)
+    recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.OWN)
     share_revoke(recording=recording)
     messages.success(request, "Sharing stopped: the link no longer works.")
     return redirect(recording)
