@@ -185,6 +185,23 @@ async def test_a_dropped_page_resumes_the_same_recording_with_a_continuous_timel
     assert await stored_audio_seconds(recording) == pytest.approx(recording.duration, abs=0.1)
 
 
+async def test_a_page_dropped_before_any_audio_keeps_the_audio_of_its_resumed_part(
+    flaky: FakeDeepgram, cookie: str
+) -> None:
+    first, recording_id = await open_recording(cookie)
+    await first.disconnect()  # gone before the microphone sent a frame: an empty first part
+    second = RecordSocket(cookie=cookie)
+    assert await second.connect()
+    await second.send({"type": "resume", "recording": recording_id, "sample_rate": 16000})
+    await second.expect("resumed")
+    await second.send_audio(audio_for(PITCHES[:2]))
+    assert (await second.stop())["segments"] == 2
+    assert not [m for m in second.received if m["type"] == "warning"]
+    recording = await Recording.objects.aget(pk=recording_id)
+    assert await stored_audio_seconds(recording) == pytest.approx(recording.duration, abs=0.1)
+    assert recording.duration == pytest.approx(2 * (SPEECH + PAUSE), abs=0.01)
+
+
 @pytest.mark.parametrize("who", ["someone else", "nobody"])
 async def test_only_the_owner_can_resume_a_recording(
     flaky: FakeDeepgram, cookie: str, other_cookie: str, who: str

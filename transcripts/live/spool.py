@@ -102,15 +102,22 @@ def recording_add_audio(*, recording_id: int, spool: Path) -> None:
 
 
 def _joined_with(previous: FieldFile, spool: Path) -> str:
-    """Store the earlier audio and the spool joined into one file; its stored name."""
+    """Store the earlier audio and the spool joined into one file; its stored name.
+
+    A part without audio (a session that ended before any arrived) is left out.
+    """
     folder = Path(settings.LIVE_AUDIO_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder) as scratch:
         earlier = Path(scratch) / "earlier.ogg"
         with previous.open("rb") as stored, earlier.open("wb") as copy:
             shutil.copyfileobj(stored, copy)
-        joined = Path(scratch) / "joined.ogg"
-        archive.join_ogg([earlier, spool], joined)
-        name = store_file(joined, "ogg")
+        parts = [part for part in (earlier, spool) if archive.ogg_duration(part) > 0]
+        if len(parts) == 2:
+            joined = Path(scratch) / "joined.ogg"
+            archive.join_ogg(parts, joined)
+            name = store_file(joined, "ogg")
+        else:
+            name = store_file(parts[0] if parts else spool, "ogg")
     spool.unlink(missing_ok=True)
     return name
