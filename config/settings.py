@@ -152,7 +152,17 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 30,
+                        # redis-py raises once its pool is exhausted, it does not wait: size it
+                        # for page events and viewers (live sessions never wait on Redis).
+                        "max_connections": int(env_float("REDIS_MAX_CONNECTIONS", 200)),
+                    }
+                ]
+            },
         }
     }
 else:
@@ -268,6 +278,11 @@ LIVE_REPLAY_MAX_SECONDS = env_float("LIVE_REPLAY_MAX_SECONDS", 600.0)
 # A live session renews its recording's lease this often; a lease this old has lapsed (the
 # server died), and the recording is marked interrupted and may be resumed elsewhere.
 LIVE_LEASE_SECONDS = env_float("LIVE_LEASE_SECONDS", 15.0)
+# How many live recordings one server process takes; a new one beyond is refused with "at
+# capacity" before any audio flows (a resume is always taken). From docs/benchmarks.md.
+LIVE_MAX_SESSIONS = int(env_float("LIVE_MAX_SESSIONS", 300))
+# A live session whose audio waits this long before the engine hears it tells its page.
+LIVE_LAG_WARN_SECONDS = env_float("LIVE_LAG_WARN_SECONDS", 2.0)
 # Where a live recording's compressed audio is written while it is being recorded.
 LIVE_AUDIO_DIR = Path(env_str("LIVE_AUDIO_DIR") or VAR_DIR / "live-audio")
 # How long one prerecorded request may take (Deepgram allows up to 10 minutes).

@@ -45,7 +45,9 @@ class JobInline(admin.TabularInline):
 class RecordingAdmin(admin.ModelAdmin):
     """Every user's recordings."""
 
-    list_display = ("title", "owner", "status", "source", "started_at", "duration", "segment_count")
+    list_display = (
+        "title", "owner", "status", "source", "started_at", "duration", "segment_count", "behind",
+    )  # fmt: skip
     list_filter = (
         ("owner", admin.RelatedOnlyFieldListFilter), "status", "source", "started_at", "engine",
     )  # fmt: skip
@@ -56,6 +58,7 @@ class RecordingAdmin(admin.ModelAdmin):
     readonly_fields = (
         "listen", "source", "engine", "model", "options", "started_at", "ended_at", "duration",
         "upstream_request_id", "audio", "original_filename", "file_size", "media_format",
+        "live_lag",
     )  # fmt: skip
     inlines = (JobInline, SegmentInline)
 
@@ -68,6 +71,11 @@ class RecordingAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Recording]:
         return super().get_queryset(request).annotate(segment_count=Count("segments"))
+
+    @admin.display(description="Behind (s)", ordering="live_lag")
+    def behind(self, recording: Recording) -> str:
+        """How far a live recording's transcription is behind its speaker."""
+        return "" if recording.live_lag is None else f"{recording.live_lag:.1f}"
 
     @admin.display(description="Segments", ordering="segment_count")
     def segment_count(self, recording: Recording) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from channels.db import database_sync_to_async
@@ -58,17 +59,20 @@ def lapsed_recordings() -> list[int]:
     return list(live.values_list("pk", flat=True))
 
 
-def lease_renew(*, recording_id: int) -> bool:
-    """A live session is still running; False if its recording is no longer live."""
+def lease_renew(*, recording_id: int, lag: float = 0.0) -> bool:
+    """A live session is still running, this far behind; False if it is no longer live."""
     live = Recording.objects.filter(pk=recording_id, status=Recording.Status.LIVE)
-    return live.update(live_until=lease_until()) == 1
+    return live.update(live_until=lease_until(), live_lag=round(lag, 1)) == 1
 
 
-async def keep_lease(recording_id: int) -> None:
-    """Renew the recording's lease until cancelled; a failed renewal is logged, not fatal."""
+async def keep_lease(recording_id: int, lag: Callable[[], float]) -> None:
+    """Renew the recording's lease until cancelled; a failed renewal is logged, not fatal.
+
+    Each renewal also records how far behind the session is, for staff (the admin).
+    """
     while True:
         await asyncio.sleep(settings.LIVE_LEASE_SECONDS / 3)
         try:
-            await database_sync_to_async(lease_renew)(recording_id=recording_id)
+            await database_sync_to_async(lease_renew)(recording_id=recording_id, lag=lag())
         except Exception:
             logger.exception("Could not renew the lease of recording %s", recording_id)

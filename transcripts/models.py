@@ -61,6 +61,12 @@ class Recording(models.Model):
         blank=True,
         help_text="A live session renews this; once it lapses the recording was interrupted.",
     )
+    live_lag = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Seconds a live session's audio waited before the engine heard it, "
+        "as of its last lease renewal.",
+    )
     refine = models.BooleanField(
         default=True, help_text="Re-transcribe the stored audio as a file after recording."
     )

@@ -21,6 +21,7 @@ CLOSE_BAD_MESSAGE = 4400  # a malformed or out-of-order message
 CLOSE_UNAUTHENTICATED = 4401  # not logged in
 CLOSE_NOT_FOUND = 4404  # no such recording, or none this person may reach (resume, watch)
 CLOSE_CONFLICT = 4409  # the recording's state does not allow it (finished, recorded elsewhere)
+CLOSE_AT_CAPACITY = 4429  # this server runs as many recordings as it can; try again shortly
 CLOSE_ENGINE_FAILED = 4502  # the transcription engine failed mid-recording
 CLOSE_ENGINE_UNAVAILABLE = 4503  # no engine can record with these settings now
 CLOSE_CODES = {
@@ -28,6 +29,7 @@ CLOSE_CODES = {
     "UNAUTHENTICATED": CLOSE_UNAUTHENTICATED,
     "NOT_FOUND": CLOSE_NOT_FOUND,
     "CONFLICT": CLOSE_CONFLICT,
+    "AT_CAPACITY": CLOSE_AT_CAPACITY,
     "ENGINE_FAILED": CLOSE_ENGINE_FAILED,
     "ENGINE_UNAVAILABLE": CLOSE_ENGINE_UNAVAILABLE,
 }
@@ -226,7 +228,13 @@ class Reconnecting(TypedDict):
 class Notice(TypedDict):
     """A message with nothing but its type: reconnected, paused, unpaused, revoked."""
 
-    type: Literal["reconnected", "paused", "unpaused", "revoked"]
+    type: Literal["reconnected", "paused", "unpaused", "revoked", "caught_up"]
+
+
+class Lagging(TypedDict):
+    type: Literal["lagging"]
+    seconds: float
+    message: str
 
 
 class TranscriptionPaused(TypedDict):
@@ -263,7 +271,7 @@ class JobState(TypedDict):
 LiveEvent = Interim | Final | Ended
 ServerMessage = (
     Started | Interim | Final | Resumed | Stopped | Ended | Reconnecting | Notice
-    | TranscriptionPaused | Problem | JobState
+    | Lagging | TranscriptionPaused | Problem | JobState
 )  # fmt: skip
 
 
@@ -337,6 +345,23 @@ def reconnected() -> Notice:
 def transcription_paused(message: str) -> TranscriptionPaused:
     """Server → client: the engine stays unreachable; audio is still recorded."""
     return {"type": "transcription_paused", "message": message}
+
+
+def lagging(seconds: float) -> Lagging:
+    """Server → client: audio waits this long before the engine hears it; it will catch up."""
+    return {
+        "type": "lagging",
+        "seconds": round(seconds, 1),
+        "message": (
+            f"Transcription is about {round(seconds)} s behind: this server is busy. Your audio "
+            "is kept, and the transcript will catch up."
+        ),
+    }
+
+
+def caught_up() -> Notice:
+    """Server → client: transcription has caught up with the speaker again."""
+    return {"type": "caught_up"}
 
 
 def warning(code: str, message: str) -> Problem:

@@ -48,7 +48,9 @@ def publish_to_user(*, user_id: int, event: protocol.JobState) -> None:
     if settings.EVENTS_VIA_OUTBOX:
         OutboxEvent.objects.create(user_id=user_id, payload=event)
     else:
-        transaction.on_commit(partial(_group_send, user_group(user_id), event))
+        # Robust: a channel layer that cannot be reached loses the event (logged), never
+        # the change that caused it.
+        transaction.on_commit(partial(_group_send, user_group(user_id), event), robust=True)
 
 
 def _group_send(group: str, event: protocol.JobState) -> None:
@@ -62,17 +64,43 @@ def viewers_group(recording_id: int) -> str:
     return f"watch.{recording_id}"
 
 
+def sessions_group(recording_id: int) -> str:
+    """The channel-layer group of the processes running a session of one live recording."""
+    return f"live.{recording_id}"
+
+
+# A live session asks the recording's viewers to say they are there (live/viewers.py).
+ROLL_CALL = {"type": "viewers.roll_call"}
+
+
 async def publish_to_viewers(
     recording_id: int, event: protocol.LiveEvent | protocol.Notice
 ) -> None:
-    """Send a live recording's event (interim, final, stopped...) to whoever watches it.
+    """Send a live recording's event (interim, final, ended, revoked) to whoever watches it.
 
     Sent through the channel layer, so with channels-redis a viewer on another server
-    process hears it too. Nobody watching costs one group_send to an empty group.
+    process hears it too. Live sessions publish through their process's viewers desk
+    (live/viewers.py), which sends only while someone watches and never fails a session.
     """
     layer = get_channel_layer()
     if layer is not None:
         await layer.group_send(viewers_group(recording_id), {"type": "watch.event", "event": event})
+
+
+async def announce_viewer(recording_id: int) -> None:
+    """Someone started watching: the recording's live session, wherever it runs, publishes.
+
+    Best-effort: a channel layer that cannot be reached costs the viewer live text, never
+    the recording.
+    """
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = {"type": "viewers.present", "recording": recording_id}
+    try:
+        await layer.group_send(sessions_group(recording_id), message)
+    except Exception:
+        logger.warning("Could not tell recording %s's session about a viewer", recording_id)
 
 
 def viewers_disconnect(recording_id: int) -> None:

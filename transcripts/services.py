@@ -122,9 +122,12 @@ def recording_finish(
     recording.duration = max(recording.duration, duration)
     recording.error = error
     recording.live_until = None
+    recording.live_lag = None
     if upstream_request_id:
         recording.upstream_request_id = upstream_request_id
-    fields = ["status", "ended_at", "duration", "error", "upstream_request_id", "live_until"]
+    fields = [
+        "status", "ended_at", "duration", "error", "upstream_request_id", "live_until", "live_lag",
+    ]  # fmt: skip
     recording.save(update_fields=fields)
     return recording
 
@@ -272,7 +275,7 @@ def recording_delete(*, recording: Recording) -> None:
     """Delete a recording with its segments, search entries, jobs and stored audio."""
     audio = recording.audio.name
     if recording.share_token:  # anyone watching is cut off, as when sharing stops
-        transaction.on_commit(partial(realtime.viewers_disconnect, recording.pk))
+        transaction.on_commit(partial(realtime.viewers_disconnect, recording.pk), robust=True)
     recording.delete()  # segments first, so the search index triggers see their owner
     if audio:
         transaction.on_commit(partial(delete_stored, audio))

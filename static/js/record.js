@@ -194,6 +194,9 @@ class RecorderPage {
       reconnected: () => this.setState(this.state, this.paused
         ? "Paused. Nothing is being recorded until you resume." : "Recording… speak normally."),
       transcription_paused: () => this.setState(this.state, message.message),
+      lagging: () => this.setState(this.state, message.message),
+      caught_up: () => this.setState(this.state, this.paused
+        ? "Paused. Nothing is being recorded until you resume." : "Recording… speak normally."),
       error: () => { this.serverError = message.message; this.showError(message.message); },
     };
     const handler = handlers[message.type];

@@ -12,8 +12,10 @@ from transcripts import protocol, services
 from transcripts.engines import get_live_engine
 from transcripts.engines.base import EngineError, LiveEngine, LiveOptions
 from transcripts.live import resume
-from transcripts.live.session import LiveSession
+from transcripts.live.session import LiveSession, live_session_count
 from transcripts.sockets import DirectConsumer
+
+AT_CAPACITY = "This server is at capacity; try again in a moment."
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,12 @@ class LiveSessionPlan:
 
 class RecordConsumer(DirectConsumer):
     """Receives a recording's control messages and audio; sends back its transcript."""
+
+    # No channel of its own: what a recording needs never goes through the channel layer,
+    # so a layer that fails (Redis down) cannot fail a meeting. Viewers are reached
+    # through the process's viewers desk (live/viewers.py). An alias that names no layer
+    # gives the consumer none.
+    channel_layer_alias = "no channel layer for recording sockets"
 
     # Class-level defaults: disconnect() can run after a refused connect().
     session: LiveSession | None = None
@@ -90,6 +98,10 @@ class RecordConsumer(DirectConsumer):
         return self.session
 
     async def _start(self, message: protocol.Start) -> None:
+        if live_session_count() >= settings.LIVE_MAX_SESSIONS:
+            # Refused before any audio: the meetings running here keep their share of it.
+            await self._close_with_error(protocol.CLOSE_AT_CAPACITY, "at_capacity", AT_CAPACITY)
+            return
         options = LiveOptions(
             language=message.language or settings.DEFAULT_LANGUAGE,
             sample_rate=message.sample_rate,

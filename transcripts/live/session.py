@@ -19,7 +19,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from config.db import aclose_connections
-from transcripts import protocol, realtime, services
+from transcripts import protocol, services
 from transcripts.engines.base import (
     EngineError,
     EngineEvent,
@@ -32,8 +32,11 @@ from transcripts.engines.base import (
 )
 from transcripts.jobs import refine
 from transcripts.lease import keep_lease
+from transcripts.live.inbox import AudioInbox
+from transcripts.live.lag import lag_watch
 from transcripts.live.replay import ReplayBuffer
 from transcripts.live.spool import AudioSpool
+from transcripts.live.viewers import viewers_desk
 from transcripts.models import Recording
 from transcripts.segments import shifted_final
 from transcripts.timecode import clock
@@ -42,10 +45,6 @@ logger = logging.getLogger(__name__)
 
 SendEvent = Callable[[protocol.ServerMessage], Awaitable[None]]
 OnFailure = Callable[[EngineError], Awaitable[None]]
-
-# At most this many queued frames (~100 ms each) go to the engine in one message.
-FLUSH = b""  # in the audio queue: the speaker paused (frames from the browser are never empty)
-MAX_BATCH = 10
 
 PAUSED_NOTE = (
     "Transcription is paused from {at}: the transcription service cannot be reached. Your "
@@ -86,7 +85,9 @@ class LiveSession:
         self._options = options
         self._send_event = send_event
         self._on_failure = on_failure
-        self._audio: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self._inbox = AudioInbox(options.sample_rate)
+        self.lag = 0.0  # seconds the audio waits before the engine hears it
+        self._lagging = False
         self._received_bytes = 0
         self._interim_shown = False
         self._request_id = ""
@@ -128,6 +129,7 @@ class LiveSession:
             _running_sessions.add(task)
             task.add_done_callback(_running_sessions.discard)
         _sessions_by_recording[self.recording_id] = self
+        lag_watch.watch(self)
         both = asyncio.gather(self._task, self._archive_task, return_exceptions=True)
         both.add_done_callback(lambda _: _forget(self))
 
@@ -138,14 +140,14 @@ class LiveSession:
         self._received_bytes += len(chunk)
         self._spool.add(chunk)
         if not self._task.done():
-            self._audio.put_nowait(chunk)
+            self._inbox.put(chunk)
 
     async def stop(self, *, interrupted: bool = False) -> Recording | None:
         """Flush the engine, save its last words, close the recording; idempotent."""
         if not self._stopping:
             self._stopping = True
             self._interrupted = interrupted
-            self._audio.put_nowait(None)
+            self._inbox.close()
             self._spool.close()
         if self._task is not None and self._archive_task is not None:
             # Shielded: if the consumer is cancelled, the session still finishes.
@@ -155,7 +157,8 @@ class LiveSession:
     async def _run(self) -> None:
         engine_error = ""
         name = f"live-lease-{self.recording_id}"
-        lease = asyncio.create_task(keep_lease(self.recording_id), name=name)
+        lease = asyncio.create_task(keep_lease(self.recording_id, lambda: self.lag), name=name)
+        viewers_desk.follow(self.recording_id)
         try:
             await self._relay()
         except EngineError as exc:
@@ -182,8 +185,10 @@ class LiveSession:
             upstream_request_id=self._request_id,
         )
         await database_sync_to_async(refine.refine_if_due)(recording_id=self.recording_id)
-        ended = protocol.ended(self.recording_id, self.recording.status)
-        await realtime.publish_to_viewers(self.recording_id, ended)
+        viewers_desk.publish(
+            self.recording_id, protocol.ended(self.recording_id, self.recording.status)
+        )
+        viewers_desk.unfollow(self.recording_id)
 
     async def _relay(self) -> None:
         """Stream to the engine; when its stream breaks mid-recording, reconnect and replay."""
@@ -249,7 +254,7 @@ class LiveSession:
     def flush(self) -> None:
         """The speaker paused: the engine finalises what it heard, after the audio before."""
         if not self._stopping and self._task is not None and not self._task.done():
-            self._audio.put_nowait(FLUSH)
+            self._inbox.flush()
 
     async def _on_stream_broken(self, exc: EngineError, failures: int) -> None:
         logger.warning(
@@ -277,8 +282,9 @@ class LiveSession:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):
                 while not self._stop_seen:
-                    chunks, self._stop_seen, _ = await self._next_batch()
-                    self._replay.remember(b"".join(chunks))
+                    batch = await self._inbox.next_batch()
+                    self._stop_seen = batch.stop
+                    self._replay.remember(batch.audio)
 
     async def _pump(self, stream: LiveStream, replay: list[bytes]) -> None:
         try:
@@ -295,30 +301,26 @@ class LiveSession:
         for chunk in replay:  # what the last stream did not finalise
             await stream.send_audio(chunk)
         while not self._stop_seen:
-            chunks, self._stop_seen, flush = await self._next_batch()
-            if chunks:
-                batch = b"".join(chunks)
-                self._replay.remember(batch)
-                await stream.send_audio(batch)
-            if flush:
+            batch = await self._inbox.next_batch()
+            self._stop_seen = batch.stop
+            if batch.audio:
+                self._replay.remember(batch.audio)
+                await stream.send_audio(batch.audio)
+            if batch.flush:
                 await stream.flush()
         await stream.finish()
 
-    async def _next_batch(self) -> tuple[list[bytes], bool, bool]:
-        """The audio waiting in the queue, to send as one message; whether stop or a flush
-        follows it.
-
-        When the engine connects late or the server is busy, frames pile up; sending
-        them together keeps up at a fraction of the cost.
-        """
-        item = await self._audio.get()
-        chunks: list[bytes] = []
-        while item is not None and item != FLUSH:
-            chunks.append(item)
-            if self._audio.empty() or len(chunks) == MAX_BATCH:
-                return chunks, False, False
-            item = self._audio.get_nowait()
-        return chunks, item is None, item == FLUSH
+    async def check_lag(self, loop_lag: float) -> None:
+        """Tell the page when transcription falls behind the speaker, and when it catches up."""
+        self.lag = loop_lag + self._inbox.queued_seconds()
+        limit = settings.LIVE_LAG_WARN_SECONDS
+        if not self._lagging and self.lag >= limit:
+            self._lagging = True
+            logger.warning("Live session %s is %.1f s behind", self.recording_id, self.lag)
+            await self._send_event(protocol.lagging(self.lag))
+        elif self._lagging and self.lag < limit / 2:
+            self._lagging = False
+            await self._send_event(protocol.caught_up())
 
     async def _listen(self, stream: LiveStream) -> None:
         async for event in stream.events():
@@ -364,7 +366,7 @@ class LiveSession:
     async def _publish(self, event: protocol.Interim | protocol.Final) -> None:
         """To the recording browser, and to anyone watching through a share link."""
         await self._send_event(event)
-        await realtime.publish_to_viewers(self.recording_id, event)
+        viewers_desk.publish(self.recording_id, event)
 
     async def _fail(self, exc: EngineError) -> None:
         logger.warning("Live session %s: %s (%s)", self.recording_id, exc.message, exc.code)
@@ -378,6 +380,7 @@ def first_leaf(group: BaseExceptionGroup[EngineError]) -> EngineError:
 
 
 def _forget(session: LiveSession) -> None:
+    lag_watch.forget(session)
     if _sessions_by_recording.get(session.recording_id) is session:
         del _sessions_by_recording[session.recording_id]
 
@@ -387,3 +390,8 @@ async def wait_for_session_to_end(recording_id: int) -> None:
     session = _sessions_by_recording.get(recording_id)
     if session is not None:
         await session.stop(interrupted=True)
+
+
+def live_session_count() -> int:
+    """How many live sessions this process runs (finishing ones included): its load."""
+    return len(_sessions_by_recording)

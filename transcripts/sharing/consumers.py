@@ -42,8 +42,9 @@ def missed_events(*, token: str, start_index: int) -> list[protocol.Final | prot
 class WatchConsumer(DirectConsumer):
     """Sends a shared recording's interim and final text to a viewer; accepts nothing."""
 
-    # Class-level default: disconnect() can run after a refused connect().
+    # Class-level defaults: disconnect() can run after a refused connect().
     group: str | None = None
+    recording_id: int | None = None
 
     async def connect(self) -> None:
         """Join the recording's viewers, then send what was said before the page heard."""
@@ -63,6 +64,8 @@ class WatchConsumer(DirectConsumer):
             return None
         self.group = realtime.viewers_group(recording.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        self.recording_id = recording.pk
+        await realtime.announce_viewer(recording.pk)
         # Looked at again after joining: a final or a revoke from before the join is in
         # the database, one from after it reaches the group; the page drops doubles.
         return await database_sync_to_async(missed_events)(
@@ -89,6 +92,11 @@ class WatchConsumer(DirectConsumer):
             await self._before_close()
             await self.close(code=1000)
             self.closed = True
+
+    async def viewers_roll_call(self, message: dict[str, Any]) -> None:
+        """A session of the recording started: say this viewer is here, so it publishes."""
+        if self.recording_id is not None and not self.closed:
+            await realtime.announce_viewer(self.recording_id)
 
     async def _before_close(self) -> None:
         if self.group is not None:

@@ -38,5 +38,5 @@ def share_revoke(*, recording: Recording) -> Recording:
     if recording.share_token:
         recording.share_token = None
         recording.save(update_fields=["share_token"])
-        transaction.on_commit(partial(realtime.viewers_disconnect, recording.pk))
+        transaction.on_commit(partial(realtime.viewers_disconnect, recording.pk), robust=True)
     return recording

@@ -1,0 +1,180 @@
+"""What keeps meetings whole under load: viewers as a side channel, capacity, lag."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings as django_settings
+from django.contrib.auth.models import User
+
+from tests.audio import tone, utterances
+from tests.fake_deepgram import FakeDeepgram
+from tests.proxy import TcpProxy
+from tests.sockets import TIMEOUT, RecordSocket
+from tests.test_sharing import WatchSocket, open_viewer
+from transcripts import realtime
+from transcripts.live.viewers import viewers_desk
+from transcripts.models import Recording, Segment
+from transcripts.sharing import services as sharing
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def open_recording(cookie: str) -> tuple[RecordSocket, int]:
+    socket = RecordSocket(cookie=cookie)
+    assert await socket.connect()
+    return socket, await socket.start()
+
+
+async def listening_viewer(recording_id: int) -> str:
+    """A channel in the recording's viewers group that has not said it is watching."""
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(realtime.viewers_group(recording_id), channel)
+    return channel
+
+
+async def heard(channel: str) -> list[dict[str, Any]]:
+    """The live events that reached a viewer's channel so far (roll calls left out)."""
+    layer = get_channel_layer()
+    events = []
+    while True:
+        try:
+            message = await asyncio.wait_for(layer.receive(channel), timeout=0.2)
+        except TimeoutError:
+            return events
+        if message["type"] == "watch.event":
+            events.append(message["event"])
+
+
+# --- Viewers: published to only while someone watches ------------------------------------
+
+
+async def test_nothing_is_published_until_a_viewer_says_it_is_watching(
+    deepgram: FakeDeepgram, cookie: str
+) -> None:
+    socket, recording_id = await open_recording(cookie)
+    silent = await listening_viewer(recording_id)
+    await socket.send_audio(utterances(1))
+    await socket.expect("final")
+    assert await heard(silent) == []  # nobody announced: not one group_send
+    await realtime.announce_viewer(recording_id)
+    await socket.send_audio(utterances(1))
+    final = await socket.expect("final")
+    await socket.stop()
+    await socket.disconnect()
+    events = await heard(silent)
+    assert final in [event for event in events if event["type"] == "final"]
+    assert events[-1] == {"type": "ended", "recording": recording_id, "status": "completed"}
+
+
+@pytest.fixture
+async def redis_proxy(settings) -> Any:
+    """The channel layer reaches Redis through a relay the test can take away."""
+    address = urlsplit(django_settings.REDIS_URL)
+    proxy = await TcpProxy(address.hostname or "127.0.0.1", address.port or 6379).start()
+    host = dict(settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0])
+    host["address"] = f"redis://127.0.0.1:{proxy.port}{address.path}"
+    layer = {**settings.CHANNEL_LAYERS["default"], "CONFIG": {"hosts": [host]}}
+    settings.CHANNEL_LAYERS = {"default": layer}  # channels drops its cached layer
+    yield proxy
+    await proxy.refuse()
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not django_settings.REDIS_URL, reason="needs the Redis channel layer leg")
+async def test_redis_going_away_mid_meeting_fails_no_recording(
+    redis_proxy: TcpProxy, deepgram: FakeDeepgram, cookie: str, other_cookie: str, user: User
+) -> None:
+    watched, watched_id = await open_recording(cookie)
+    unwatched, unwatched_id = await open_recording(cookie)
+    recording = await Recording.objects.aget(pk=watched_id)
+    token = (await sync_to_async(sharing.share_start)(recording=recording)).share_token
+    viewer: WatchSocket = await open_viewer(token or "", other_cookie)
+    for socket in (watched, unwatched):
+        await socket.send_audio(utterances(1))
+        await socket.expect("final")
+    assert (await viewer.expect("final"))["text"] == deepgram.script[0]
+    errors_before = viewers_desk.errors
+
+    await redis_proxy.refuse()  # Redis is gone: publishing to the viewer can only fail
+    for socket in (watched, unwatched):
+        await socket.send_audio(utterances(2))
+        await socket.finals(2)
+        assert (await socket.stop())["segments"] == 3
+        await socket.disconnect()
+
+    for recording_id in (watched_id, unwatched_id):
+        saved = await Recording.objects.aget(pk=recording_id)
+        assert (saved.status, saved.error) == ("completed", "")
+        assert await Segment.objects.filter(recording_id=recording_id).acount() == 3
+    assert viewers_desk.errors > errors_before  # counted, and never raised into a session
+
+
+# --- Capacity: a full process refuses new recordings, never running ones --------------
+
+
+async def test_a_full_server_refuses_a_new_recording_before_any_audio(
+    deepgram: FakeDeepgram, cookie: str, settings
+) -> None:
+    settings.LIVE_MAX_SESSIONS = 1
+    running, running_id = await open_recording(cookie)
+    refused = RecordSocket(cookie=cookie)
+    assert await refused.connect()
+    await refused.send({"type": "start", "title": "One too many"})
+    error = await refused.expect_error_and_close(4429)
+    assert (error["code"], error["message"]) == (
+        "at_capacity",
+        "This server is at capacity; try again in a moment.",
+    )
+    assert not await Recording.objects.filter(title="One too many").aexists()
+    await running.send_audio(utterances(1))
+    await running.expect("final")  # the meeting already running is untouched
+    assert (await running.stop())["segments"] == 1
+    await running.disconnect()
+    assert (await Recording.objects.aget(pk=running_id)).status == "completed"
+
+
+async def test_a_resume_is_taken_even_when_the_server_is_full(
+    deepgram: FakeDeepgram, cookie: str, settings
+) -> None:
+    settings.LIVE_MAX_SESSIONS = 1
+    dropped, dropped_id = await open_recording(cookie)
+    await dropped.disconnect()  # the page lost its socket: interrupted, resumable
+    other, _ = await open_recording(cookie)  # the one place is taken
+    back = RecordSocket(cookie=cookie)
+    assert await back.connect()
+    await back.send({"type": "resume", "recording": dropped_id})
+    assert (await back.expect("resumed"))["recording"] == dropped_id
+    for socket in (back, other):
+        await socket.stop()
+        await socket.disconnect()
+
+
+# --- Lag: a session that falls behind says so, and catches up without losing audio ------
+
+
+async def test_a_session_behind_the_speaker_tells_the_page_and_catches_up(
+    deepgram: FakeDeepgram, cookie: str, settings
+) -> None:
+    settings.LIVE_LAG_WARN_SECONDS = 1.0
+    gate = threading.Event()
+    deepgram.handshake_gate = gate  # the engine takes its time to answer
+    socket, recording_id = await open_recording(cookie)
+    audio = utterances(2) + tone(0.3)
+    await socket.send_audio(audio)  # 3.5 s of audio wait for the engine
+    lagging = await socket.expect("lagging", timeout=TIMEOUT)
+    assert lagging["seconds"] >= 1.0
+    assert "behind" in lagging["message"]
+    gate.set()
+    await socket.expect("caught_up", skip=("interim", "final"))
+    await socket.stop()
+    await socket.disconnect()
+    assert deepgram.connections[0].audio_bytes == len(audio)  # nothing dropped
+    assert await Segment.objects.filter(recording_id=recording_id).acount() == 3

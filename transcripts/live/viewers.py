@@ -1,0 +1,157 @@
+"""This process's side channel to the people watching live recordings.
+
+Viewers are optional: nothing they need may slow down or fail a meeting. So a live session
+never talks to the channel layer itself. It hands its events to the process's ViewersDesk,
+which publishes them only for recordings someone is watching, from a bounded queue, on tasks
+of its own; an error there is logged and counted, never raised into a session.
+
+A viewer says it is there by sending `viewers.present` to the recording's sessions group
+(`realtime.announce_viewer`), which the desk's own channel joins when a session starts
+there; a starting session asks viewers already watching to say so again (`ROLL_CALL`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from channels.layers import get_channel_layer
+
+from transcripts import protocol, realtime
+
+logger = logging.getLogger(__name__)
+
+PUBLISHERS = 4  # concurrent publishes: enough for every watched session, bounded for Redis
+MAX_PENDING = 10_000  # events waiting to be published; beyond, new ones are dropped
+LISTEN_RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0)
+
+Event = protocol.LiveEvent | protocol.Notice
+
+
+class ViewersDesk:
+    """Publishes live events to viewers' groups, best-effort, for watched recordings only."""
+
+    def __init__(self) -> None:
+        self.watched: set[int] = set()
+        self.published = 0
+        self.dropped = 0
+        self.errors = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: asyncio.Queue[tuple[int, Event]] = asyncio.Queue(MAX_PENDING)
+        self._channel: asyncio.Future[str] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._errands: set[asyncio.Task[None]] = set()
+
+    def publish(self, recording_id: int, event: Event) -> None:
+        """Queue `event` for the recording's viewers, if anyone watches; never blocks."""
+        if recording_id not in self.watched or not self._running():
+            return
+        try:
+            self._queue.put_nowait((recording_id, event))
+        except asyncio.QueueFull:
+            self.dropped += 1
+
+    def follow(self, recording_id: int) -> None:
+        """A session of the recording starts here: hear its viewers, and ask who is there.
+
+        In the background: a channel layer that hangs must not hold up the session.
+        """
+        self._start()
+        self._run_errand(self._follow(recording_id), f"viewers-follow-{recording_id}")
+
+    def unfollow(self, recording_id: int) -> None:
+        """The session has ended (its viewers were sent `ended`): stop listening for them."""
+        if self._running():
+            self._run_errand(self._unfollow(recording_id), f"viewers-unfollow-{recording_id}")
+
+    def _run_errand(self, errand: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.get_running_loop().create_task(errand, name=name)
+        self._errands.add(task)
+        task.add_done_callback(self._errands.discard)
+
+    async def _follow(self, recording_id: int) -> None:
+        layer = get_channel_layer()
+        if layer is None or self._channel is None:
+            return
+        try:
+            channel = await self._channel
+            await layer.group_add(realtime.sessions_group(recording_id), channel)
+            await layer.group_send(realtime.viewers_group(recording_id), dict(realtime.ROLL_CALL))
+        except Exception:
+            self._failed("follow the viewers of recording %s", recording_id)
+
+    async def _unfollow(self, recording_id: int) -> None:
+        self.watched.discard(recording_id)
+        layer = get_channel_layer()
+        if layer is None or self._channel is None or not self._channel.done():
+            return
+        try:
+            await layer.group_discard(realtime.sessions_group(recording_id), self._channel.result())
+        except Exception:
+            self._failed("leave the viewers of recording %s", recording_id)
+
+    def _running(self) -> bool:
+        return self._loop is not None and self._loop is asyncio.get_running_loop()
+
+    def _start(self) -> None:
+        """Start (again, in a new event loop) the desk's listener and publishers."""
+        if self._running():
+            return
+        layer = get_channel_layer()
+        self._loop = asyncio.get_running_loop()
+        self._queue = asyncio.Queue(MAX_PENDING)
+        self.watched.clear()
+        self._channel = self._loop.create_future() if layer is not None else None
+        self._tasks = [self._loop.create_task(self._listen(), name="viewers-listen")]
+        self._tasks += [
+            self._loop.create_task(self._deliver(), name=f"viewers-publish-{number}")
+            for number in range(PUBLISHERS)
+        ]
+
+    async def _listen(self) -> None:
+        """Take viewers' `present` messages; a layer that fails is tried again, backing off."""
+        layer = get_channel_layer()
+        if layer is None or self._channel is None:
+            return
+        self._channel.set_result(await layer.new_channel())
+        failures = 0
+        while True:
+            try:
+                message = await layer.receive(self._channel.result())
+                failures = 0
+            except Exception:
+                self._failed("hear from viewers (retrying)")
+                delay = LISTEN_RETRY_SECONDS[min(failures, len(LISTEN_RETRY_SECONDS) - 1)]
+                failures += 1
+                await asyncio.sleep(delay)  # back off before asking the layer again
+                continue
+            self._take(message)
+
+    def _take(self, message: dict[str, Any]) -> None:
+        if message.get("type") == "viewers.present" and isinstance(message.get("recording"), int):
+            self.watched.add(message["recording"])
+
+    async def _deliver(self) -> None:
+        while True:
+            recording_id, event = await self._queue.get()
+            try:
+                await realtime.publish_to_viewers(recording_id, event)
+                self.published += 1
+            except Exception:
+                self._failed("publish to the viewers of recording %s", recording_id)
+
+    def _failed(self, what: str, *args: object) -> None:
+        """Count every failure; log the 1st, 2nd, 4th, 8th... so an outage cannot flood the log."""
+        self.errors += 1
+        if self.errors & (self.errors - 1) == 0:
+            logger.warning(
+                "Viewers' side channel: could not " + what + " (%d failures so far)",
+                *args,
+                self.errors,
+                exc_info=True,
+            )
+
+
+viewers_desk = ViewersDesk()
