@@ -14,6 +14,8 @@ from typing import IO, ClassVar, Self
 
 from django.db import connection
 
+from transcripts.protocol import MAX_SOCKET_MESSAGE_BYTES
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -96,7 +98,10 @@ class DaphneServer(ManagedProcess):
     def command(self) -> list[str]:
         return [
             str(BIN / "daphne"), "-b", "127.0.0.1", "-p", "0",
-            "--application-close-timeout", "30", "config.asgi:application",
+            "--application-close-timeout", "30",
+            "--websocket-max-message-size", str(MAX_SOCKET_MESSAGE_BYTES),
+            "--websocket-max-frame-size", str(MAX_SOCKET_MESSAGE_BYTES),
+            "config.asgi:application",
         ]  # fmt: skip
 
     def on_ready(self, match: re.Match[str]) -> None:

@@ -13,6 +13,7 @@ from django.utils.timezone import localtime
 from docx import Document
 
 from transcripts.models import Recording, Segment
+from transcripts.text import xml_safe
 from transcripts.timecode import clock, subtitle_clock
 
 
@@ -108,15 +109,15 @@ def as_json(recording: Recording, segments: Sequence[Segment]) -> str:
 def as_docx(recording: Recording, segments: Sequence[Segment]) -> bytes:
     """A Word document: title, date, then one paragraph per segment."""
     document = Document()
-    document.add_heading(recording.title, level=1)
+    document.add_heading(xml_safe(recording.title), level=1)
     document.add_paragraph(date_format(localtime(recording.started_at), "l j F Y, H:i"))
     for segment in segments:
         paragraph = document.add_paragraph()
         paragraph.add_run(f"[{clock(segment.start)}] ").italic = True
         name = recording.speaker_name(segment.speaker)
         if name:
-            paragraph.add_run(f"{name}: ").bold = True
-        paragraph.add_run(segment.text)
+            paragraph.add_run(f"{xml_safe(name)}: ").bold = True
+        paragraph.add_run(xml_safe(segment.text))
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -1,37 +1,10 @@
-"""Input validation for uploads."""
+"""Input validation for the search page's form."""
 
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
-from django.core.validators import RegexValidator
 
-from transcripts.protocol import LANGUAGE_PATTERN, MAX_TITLE_CHARS
-
-
-class UploadStartForm(forms.Form):
-    """The browser announcing one file: what it is called, how big, how to transcribe it."""
-
-    filename = forms.CharField(max_length=1000)
-    size = forms.IntegerField(min_value=0)
-    title = forms.CharField(max_length=MAX_TITLE_CHARS, required=False)
-    language = forms.CharField(
-        max_length=35,
-        required=False,
-        validators=[
-            RegexValidator(LANGUAGE_PATTERN, "Choose a language such as en, en-GB or multi.")
-        ],
-    )
-    diarize = forms.BooleanField(required=False)
-
-    def clean_language(self) -> str:
-        return self.cleaned_data["language"] or settings.DEFAULT_LANGUAGE
-
-    def first_error(self) -> str:
-        """One message for the page, naming the field."""
-        field, errors = next(iter(self.errors.items()))
-        return str(errors[0]) if field == "__all__" else f"{field}: {errors[0]}"
-
+from transcripts.text import one_line
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
@@ -47,6 +20,10 @@ class SearchForm(forms.Form):
         required=False,
         choices=[("", "Live and uploads"), ("live", "Live recordings"), ("upload", "Uploads")],
     )
+
+    def clean_q(self) -> str:
+        """What to search for, cleaned like every text people send (transcripts/text.py)."""
+        return one_line(self.cleaned_data["q"])
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}

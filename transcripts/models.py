@@ -9,6 +9,12 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+# Limits on what people type, one name each (transcripts/text.py cleans and checks them).
+MAX_TITLE_CHARS = 200
+MAX_SEGMENT_TEXT_CHARS = 5000
+MAX_SPEAKER_NAME_CHARS = 60
+MAX_FILENAME_CHARS = 255
+
 
 class Recording(models.Model):
     """One meeting: recorded live in the browser, or (later) uploaded as a file."""
@@ -29,7 +35,7 @@ class Recording(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recordings"
     )
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=MAX_TITLE_CHARS)
     source = models.CharField(max_length=10, choices=Source, default=Source.LIVE)
     language = models.CharField(max_length=35)
     engine = models.CharField(max_length=30, help_text="Speech engine that transcribed it.")
@@ -47,7 +53,9 @@ class Recording(models.Model):
         max_length=255, blank=True, help_text="Stored audio, under a generated name."
     )
     original_filename = models.CharField(
-        max_length=255, blank=True, help_text="The uploaded file's name, for display only."
+        max_length=MAX_FILENAME_CHARS,
+        blank=True,
+        help_text="The uploaded file's name, for display only.",
     )
     file_size = models.BigIntegerField(null=True, blank=True, help_text="Bytes.")
     media_format = models.CharField(
@@ -188,11 +196,11 @@ class PendingUpload(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pending_uploads"
     )
-    original_filename = models.CharField(max_length=255)
+    original_filename = models.CharField(max_length=MAX_FILENAME_CHARS)
     size = models.BigIntegerField()
     received = models.BigIntegerField(default=0)
     media_format = models.CharField(max_length=16, blank=True)
-    title = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=MAX_TITLE_CHARS, blank=True)
     language = models.CharField(max_length=35)
     diarize = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Annotated, Literal, NotRequired, TypedDict
+
+from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, ValidationError
 
 from transcripts.models import Recording, Segment, TranscriptionJob
+from transcripts.schemas import Language, NotAnObject, Schema, Title, complaint, json_object
 
 MAX_AUDIO_FRAME_BYTES = 64 * 1024
+# What Daphne itself takes in one WebSocket message (./parley start passes it): a message
+# between the limits below and this one is refused by Parley with 4400; a larger one never
+# reaches Parley, and Daphne drops the connection (the browser sees 1006).
+MAX_SOCKET_MESSAGE_BYTES = 1024 * 1024
 MAX_CONTROL_MESSAGE_CHARS = 4096
-MAX_TITLE_CHARS = 200
+MAX_ID = 2**63 - 1  # ids are 64-bit
 MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 8000, 48000
 DEFAULT_SAMPLE_RATE = 16000
-LANGUAGE_PATTERN = re.compile(r"^(multi|[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3})$")
 
 # Application close codes (4000-4999), one meaning each; static/js/common.js mirrors them.
 CLOSE_BAD_MESSAGE = 4400  # a malformed or out-of-order message
@@ -39,49 +42,66 @@ class ProtocolError(Exception):
     """A malformed or out-of-order client message: the socket closes with 4400."""
 
 
-@dataclass(frozen=True, slots=True)
-class Start:
+# --- Client → server messages: each validated against its schema before any field is read --
+
+
+def _sample_rate(value: int) -> int:
+    if not MIN_SAMPLE_RATE <= value <= MAX_SAMPLE_RATE:
+        raise ValueError(f"sample_rate must be between {MIN_SAMPLE_RATE} and {MAX_SAMPLE_RATE} Hz.")
+    return value
+
+
+def _recording_id(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+        raise ValueError("recording must be the id of a recording.")
+    return value
+
+
+SampleRate = Annotated[int, AfterValidator(_sample_rate)]
+RecordingId = Annotated[int, BeforeValidator(_recording_id)]
+
+
+class Start(Schema):
     """`{"type":"start"}`: begin a recording."""
 
-    title: str
-    language: str | None
-    sample_rate: int
-    diarize: bool
+    type: Literal["start"] = "start"
+    title: Title = ""
+    language: Language | None = None
+    sample_rate: SampleRate = DEFAULT_SAMPLE_RATE
+    diarize: bool = False
     refine: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class Resume:
+class Resume(Schema):
     """`{"type":"resume","recording":ID}`: continue an interrupted recording of one's own."""
 
-    recording: int
-    sample_rate: int
+    type: Literal["resume"] = "resume"
+    recording: RecordingId
+    sample_rate: SampleRate = DEFAULT_SAMPLE_RATE
 
 
-@dataclass(frozen=True, slots=True)
-class Stop:
+class Stop(Schema):
     """`{"type":"stop"}`: finish the recording and keep its last words."""
 
+    type: Literal["stop"] = "stop"
 
-@dataclass(frozen=True, slots=True)
-class Pause:
+
+class Pause(Schema):
     """`{"type":"pause"}`: the microphone is paused; the engine flushes what it heard."""
 
+    type: Literal["pause"] = "pause"
 
-@dataclass(frozen=True, slots=True)
-class Unpause:
+
+class Unpause(Schema):
     """`{"type":"unpause"}`: audio flows again."""
+
+    type: Literal["unpause"] = "unpause"
 
 
 ControlMessage = Start | Resume | Stop | Pause | Unpause
-
-START_FIELDS = frozenset({"type", "title", "language", "sample_rate", "diarize", "refine"})
-RESUME_FIELDS = frozenset({"type", "recording", "sample_rate"})
-SIMPLE_MESSAGES: dict[str, type[Stop | Pause | Unpause]] = {
-    "stop": Stop,
-    "pause": Pause,
-    "unpause": Unpause,
-}
+CONTROL_SCHEMA: TypeAdapter[ControlMessage] = TypeAdapter(
+    Annotated[ControlMessage, Field(discriminator="type")]
+)
 
 
 def parse_control(text: str) -> ControlMessage:
@@ -89,81 +109,13 @@ def parse_control(text: str) -> ControlMessage:
     if len(text) > MAX_CONTROL_MESSAGE_CHARS:
         raise ProtocolError(f"Control message over {MAX_CONTROL_MESSAGE_CHARS} characters.")
     try:
-        message = json.loads(text)
-    except ValueError:
-        raise ProtocolError("Control message is not valid JSON.") from None
-    if not isinstance(message, dict):
-        raise ProtocolError("Control message must be a JSON object.")
-    kind = message.get("type")
-    if kind == "start":
-        return _parse_start(message)
-    if kind == "resume":
-        return _parse_resume(message)
-    if isinstance(kind, str) and kind in SIMPLE_MESSAGES:
-        _reject_unknown_fields(message, frozenset({"type"}))
-        return SIMPLE_MESSAGES[kind]()
-    raise ProtocolError(f"Unknown message type {kind!r}.")
-
-
-def _parse_start(message: dict[str, Any]) -> Start:
-    _reject_unknown_fields(message, START_FIELDS)
-    return Start(
-        title=_title(message.get("title", "")),
-        language=_language(message.get("language")),
-        sample_rate=_sample_rate(message.get("sample_rate", DEFAULT_SAMPLE_RATE)),
-        diarize=_flag(message.get("diarize", False), "diarize"),
-        refine=_flag(message.get("refine", True), "refine"),
-    )
-
-
-def _parse_resume(message: dict[str, Any]) -> Resume:
-    _reject_unknown_fields(message, RESUME_FIELDS)
-    recording = message.get("recording")
-    if isinstance(recording, bool) or not isinstance(recording, int) or recording <= 0:
-        raise ProtocolError("recording must be the id of a recording.")
-    return Resume(
-        recording=recording,
-        sample_rate=_sample_rate(message.get("sample_rate", DEFAULT_SAMPLE_RATE)),
-    )
-
-
-def _reject_unknown_fields(message: dict[str, Any], allowed: frozenset[str]) -> None:
-    unknown = sorted(set(message) - allowed)
-    if unknown:
-        raise ProtocolError(f"Unknown field {unknown[0]!r} in {message['type']} message.")
-
-
-def _title(value: object) -> str:
-    if not isinstance(value, str):
-        raise ProtocolError("title must be a string.")
-    title = " ".join(value.split())
-    if len(title) > MAX_TITLE_CHARS:
-        raise ProtocolError(f"title must be at most {MAX_TITLE_CHARS} characters.")
-    return title
-
-
-def _language(value: object) -> str | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or not LANGUAGE_PATTERN.match(value):
-        raise ProtocolError("language must be a language tag such as 'en', 'en-GB' or 'multi'.")
-    return value
-
-
-def _sample_rate(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ProtocolError("sample_rate must be an integer.")
-    if not MIN_SAMPLE_RATE <= value <= MAX_SAMPLE_RATE:
-        raise ProtocolError(
-            f"sample_rate must be between {MIN_SAMPLE_RATE} and {MAX_SAMPLE_RATE} Hz."
-        )
-    return value
-
-
-def _flag(value: object, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise ProtocolError(f"{name} must be true or false.")
-    return value
+        message = json_object(text, what="Control message")
+        return CONTROL_SCHEMA.validate_python(message)
+    except NotAnObject as exc:
+        raise ProtocolError(str(exc)) from None
+    except ValidationError as exc:
+        kind = message.get("type")
+        raise ProtocolError(complaint(exc, kind=f"{kind} message", tag=kind)) from None
 
 
 def check_audio_frame(frame: bytes) -> None:

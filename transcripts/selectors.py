@@ -6,6 +6,7 @@ they read (events, messages) is built at the edge.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -15,13 +16,16 @@ from django.http import Http404
 from transcripts.access import recordings_visible
 from transcripts.models import PendingUpload, Recording, Segment, TranscriptionJob
 
+# A watch link's token: 32 random bytes, URL-safe base64 (sharing/services.py).
+SHARE_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+
 if TYPE_CHECKING:
     from transcripts.auth import Visitor
 
 
 def recording_get_shared(*, token: str) -> Recording:
     """The recording shared by this watch link, with its owner; 404 once it is not shared."""
-    if not token:
+    if not SHARE_TOKEN.fullmatch(token):  # only what share_start makes reaches the database
         raise Http404("No such shared recording.")
     try:
         return Recording.objects.select_related("owner").get(share_token=token)

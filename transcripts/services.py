@@ -21,9 +21,16 @@ from django.utils.formats import date_format
 from transcripts import lease, realtime
 from transcripts.engines.base import FinalSegment
 from transcripts.errors import ApplicationError
-from transcripts.models import Recording, Segment
+from transcripts.models import (
+    MAX_SEGMENT_TEXT_CHARS,
+    MAX_SPEAKER_NAME_CHARS,
+    MAX_TITLE_CHARS,
+    Recording,
+    Segment,
+)
 from transcripts.segments import retimed_words, segment_row_from
 from transcripts.storage import delete_stored
+from transcripts.text import clean_field
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -35,8 +42,6 @@ INTERRUPTED_BY_RESTART = (
     "The server stopped during this recording. Everything said until then is saved; "
     "open the record page to continue it, or re-transcribe it from its audio."
 )
-
-MAX_SPEAKER_NAME_CHARS = 60
 
 
 def default_title() -> str:
@@ -61,7 +66,7 @@ def recording_start(
     """Create a live recording, ready to receive segments."""
     return Recording.objects.create(
         owner=owner,
-        title=title.strip() or default_title(),
+        title=clean_field(title, limit=MAX_TITLE_CHARS, what="A title") or default_title(),
         source=Recording.Source.LIVE,
         language=language,
         engine=engine,
@@ -225,11 +230,9 @@ def segment_append(*, recording_id: int, index: int, segment: FinalSegment) -> S
 @transaction.atomic
 def recording_rename(*, recording: Recording, title: str) -> Recording:
     """Give a recording a new title."""
-    title = " ".join(title.split())
+    title = clean_field(title, limit=MAX_TITLE_CHARS, what="A title")
     if not title:
         raise ValidationError("A recording needs a title.")
-    if len(title) > 200:
-        raise ValidationError("A title has at most 200 characters.")
     recording.title = title
     recording.save(update_fields=["title"])
     return recording
@@ -238,11 +241,9 @@ def recording_rename(*, recording: Recording, title: str) -> Recording:
 @transaction.atomic
 def segment_edit(*, recording: Recording, index: int, text: str) -> Segment:
     """Correct a segment's text, keeping its timings (search sees it at once)."""
-    text = " ".join(text.split())
+    text = clean_field(text, limit=MAX_SEGMENT_TEXT_CHARS, what="A segment")
     if not text:
         raise ValidationError("A segment cannot be empty.")
-    if len(text) > 5000:
-        raise ValidationError("A segment has at most 5,000 characters.")
     segment = Segment.objects.select_for_update().get(recording=recording, index=index)
     if not segment.edited:
         segment.original_text = segment.text  # what the engine heard, for the refined transcript
@@ -256,9 +257,7 @@ def segment_edit(*, recording: Recording, index: int, text: str) -> Segment:
 @transaction.atomic
 def speaker_rename(*, recording: Recording, speaker: int, name: str) -> Recording:
     """Name a speaker across the recording; an empty name goes back to "Speaker N"."""
-    name = " ".join(name.split())
-    if len(name) > MAX_SPEAKER_NAME_CHARS:
-        raise ValidationError(f"A name has at most {MAX_SPEAKER_NAME_CHARS} characters.")
+    name = clean_field(name, limit=MAX_SPEAKER_NAME_CHARS, what="A name")
     if not recording.segments.filter(speaker=speaker).exists():
         raise ValidationError("Nobody with that number speaks in this recording.")
     recording = Recording.objects.select_for_update().get(pk=recording.pk)

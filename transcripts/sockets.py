@@ -12,6 +12,10 @@ from django.contrib.auth.models import User
 
 from transcripts import protocol
 
+# A consumer with this alias gets no channel-layer channel (Channels hands out none for a
+# layer that is not configured): it cannot be failed by the layer, nor cost it anything.
+NO_CHANNEL_LAYER = "none: this socket uses no channel layer"
+
 
 def socket_user(scope: Mapping[str, Any]) -> User | None:
     """The logged-in user who opened the socket (AuthMiddlewareStack's), or None."""
@@ -73,3 +77,13 @@ class DirectConsumer(AsyncWebsocketConsumer):
 
     async def _before_close(self) -> None:
         """What to let go of before the socket closes (a group, say)."""
+
+
+class NoSuchSocket(AsyncWebsocketConsumer):
+    """Any socket path Parley does not serve: the handshake is refused (Daphne answers 403)."""
+
+    channel_layer_alias = NO_CHANNEL_LAYER
+
+    async def connect(self) -> None:
+        """Refuse before accepting."""
+        await self.close()

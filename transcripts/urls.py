@@ -1,36 +1,41 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from transcripts import views
+from transcripts.params import IdConverter, IndexConverter, SpeakerConverter
 from transcripts.sharing import views as sharing_views
 from transcripts.uploads import views as upload_views
 
 app_name = "transcripts"
 
+register_converter(IdConverter, "id")
+register_converter(IndexConverter, "index")
+register_converter(SpeakerConverter, "speaker")
+
 urlpatterns = [
     path("record/", views.record, name="record"),
     path("recordings/", views.recording_list, name="recording_list"),
-    path("recordings/<int:recording_id>/", views.recording_detail, name="recording_detail"),
-    path("recordings/<int:recording_id>/cancel/", views.recording_cancel, name="recording_cancel"),
-    path("recordings/<int:recording_id>/retry/", views.recording_retry, name="recording_retry"),
-    path("recordings/<int:recording_id>/refine/", views.recording_refine, name="recording_refine"),
-    path("recordings/<int:recording_id>/draft/", views.recording_draft, name="recording_draft"),
-    path("recordings/<int:recording_id>/audio/", views.recording_audio, name="recording_audio"),
-    path("recordings/<int:recording_id>/rename/", views.recording_rename, name="recording_rename"),
-    path("recordings/<int:recording_id>/delete/", views.recording_delete, name="recording_delete"),
+    path("recordings/<id:recording_id>/", views.recording_detail, name="recording_detail"),
+    path("recordings/<id:recording_id>/cancel/", views.recording_cancel, name="recording_cancel"),
+    path("recordings/<id:recording_id>/retry/", views.recording_retry, name="recording_retry"),
+    path("recordings/<id:recording_id>/refine/", views.recording_refine, name="recording_refine"),
+    path("recordings/<id:recording_id>/draft/", views.recording_draft, name="recording_draft"),
+    path("recordings/<id:recording_id>/audio/", views.recording_audio, name="recording_audio"),
+    path("recordings/<id:recording_id>/rename/", views.recording_rename, name="recording_rename"),
+    path("recordings/<id:recording_id>/delete/", views.recording_delete, name="recording_delete"),
     path(
-        "recordings/<int:recording_id>/segments/<int:index>/",
+        "recordings/<id:recording_id>/segments/<index:index>/",
         views.segment_update,
         name="segment_update",
     ),
     path(
-        "recordings/<int:recording_id>/speakers/<int:speaker>/",
+        "recordings/<id:recording_id>/speakers/<speaker:speaker>/",
         views.speaker_update,
         name="speaker_update",
     ),
     path(
-        "recordings/<int:recording_id>/export/<str:kind>/",
+        "recordings/<id:recording_id>/export/<str:kind>/",
         views.recording_export,
         name="recording_export",
     ),
@@ -40,12 +45,12 @@ urlpatterns = [
     path("upload/files/", upload_views.upload_start, name="upload_start"),
     path("upload/files/<uuid:token>/", upload_views.upload_piece, name="upload_piece"),
     path(
-        "recordings/<int:recording_id>/share/",
+        "recordings/<id:recording_id>/share/",
         sharing_views.recording_share,
         name="recording_share",
     ),
     path(
-        "recordings/<int:recording_id>/unshare/",
+        "recordings/<id:recording_id>/unshare/",
         sharing_views.recording_unshare,
         name="recording_unshare",
     ),

@@ -13,17 +13,17 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.db import aclose_connections
-from transcripts import access, engines, exports, protocol, selectors, services
+from transcripts import access, engines, exports, params, protocol, selectors, services
 from transcripts.access import Access
 from transcripts.errors import ApplicationError
 from transcripts.forms import SearchForm
 from transcripts.jobs import refine
 from transcripts.jobs.services import job_cancel, job_retry
 from transcripts.media import ACCEPTED_DESCRIPTION, FORMATS_BY_NAME
-from transcripts.models import Recording, Segment
-from transcripts.protocol import MAX_TITLE_CHARS
+from transcripts.models import MAX_TITLE_CHARS, Recording, Segment
 from transcripts.ranges import ranged_response
 from transcripts.search import selectors as search
+from transcripts.text import one_line
 
 RECORDINGS_PER_PAGE = 20
 HITS_PER_PAGE = 20
@@ -64,18 +64,19 @@ def engine_context() -> dict[str, object]:
     }
 
 
-def printable(text: str) -> str:
-    """User text without control characters (PostgreSQL refuses NUL), trimmed."""
-    return "".join(char for char in text if char.isprintable()).strip()
-
-
 @require_GET
 def recording_list(request: HttpRequest) -> HttpResponse:
     """The user's recordings, newest first; `q` filters by title."""
-    title = printable(request.GET.get("q", ""))[:200]
+    title = one_line(request.GET.get("q", ""))[:MAX_TITLE_CHARS]
+    context: dict[str, object] = {"title": title}
+    try:
+        number = params.page_number(request.GET.get("page"))
+    except ValidationError as exc:
+        context["problem"] = exc.messages[0]
+        return render(request, "transcripts/recording_list.html", context, status=400)
     recordings = selectors.recording_list_for_user(user=request.user, title=title)
-    page = Paginator(recordings, RECORDINGS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "transcripts/recording_list.html", {"page": page, "title": title})
+    context["page"] = Paginator(recordings, RECORDINGS_PER_PAGE).get_page(number)
+    return render(request, "transcripts/recording_list.html", context)
 
 
 @require_GET
@@ -84,11 +85,15 @@ def search_page(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     context: dict[str, object] = {"form": form}
     if form.is_valid() and form.cleaned_data["q"]:
-        context |= _search(request, form)
+        try:
+            context |= _search(request, form, params.page_number(request.GET.get("page")))
+        except ValidationError as exc:
+            context["problem"] = exc.messages[0]
+            return render(request, "transcripts/search.html", context, status=400)
     return render(request, "transcripts/search.html", context)
 
 
-def _search(request: HttpRequest, form: SearchForm) -> dict[str, object]:
+def _search(request: HttpRequest, form: SearchForm, page_number: int) -> dict[str, object]:
     text = form.cleaned_data["q"]
     query = search.parse_query(text)
     if query.is_empty:
@@ -97,9 +102,6 @@ def _search(request: HttpRequest, form: SearchForm) -> dict[str, object]:
         date_from=form.cleaned_data["date_from"],
         date_to=form.cleaned_data["date_to"],
         source=form.cleaned_data["source"],
-    )
-    page_number = max(
-        1, int(request.GET.get("page", "1")) if request.GET.get("page", "1").isdigit() else 1
     )
     result = search.search_segments(
         user=request.user, query=query, filters=filters,

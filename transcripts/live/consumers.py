@@ -13,7 +13,7 @@ from transcripts.engines import get_live_engine
 from transcripts.engines.base import EngineError, LiveEngine, LiveOptions
 from transcripts.live import resume
 from transcripts.live.session import LiveSession, live_session_count
-from transcripts.sockets import DirectConsumer
+from transcripts.sockets import NO_CHANNEL_LAYER, DirectConsumer
 
 AT_CAPACITY = "This server is at capacity; try again in a moment."
 
@@ -34,9 +34,8 @@ class RecordConsumer(DirectConsumer):
 
     # No channel of its own: what a recording needs never goes through the channel layer,
     # so a layer that fails (Redis down) cannot fail a meeting. Viewers are reached
-    # through the process's viewers desk (live/viewers.py). An alias that names no layer
-    # gives the consumer none.
-    channel_layer_alias = "no channel layer for recording sockets"
+    # through the process's viewers desk (live/viewers.py).
+    channel_layer_alias = NO_CHANNEL_LAYER
 
     # Class-level defaults: disconnect() can run after a refused connect().
     session: LiveSession | None = None

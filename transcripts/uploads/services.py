@@ -24,8 +24,9 @@ from transcripts.engines import get_file_engine
 from transcripts.engines.base import EngineError
 from transcripts.errors import ApplicationError
 from transcripts.jobs.services import job_create
-from transcripts.models import PendingUpload, Recording
+from transcripts.models import MAX_FILENAME_CHARS, MAX_TITLE_CHARS, PendingUpload, Recording
 from transcripts.storage import delete_stored, store_file
+from transcripts.text import clean_field, clean_filename
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -47,13 +48,6 @@ class OffsetMismatch(ApplicationError):
         self.received = received
 
 
-def clean_filename(name: str) -> str:
-    """The last path component, printable characters only: shown, never used as a path."""
-    base = PurePath(name.replace("\\", "/")).name
-    base = "".join(char for char in base if char.isprintable()).strip()
-    return base[:255] or "upload"
-
-
 def upload_begin(
     *,
     owner: User,
@@ -64,7 +58,7 @@ def upload_begin(
     diarize: bool,
 ) -> PendingUpload:
     """Announce a file; refuses empty and oversized ones before a byte is sent."""
-    name = clean_filename(filename)
+    name = clean_filename(filename, limit=MAX_FILENAME_CHARS)
     if size <= 0:
         raise ValidationError(f"“{name}” is empty.")
     if size > settings.UPLOAD_MAX_BYTES:
@@ -81,7 +75,7 @@ def upload_begin(
         owner=owner,
         original_filename=name,
         size=size,
-        title=title.strip(),
+        title=clean_field(title, limit=MAX_TITLE_CHARS, what="A title"),
         language=language,
         diarize=diarize,
     )
@@ -168,7 +162,7 @@ def _recording_for(upload: PendingUpload, stored: str) -> Recording:
     engine = get_file_engine()
     recording = services.recording_create_upload(
         owner_id=upload.owner_id,
-        title=upload.title or PurePath(upload.original_filename).stem[:200] or "Upload",
+        title=upload.title or PurePath(upload.original_filename).stem[:MAX_TITLE_CHARS] or "Upload",
         language=upload.language,
         engine=engine.name,
         model=engine.model,

@@ -6,7 +6,6 @@ Each view parses input, calls one service or selector, and answers in JSON with 
 
 from __future__ import annotations
 
-import json
 import uuid
 
 from django.conf import settings
@@ -14,13 +13,15 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from pydantic import ValidationError as PydanticError
 
-from transcripts import protocol, selectors
+from transcripts import params, protocol, selectors
 from transcripts.auth import AuthenticatedHttpRequest
 from transcripts.engines.base import EngineError
-from transcripts.forms import UploadStartForm
 from transcripts.models import Recording
+from transcripts.schemas import NotAnObject, complaint, json_object
 from transcripts.uploads import services as uploads
+from transcripts.uploads.schemas import UploadAnnouncement
 
 
 def error(message: str, status: int = 400, **extra: object) -> JsonResponse:
@@ -42,13 +43,22 @@ def recording_state(recording: Recording) -> dict[str, object]:
 def upload_start(request: AuthenticatedHttpRequest) -> JsonResponse:
     """Announce a file; answers with where to send its pieces."""
     try:
-        form = UploadStartForm(json.loads(request.body))
-    except ValueError:
+        announced = UploadAnnouncement.model_validate(
+            json_object(request.body, what="The announcement")
+        )
+    except NotAnObject:
         return error("Expected a JSON object describing the file.")
-    if not form.is_valid():
-        return error(form.first_error())
+    except PydanticError as exc:
+        return error(complaint(exc, kind="the announcement"))
     try:
-        upload = uploads.upload_begin(owner=request.user, **form.cleaned_data)
+        upload = uploads.upload_begin(
+            owner=request.user,
+            filename=announced.filename,
+            size=announced.size,
+            title=announced.title,
+            language=announced.language or settings.DEFAULT_LANGUAGE,
+            diarize=announced.diarize,
+        )
     except ValidationError as exc:
         return error(exc.messages[0])
     except EngineError as exc:
@@ -67,30 +77,41 @@ def upload_piece(request: HttpRequest, token: uuid.UUID) -> JsonResponse:
     if request.method == "DELETE":
         uploads.upload_discard(upload)
         return JsonResponse({}, status=200)
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    try:
+        length, offset = _piece_size_and_offset(request)
+    except ValidationError as exc:
+        return error(exc.messages[0])
     if length > settings.UPLOAD_CHUNK_BYTES:
         return error("That piece is larger than the server accepts.", status=413)
     try:
-        offset = int(request.headers["Upload-Offset"])
         upload = uploads.upload_append(upload=upload, offset=offset, stream=request, length=length)
         if upload.received < upload.size:
             return JsonResponse({"received": upload.received})
         return JsonResponse(recording_state(uploads.upload_finish(upload=upload)), status=201)
-    except (KeyError, ValueError):
-        return error("Send each piece with an Upload-Offset header.")
     except uploads.OffsetMismatch as exc:
         return error(str(exc), status=409, received=exc.received)
     except ValidationError as exc:
         return error(exc.messages[0])
 
 
+def _piece_size_and_offset(request: HttpRequest) -> tuple[int, int]:
+    length = params.whole_number(
+        request.META.get("CONTENT_LENGTH"),
+        name="Content-Length",
+        minimum=0,
+        maximum=params.MAX_BYTES,
+        default=0,
+    )
+    return length, params.byte_offset(request.headers.get("Upload-Offset"))
+
+
 @require_GET
 def recording_status(request: HttpRequest) -> JsonResponse:
     """The current state of the given recordings (only the user's own)."""
     try:
-        ids = [int(value) for value in request.GET.getlist("id")][:100]
-    except ValueError:
-        return error("id must be a number.")
+        ids = params.recording_ids(request.GET.getlist("id"), limit=100)
+    except ValidationError as exc:
+        return error(exc.messages[0])
     found = selectors.recordings_with_latest_job(user=request.user, recording_ids=ids)
     states = [
         protocol.job_event(job) if job else protocol.status_event(recording, 0)

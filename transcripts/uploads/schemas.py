@@ -1,0 +1,20 @@
+"""The JSON the upload page sends to announce a file."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from transcripts.params import MAX_BYTES
+from transcripts.schemas import Language, Schema, Title
+
+
+class UploadAnnouncement(Schema):
+    """One file: what it is called, how big it is, how to transcribe it."""
+
+    filename: Annotated[str, StringConstraints(max_length=1000)]
+    size: Annotated[int, Field(ge=0, le=MAX_BYTES)]
+    title: Title = ""
+    language: Language | None = None
+    diarize: bool = False
