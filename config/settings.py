@@ -7,6 +7,7 @@ environment; see docs/configuration.md for the full list.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "axes",
     "config.apps.ParleyConfig",
     "accounts",
     # Before django_tasks_db: transcripts' db_worker command extends that app's.
@@ -92,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a login locked out by failures into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -211,6 +215,45 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "transcripts:record"
 LOGOUT_REDIRECT_URL = "login"
 SIGNUP_ENABLED = env_bool("SIGNUP_ENABLED", True)
+# django-axes checks every login before Django's own backend (accounts/throttling.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# --- Throttling -------------------------------------------------------------
+
+# Failed logins before a username, or a client address, is locked out, and for how long
+# (a failure while locked starts the time again). Staff unlock in the admin.
+LOGIN_FAILURE_LIMIT = int(env_float("LOGIN_FAILURE_LIMIT", 5))
+LOGIN_LOCKOUT_MINUTES = env_float("LOGIN_LOCKOUT_MINUTES", 15)
+# Accounts one client address may create per period.
+SIGNUP_LIMIT = int(env_float("SIGNUP_LIMIT", 5))
+SIGNUP_PERIOD_MINUTES = int(env_float("SIGNUP_PERIOD_MINUTES", 60))
+# Behind a reverse proxy: the header it puts the client's address in (e.g. X-Forwarded-For)
+# and how many proxies append to it. Unset, the connection's own address counts, so a
+# client cannot pick its address by sending the header itself.
+CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER")
+TRUSTED_PROXY_COUNT = int(env_float("TRUSTED_PROXY_COUNT", 1 if CLIENT_IP_HEADER else 0))
+
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# --- Cache --------------------------------------------------------------------
+
+# In the database, so every server process counts sign-ups together (createcachetable makes
+# the table; ./parley start runs it, and the test database gets it on its own).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "parley_cache",
+    }
+}
 
 # --- Internationalisation ---------------------------------------------------
 

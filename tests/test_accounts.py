@@ -81,4 +81,7 @@ def test_demo_account_is_created_and_keeps_its_password(capsys, tmp_path, settin
     call_command("ensure_demo_user")
     assert capsys.readouterr().out == first
     password = first.split("password ")[1].strip().strip("'")
-    assert Client().login(username="demo", password=password)
+    client = Client()
+    response = client.post("/accounts/login/", {"username": "demo", "password": password})
+    assert response.status_code == 302
+    assert client.get("/recordings/").status_code == 200
