@@ -1,1 +1,1 @@
-"""Load benchmarks for Parley; run them as scripts, e.g. `python bench/live_load.py`."""
+"""Load benchmarks for Parley: `python bench/live_load.py`, `python -m bench.search`, etc."""
