@@ -112,8 +112,9 @@ def owners_data(world: World, *, uploads: bool = True) -> list[Any]:
     """Everything of Alice's a request could change. Her own refused upload piece may discard
     her pending upload (a file shown not to be audio is forgotten), so `uploads` can leave
     them out."""
-    recordings = Recording.objects.filter(owner=world.alice).order_by("pk")
-    segments = Segment.objects.filter(recording__owner=world.alice).order_by("pk")
+    mine = [world.recording.pk]  # what existed before; a request may add recordings of hers
+    recordings = Recording.objects.filter(pk__in=mine).order_by("pk")
+    segments = Segment.objects.filter(recording__in=mine).order_by("pk")
     uploads = PendingUpload.objects.filter(owner=world.alice).order_by("pk")
     return [
         list(recordings.values_list("pk", "title", "status", "speaker_names", "share_token")),
