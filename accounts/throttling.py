@@ -4,12 +4,16 @@ Failed logins are counted by django-axes, per username and per client address: a
 LOGIN_FAILURE_LIMIT failures either is locked for LOGIN_LOCKOUT_MINUTES (a failure while
 locked starts that time again), even with the right password; staff unlock from the admin
 (Axes → Access attempts: delete the attempt). Sign-ups are limited per client address by
-django-ratelimit (SIGNUP_RATE). Behind a reverse proxy, CLIENT_IP_HEADER names the header
-the proxy sets and TRUSTED_PROXY_COUNT how many proxies append to it.
+django-ratelimit's counter (SIGNUP_LIMIT per SIGNUP_PERIOD_MINUTES): only accounts created
+count, not forms sent back with mistakes. The counter lives in the shared database cache,
+whose increments are not atomic: two sign-ups at the very same instant may both get the
+last place. Behind a reverse proxy, CLIENT_IP_HEADER names the header the proxy sets and
+TRUSTED_PROXY_COUNT how many proxies append to it.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +23,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import time_format
+from django_ratelimit import ALL
+from django_ratelimit.core import get_usage
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -26,24 +32,37 @@ def client_ip(request: HttpRequest) -> str:
 
     Proxies append the address they saw to X-Forwarded-For, so the client is the entry
     TRUSTED_PROXY_COUNT from the right; anything left of it the client could have forged.
+    Whatever is not an IP address counts as the connection's own address.
     """
     header = settings.CLIENT_IP_HEADER
+    connection = str(request.META.get("REMOTE_ADDR", ""))
     if header:
         forwarded = request.headers.get(header, "")
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         if len(hops) >= settings.TRUSTED_PROXY_COUNT > 0:
-            return hops[-settings.TRUSTED_PROXY_COUNT]
-    return str(request.META.get("REMOTE_ADDR", ""))
+            return _address(hops[-settings.TRUSTED_PROXY_COUNT]) or connection
+    return _address(connection) or "0.0.0.0"
 
 
-def signup_rate(group: str, request: HttpRequest) -> str:
-    """django-ratelimit's rate for sign-ups, read when a request comes (settings may change)."""
-    return f"{settings.SIGNUP_LIMIT}/{settings.SIGNUP_PERIOD_MINUTES}m"
+def _address(text: str) -> str:
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return ""
 
 
-def signup_key(group: str, request: HttpRequest) -> str:
-    """django-ratelimit's key for sign-ups: the client's address."""
-    return client_ip(request)
+def signups_used_up(request: HttpRequest, *, count_this_one: bool = False) -> bool:
+    """Whether this address has created SIGNUP_LIMIT accounts this period (django-ratelimit's
+    counter); with `count_this_one`, an account it just created is counted first."""
+    usage = get_usage(
+        request,
+        group="signup",
+        key=lambda group, request: client_ip(request),
+        rate=f"{settings.SIGNUP_LIMIT}/{settings.SIGNUP_PERIOD_MINUTES}m",
+        method=ALL,
+        increment=count_this_one,
+    )
+    return usage is not None and usage["count"] >= usage["limit"]
 
 
 def retry_message(what: str, wait: timedelta) -> str:
@@ -57,8 +76,10 @@ def locked_out(
     request: HttpRequest, response: HttpResponse | None, credentials: dict[str, Any] | None
 ) -> HttpResponse:
     """The login page with the reason and the time to try again (django-axes' lockout)."""
+    # Read from the request: django-axes' ASGI middleware passes the other arguments in a
+    # different order than its WSGI one.
     wait = timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-    form = AuthenticationForm(request, initial={"username": (credentials or {}).get("username")})
+    form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
     message = retry_message(
         "Too many failed attempts to log in to this account, or from your network.", wait
     )

@@ -10,16 +10,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.decorators import ratelimit
 
 from accounts import services
 from accounts.forms import SignupForm
-from accounts.throttling import retry_message, signup_key, signup_rate
+from accounts.throttling import retry_message, signups_used_up
 
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
-@ratelimit(group="signup", key=signup_key, rate=signup_rate, method="POST", block=False)
 def signup(request: HttpRequest) -> HttpResponse:
     """Let a newcomer create an account, unless sign-up is switched off or too frequent."""
     if not settings.SIGNUP_ENABLED:
@@ -27,7 +25,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
     form = SignupForm(request.POST or None)
-    if getattr(request, "limited", False):
+    if signups_used_up(request):
         return _too_many_signups(request, form)
     if request.method == "POST" and form.is_valid():
         user = services.user_signup(
@@ -35,6 +33,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
         )
+        signups_used_up(request, count_this_one=True)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "accounts/signup.html", {"form": form})

@@ -241,7 +241,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.throttling.locked_out"
-AXES_RESET_ON_SUCCESS = True
+# A success does not clear failures: an attacker with an account of their own could otherwise
+# reset their address's count between guesses at someone else's.
+AXES_RESET_ON_SUCCESS = False
 AXES_VERBOSE = False
 
 # --- Cache --------------------------------------------------------------------

@@ -102,10 +102,12 @@ def test_staff_unlock_an_account_in_the_admin(user: User) -> None:
     assert attempt(RIGHT) == 302
 
 
-def test_a_good_login_clears_the_failures_before_the_limit(user: User) -> None:
-    fail(2)
-    assert attempt(RIGHT) == 302
-    assert fail(2) == [200, 200]  # counting starts again
+def test_logging_in_to_an_account_of_ones_own_does_not_clear_an_addresses_failures(
+    user: User, other_user: User
+) -> None:
+    fail(2, "alice")  # guessing at alice's password...
+    assert attempt(RIGHT, "bob") == 302  # ...then logging in as oneself, from there
+    assert attempt("wrong", "alice") == 429  # the count went on: the third failure locks
 
 
 def test_the_proxy_header_counts_only_when_configured(user: User, settings) -> None:
@@ -134,6 +136,22 @@ def sign_up(name: str, address: str = "10.0.0.1") -> int:
     password = "a sturdy passphrase 42"
     data = {"username": name, "email": "", "password1": password, "password2": password}
     return Client(REMOTE_ADDR=address).post("/accounts/signup/", data).status_code
+
+
+def test_a_sign_up_form_sent_back_with_mistakes_does_not_count(db: None) -> None:
+    bad = {"username": "u0", "email": "", "password1": "x", "password2": "y"}
+    for _ in range(3):
+        assert Client(REMOTE_ADDR="10.0.0.1").post("/accounts/signup/", bad).status_code == 200
+    assert [sign_up("u1"), sign_up("u2")] == [302, 302]
+
+
+def test_a_garbled_proxy_header_counts_as_the_connections_address(user: User, settings) -> None:
+    settings.CLIENT_IP_HEADER, settings.TRUSTED_PROXY_COUNT = "X-Forwarded-For", 1
+    garbled = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="not-an-address\x00")
+    for _ in range(3):
+        response = garbled.post("/accounts/login/", {"username": "nobody", "password": "x"})
+        assert response.status_code in (200, 429)
+    assert attempt(RIGHT, "alice", "10.0.0.1") == 429  # counted against the connection
 
 
 def test_sign_ups_from_one_address_are_limited(db: None) -> None:
