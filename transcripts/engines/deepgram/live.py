@@ -30,6 +30,7 @@ from transcripts.engines.deepgram._sdk import (
     ListenV1Results,
     dominant_speaker,
     environment_for,
+    live_socket,
     words_from,
 )
 
@@ -253,7 +254,7 @@ class DeepgramLiveEngine:
         async with AsyncExitStack() as stack:
             try:
                 socket = await stack.enter_async_context(
-                    client.listen.v1.connect(**self.describe_options(options))
+                    live_socket(client, self.describe_options(options))
                 )
             except ApiError as exc:
                 raise handshake_error(exc) from exc
