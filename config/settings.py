@@ -328,6 +328,8 @@ LIVE_MAX_SESSIONS = int(env_float("LIVE_MAX_SESSIONS", 300))
 LIVE_LAG_WARN_SECONDS = env_float("LIVE_LAG_WARN_SECONDS", 2.0)
 # Where a live recording's compressed audio is written while it is being recorded.
 LIVE_AUDIO_DIR = Path(env_str("LIVE_AUDIO_DIR") or VAR_DIR / "live-audio")
+# Processes that encode finished recordings' audio to Ogg/Opus (at low priority), per server.
+LIVE_ARCHIVE_ENCODERS = int(env_float("LIVE_ARCHIVE_ENCODERS", 1))
 # How long one prerecorded request may take (Deepgram allows up to 10 minutes).
 DEEPGRAM_FILE_TIMEOUT = env_float("DEEPGRAM_FILE_TIMEOUT", 900.0)
 
