@@ -91,12 +91,23 @@ from bench.database import (  # noqa: E402
     setup_django,
 )
 from bench.procstat import Sampler  # noqa: E402
-from bench.report import RunData, analyse, format_run, format_summary, verdict  # noqa: E402
+from bench.report import (  # noqa: E402
+    RunData,
+    analyse,
+    fake_streams,
+    format_run,
+    format_summary,
+    verdict,
+)
 from bench.servers import DaphneProcess, FakeProcess  # noqa: E402
 
 SECRET_KEY = "parley-benchmark-secret-key-not-for-production-0123456789"
 API_KEY = "bench-deepgram-key"
 REDIS_URL = "redis://127.0.0.1:6379/0"
+FEATURES = (
+    "every default feature on: archive (Ogg/Opus spool), leases (renewed every {lease:g} s), "
+    "viewers' group (publish per interim/final), refine queued after stop ({refine})"
+)
 RESULTS = ROOT / "bench" / "results"
 SAMPLE_EVERY = 0.5  # seconds between CPU/RSS readings
 SETTLE = 1.0  # seconds for Daphne to go quiet before and after the sessions
@@ -109,6 +120,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 50, 200])
     parser.add_argument("--seconds", type=float, default=60.0, help="audio per session")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL + Redis")
+    parser.add_argument(
+        "--pg-database",
+        default="",
+        help="PostgreSQL database to (re)create and drop (default: parley_bench_<pid>)",
+    )
+    parser.add_argument("--redis-url", default=REDIS_URL, help="Redis for the channel layer")
     parser.add_argument("--client-procs", type=int, default=2, help="client worker processes")
     parser.add_argument("--ramp", type=float, default=5.0, help="seconds to connect all sessions")
     parser.add_argument(
@@ -122,7 +139,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def base_env(db: BenchDatabase, workdir: Path, postgres: bool) -> dict[str, str]:
+def base_env(db: BenchDatabase, workdir: Path, redis_url: str | None) -> dict[str, str]:
     """Environment for Daphne, manage.py and this process's Django."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DEEPGRAM_", "REDIS_"))}
     env |= {
@@ -134,9 +151,22 @@ def base_env(db: BenchDatabase, workdir: Path, postgres: bool) -> dict[str, str]
         "PARLEY_VAR_DIR": str(workdir),  # nothing of the benchmark lands in the project's var/
         "LOG_LEVEL": "WARNING",
     }
-    if postgres:
-        env["REDIS_URL"] = REDIS_URL
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     return env
+
+
+def features_line() -> str:
+    """What the Daphne under test runs besides relaying, from its settings."""
+    from django.conf import settings
+
+    refine = "on" if settings.REFINE_AFTER_RECORDING else "OFF"
+    return FEATURES.format(lease=settings.LIVE_LEASE_SECONDS / 3, refine=refine)
+
+
+def load_average() -> str:
+    """The machine's 1/5/15-minute load averages."""
+    return " / ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 @dataclass
@@ -245,6 +275,7 @@ def run_once(
         warm_up(daphne, cookies[0])
         sampler = Sampler({"daphne": daphne.pid, "fake": fake.pid})
         time.sleep(SETTLE)
+        load_before = load_average()
         baseline = sampler.take()
         config = ClientConfig(url=daphne.ws_url, origin=daphne.origin, seconds=args.seconds)
         ramp = args.ramp if sessions > 1 else 0.0
@@ -262,7 +293,8 @@ def run_once(
         baseline=baseline, client_names=names, db_check=check_recordings(seen),
         daphne_problems=daphne.problems(), daphne_warnings=daphne.warnings(),
         fake_problems=fake.problems(), client_failures=failures,
-        runtime=time.monotonic() - began,
+        runtime=time.monotonic() - began, fake_streams=fake_streams(fake.lines),
+        load_before=load_before, features=features_line(),
     )  # fmt: skip
     run = analyse(data)
     run["daphne_profile"] = profiling.summary(profile) if profile else []
@@ -305,10 +337,10 @@ def run_all(args: argparse.Namespace) -> list[dict[str, Any]]:
     runs: list[dict[str, Any]] = []
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="parley-bench-")))
-        db = BenchDatabase("postgres" if args.postgres else "sqlite", workdir)
+        db = BenchDatabase("postgres" if args.postgres else "sqlite", workdir, args.pg_database)
         stack.callback(db.drop)
         db.create()
-        env = base_env(db, workdir, args.postgres)
+        env = base_env(db, workdir, args.redis_url if args.postgres else None)
         db.migrate(env)
         setup_django(env)
         cookies = make_session_cookies(max(args.sessions) + 1)
