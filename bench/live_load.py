@@ -90,6 +90,7 @@ from bench.database import (  # noqa: E402
     make_session_cookies,
     setup_django,
 )
+from bench.probes import SteadyProbes  # noqa: E402
 from bench.procstat import Sampler  # noqa: E402
 from bench.report import (  # noqa: E402
     RunData,
@@ -133,6 +134,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="run Daphne under cProfile (slower!) and print where its main thread spends time",
     )
+    parser.add_argument(
+        "--py-spy", action="store_true", help="sample Daphne with py-spy in the steady window"
+    )
+    parser.add_argument("--native", action="store_true", help="py-spy --native (C frames too)")
+    parser.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="run Daphne under tracemalloc (slower!) and print what grew per session",
+    )
+    parser.add_argument("--tag", default="", help="a label for the probe files")
     args = parser.parse_args(argv)
     if min(args.sessions) < 1 or args.client_procs < 1 or args.seconds < 4:
         parser.error("sessions and client processes must be >= 1, seconds >= 4")
@@ -271,12 +282,23 @@ def run_once(
         fake = stack.enter_context(FakeProcess(API_KEY))
         daphne_env = env | {"DEEPGRAM_API_KEY": API_KEY, "DEEPGRAM_URL": fake.url}
         profile = _profile_path(args, sessions)
-        daphne = stack.enter_context(DaphneProcess(daphne_env, profile))
+        probes = _probes(args, sessions)
+        daphne_env |= probes.daphne_env(args.tracemalloc)
+        daphne = stack.enter_context(DaphneProcess(daphne_env, profile, traced=args.tracemalloc))
         warm_up(daphne, cookies[0])
         sampler = Sampler({"daphne": daphne.pid, "fake": fake.pid})
         time.sleep(SETTLE)
         load_before = load_average()
         baseline = sampler.take()
+        if args.tracemalloc:
+            probes.snapshot(daphne.pid)
+        ramp_for_probes = args.ramp if sessions > 1 else 0.0
+        probes.schedule(
+            daphne.pid,
+            begin=START_LEAD + ramp_for_probes + 5.0,
+            seconds=max(4.0, args.seconds - ramp_for_probes - 12.0),
+            snapshot=args.tracemalloc,
+        )
         config = ClientConfig(url=daphne.ws_url, origin=daphne.origin, seconds=args.seconds)
         ramp = args.ramp if sessions > 1 else 0.0
         plans = [SessionPlan(i, cookies[i + 1], i * ramp / sessions) for i in range(sessions)]
@@ -285,6 +307,7 @@ def run_once(
         sampler.take()
         if not daphne.alive:
             failures.append(f"Daphne exited during the run (code {daphne.process.returncode})")
+        probe_lines = probes.finish()
     # Both processes are stopped here, so their logs are complete.
     seen = {r.recording: len(r.finals) for r in results if r.recording is not None}
     data = RunData(
@@ -297,8 +320,14 @@ def run_once(
         load_before=load_before, features=features_line(),
     )  # fmt: skip
     run = analyse(data)
-    run["daphne_profile"] = profiling.summary(profile) if profile else []
+    run["daphne_profile"] = (profiling.summary(profile) if profile else []) + probe_lines
     return run
+
+
+def _probes(args: argparse.Namespace, sessions: int) -> SteadyProbes:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    tag = f"{args.tag or 'run'}-{'postgres' if args.postgres else 'sqlite'}-{sessions}"
+    return SteadyProbes(out_dir=RESULTS, tag=tag, py_spy=args.py_spy, native=args.native)
 
 
 def _profile_path(args: argparse.Namespace, sessions: int) -> Path | None:
