@@ -87,6 +87,7 @@ from bench.client import (  # noqa: E402
 from bench.database import (  # noqa: E402
     BenchDatabase,
     check_recordings,
+    close_django_connections,
     make_session_cookies,
     setup_django,
 )
@@ -106,12 +107,13 @@ SECRET_KEY = "parley-benchmark-secret-key-not-for-production-0123456789"
 API_KEY = "bench-deepgram-key"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 FEATURES = (
-    "every default feature on: archive (Ogg/Opus spool), leases (renewed every {lease:g} s), "
+    "every default feature on: archive, leases (renewed every {lease:g} s), "
     "viewers' group (publish per interim/final), refine queued after stop ({refine})"
 )
 RESULTS = ROOT / "bench" / "results"
 SAMPLE_EVERY = 0.5  # seconds between CPU/RSS readings
 SETTLE = 1.0  # seconds for Daphne to go quiet before and after the sessions
+ARCHIVE_TIMEOUT = 300.0  # seconds to wait for the archives after the last session stopped
 START_LEAD = 1.0  # seconds between "go" and the first connection, so every worker is waiting
 
 
@@ -303,6 +305,8 @@ def run_once(
         ramp = args.ramp if sessions > 1 else 0.0
         plans = [SessionPlan(i, cookies[i + 1], i * ramp / sessions) for i in range(sessions)]
         results, failures, names = run_clients(config, plans, args.client_procs, sampler)
+        seen_ids = [r.recording for r in results if r.recording is not None]
+        failures += wait_for_archives(seen_ids, sampler)
         time.sleep(SETTLE)
         sampler.take()
         if not daphne.alive:
@@ -322,6 +326,21 @@ def run_once(
     run = analyse(data)
     run["daphne_profile"] = (profiling.summary(profile) if profile else []) + probe_lines
     return run
+
+
+def wait_for_archives(recording_ids: list[int], sampler: Sampler) -> list[str]:
+    """Archives may be stored after `stopped` (encoded elsewhere): wait for them, sampling."""
+    from transcripts.models import Recording
+
+    deadline = time.monotonic() + ARCHIVE_TIMEOUT
+    pending = Recording.objects.filter(pk__in=recording_ids, audio="")
+    while (left := pending.count()) and time.monotonic() < deadline:
+        sampler.take()
+        time.sleep(SAMPLE_EVERY)
+    close_django_connections()
+    return [f"{left} archive(s) not stored {ARCHIVE_TIMEOUT:.0f} s after the last stop"] * bool(
+        left
+    )
 
 
 def _probes(args: argparse.Namespace, sessions: int) -> SteadyProbes:

@@ -210,7 +210,10 @@ def daphne_figures(data: RunData, window: dict[str, Any]) -> dict[str, Any]:
     # Connect to close, stop included: work moved out of the stream to stop still counts.
     ends = [s.cpu["daphne"] for s in data.samples if "daphne" in s.cpu]
     whole = (ends[-1] - data.baseline.cpu.get("daphne", 0.0)) if ends else 0.0
+    helpers = [s.cpu["daphne-children"] for s in data.samples if "daphne-children" in s.cpu]
+    helper_cpu = (helpers[-1] - data.baseline.cpu.get("daphne-children", 0.0)) if helpers else 0
     return {
+        "helper_cpu_seconds_per_session_minute": helper_cpu / (data.sessions * data.seconds / 60),
         "cpu_seconds_per_session_minute_whole_run": whole / (data.sessions * data.seconds / 60),
         "cpu_seconds": cpu_seconds,
         "cpu_percent_of_one_core": 100 * cpu_seconds / wall if wall else None,
@@ -426,7 +429,8 @@ def format_run(run: dict[str, Any]) -> str:
         f"{'  -> client gets final':<28}{_ms(lat['utterance_end_to_client'])}",
         f"{'Daphne CPU':<28}{daphne['cpu_seconds_per_session_minute'] or 0:.3f} CPU-s per "
         f"session-minute; {_pct(daphne['cpu_percent_of_one_core'])} of one core; whole run "
-        f"{daphne['cpu_seconds_per_session_minute_whole_run']:.3f} CPU-s per session-minute",
+        f"{daphne['cpu_seconds_per_session_minute_whole_run']:.3f} CPU-s per session-minute "
+        f"(+ {daphne['helper_cpu_seconds_per_session_minute']:.3f} in its child processes)",
         f"{'Daphne RSS':<28}{daphne['rss_baseline_mb']:.1f} MB before, "
         f"{daphne['rss_steady_mb']:.1f} MB steady (peak {daphne['rss_peak_mb']:.1f} MB): "
         f"{daphne['rss_per_session_mb'] * 1024:.0f} KB per session",
