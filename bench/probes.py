@@ -93,7 +93,8 @@ class SteadyProbes:
 
     def _start_spy(self, pid: int, seconds: float) -> None:
         argv = [str(PY_SPY), "record", "--pid", str(pid), "--duration", str(int(seconds))]
-        argv += ["--rate", "200", "--format", "raw", "--threads", "-o", str(self.collapsed)]
+        argv += ["--rate", "100", "--nonblocking", "--format", "raw", "--threads"]
+        argv += ["-o", str(self.collapsed)]
         argv += ["--native"] if self.native else []
         self._spy = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -145,6 +146,7 @@ def spy_summary(path: Path, top: int = 25) -> list[str]:
 
 def _idle(frame: str) -> bool:
     idle = ("select.epoll", "poll (", "_wait_for_tstate_lock", "wait (threading.py", "get (queue")
+    idle += ("_worker (concurrent/futures/thread.py", "select (selectors.py")
     return any(name in frame for name in idle) or frame.startswith("epoll_wait")
 
 
