@@ -17,7 +17,7 @@ from bench.procstat import listening_ports
 
 ROOT = Path(__file__).resolve().parent.parent
 FAKE_URL = re.compile(r"FAKE_DEEPGRAM_URL=(\S+)")
-PROBLEM = re.compile(r"Traceback|ERROR|CRITICAL")
+PROBLEM = re.compile(r"Traceback|ERROR|CRITICAL|[\w.]+(Error|Exception): ")
 WARNING = re.compile(r"WARNING")
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
