@@ -150,7 +150,7 @@ def check_recordings(seen: dict[int, int]) -> DatabaseCheck:
 
 def _archive_seconds(recording: Any) -> float:
     """Seconds of audio in a recording's stored archive (0 when none was stored)."""
-    from transcripts.archive import ogg_duration
+    from transcripts.live.archive import ogg_duration
 
     if not recording.audio:
         return 0.0

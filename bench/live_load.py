@@ -105,7 +105,7 @@ from bench.servers import DaphneProcess, FakeProcess  # noqa: E402
 
 SECRET_KEY = "parley-benchmark-secret-key-not-for-production-0123456789"
 API_KEY = "bench-deepgram-key"
-REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_URL = "redis://127.0.0.1:6379/9"  # kept apart from the test legs
 FEATURES = (
     "every default feature on: archive, leases (renewed every {lease:g} s), "
     "viewers' group (publish per interim/final), refine queued after stop ({refine})"
