@@ -317,7 +317,7 @@ LIVE_FINALIZE_TIMEOUT = env_float("LIVE_FINALIZE_TIMEOUT", 10.0)
 LIVE_RECONNECT_FIRST_DELAY = env_float("LIVE_RECONNECT_FIRST_DELAY", 0.5)
 LIVE_RECONNECT_MAX_DELAY = env_float("LIVE_RECONNECT_MAX_DELAY", 30.0)
 LIVE_RECONNECT_ATTEMPTS_BEFORE_PAUSE = int(env_float("LIVE_RECONNECT_ATTEMPTS_BEFORE_PAUSE", 4))
-LIVE_REPLAY_MAX_SECONDS = env_float("LIVE_REPLAY_MAX_SECONDS", 600.0)
+LIVE_REPLAY_MAX_SECONDS = env_float("LIVE_REPLAY_MAX_SECONDS", 120.0)
 # A live session renews its recording's lease this often; a lease this old has lapsed (the
 # server died), and the recording is marked interrupted and may be resumed elsewhere.
 LIVE_LEASE_SECONDS = env_float("LIVE_LEASE_SECONDS", 15.0)
