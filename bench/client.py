@@ -93,6 +93,7 @@ class SessionResult:
     recording: int | None = None
     finals: list[FinalSeen] = field(default_factory=list)
     interims: int = 0
+    lag_notices: int = 0  # "lagging" / "caught_up": the server said it fell behind
     stopped_segments: int | None = None
     close_code: int | None = None
     errors: list[str] = field(default_factory=list)
@@ -210,6 +211,8 @@ def _on_message(
             result.errors.append(f"final without a send stamp: {message['text']!r}")
     elif kind == "interim":
         result.interims += 1
+    elif kind in ("lagging", "caught_up"):
+        result.lag_notices += 1
     elif kind == "started":
         result.recording = message["recording"]
         started.set()

@@ -274,6 +274,7 @@ def finals_figures(data: RunData) -> dict[str, Any]:
         "missing": missing,
         "duplicates": len(_duplicates(data.results)),
         "interims": sum(r.interims for r in data.results),
+        "lag_notices": sum(r.lag_notices for r in data.results),
     }
 
 
@@ -443,7 +444,7 @@ def format_run(run: dict[str, Any]) -> str:
         f"{'finals':<28}expected {finals['expected']}, sent by the fake "
         f"{finals['sent_by_fake']}, saved {finals['saved']}, received {finals['received']}, "
         f"missing {finals['missing']}, duplicated {finals['duplicates']} "
-        f"({finals['interims']} interims)",
+        f"({finals['interims']} interims, {finals['lag_notices']} lag notices)",
         f"{'archive':<28}{archive['archived_seconds']:.1f} s stored of "
         f"{archive['audio_sent_seconds']:.1f} s sent in {archive['archives']} archives "
         f"(largest gap {archive['largest_gap_seconds']:.2f} s); "
