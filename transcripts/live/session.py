@@ -37,6 +37,7 @@ from transcripts.live.lag import LagNotice, lag_watch
 from transcripts.live.replay import ReplayBuffer
 from transcripts.live.spool import AudioSpool
 from transcripts.live.viewers import viewers_desk
+from transcripts.live.writer import segment_writer
 from transcripts.models import Recording
 from transcripts.segments import shifted_final
 from transcripts.timecode import clock
@@ -342,7 +343,7 @@ class LiveSession:
             if self._interim_shown:
                 await self._show_interim(InterimText(text="", start=event.start, end=event.end))
             return
-        segment = await database_sync_to_async(services.segment_append)(
+        segment = await segment_writer.save(
             recording_id=self.recording_id, index=self.segments_saved, segment=event
         )
         self.segments_saved += 1
