@@ -80,6 +80,7 @@ class FinalSeen:
     segment: int
     stamp: float | None  # the fake's send time, parsed from the text
     received: float  # wall clock at receipt
+    end: float  # where the final ends in the audio (seconds): which frame completed it
 
 
 @dataclass
@@ -92,11 +93,13 @@ class SessionResult:
     recording: int | None = None
     finals: list[FinalSeen] = field(default_factory=list)
     interims: int = 0
+    lag_notices: int = 0  # "lagging" / "caught_up": the server said it fell behind
     stopped_segments: int | None = None
     close_code: int | None = None
     errors: list[str] = field(default_factory=list)
     frames_sent: int = 0
     send_lags: list[float] = field(default_factory=list)  # seconds behind schedule, per frame
+    sent_at: list[float] = field(default_factory=list)  # wall clock each frame was sent
     connected_at: float = 0.0
     stream_start: float = 0.0
     stream_end: float = 0.0
@@ -106,6 +109,11 @@ class SessionResult:
 def burst_frames(tone_seconds: float, pause_seconds: float) -> list[bytes]:
     """Tone then silence in 100 ms frames; cached, as building the tone is slow pure Python."""
     return frames(tone(tone_seconds) + silence(pause_seconds))
+
+
+def completing_frame(end: float) -> int:
+    """The 100 ms frame whose last sample is at or after `end`: its arrival completed a final."""
+    return max(0, math.ceil(end / FRAME_SECONDS - 1e-6) - 1)
 
 
 def parse_stamp(text: str) -> float | None:
@@ -174,6 +182,7 @@ async def _stream(ws: ClientConnection, config: ClientConfig, result: SessionRes
         if delay > 0:
             await asyncio.sleep(delay)
         result.send_lags.append(max(0.0, loop.time() - due))
+        result.sent_at.append(time.time())
         await ws.send(pattern[number % len(pattern)])
         result.frames_sent += 1
     result.stream_end = time.time()
@@ -197,11 +206,13 @@ def _on_message(
     kind = message.get("type")
     if kind == "final":
         stamp = parse_stamp(message["text"])
-        result.finals.append(FinalSeen(message["segment"], stamp, received))
+        result.finals.append(FinalSeen(message["segment"], stamp, received, message["end"]))
         if stamp is None:
             result.errors.append(f"final without a send stamp: {message['text']!r}")
     elif kind == "interim":
         result.interims += 1
+    elif kind in ("lagging", "caught_up"):
+        result.lag_notices += 1
     elif kind == "started":
         result.recording = message["recording"]
         started.set()

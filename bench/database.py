@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -25,9 +26,9 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 class BenchDatabase:
     """A fresh SQLite file (in `workdir`) or PostgreSQL database, dropped by `drop()`."""
 
-    def __init__(self, kind: str, workdir: Path) -> None:
+    def __init__(self, kind: str, workdir: Path, name: str = "") -> None:
         self.kind = kind
-        self.name = f"parley_bench_{os.getpid()}"
+        self.name = name or f"parley_bench_{os.getpid()}"
         sqlite_url = f"sqlite:///{workdir / 'bench.sqlite3'}"
         self.url = PG_URL.format(name=self.name) if kind == "postgres" else sqlite_url
         self._created = False
@@ -36,6 +37,9 @@ class BenchDatabase:
         """Create the PostgreSQL database (SQLite's file appears with the first migration)."""
         if self.kind == "postgres":
             with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                # A named database (--pg-database) is the caller's own: start it afresh.
+                drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                conn.execute(drop.format(sql.Identifier(self.name)))
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name)))
         self._created = True
 
@@ -105,13 +109,17 @@ class DatabaseCheck:
     problems: list[str]
     completed: int
     inserted_at: dict[int, float]  # segment id → wall-clock time Django built the row
+    saved: dict[int, int]  # recording id → segments saved
+    request_ids: dict[int, str]  # recording id → the (last) upstream request id
+    archive_seconds: dict[int, float]  # recording id → seconds of audio in its stored archive
+    refine_queued: int  # recordings with a refine job waiting
 
 
 def check_recordings(seen: dict[int, int]) -> DatabaseCheck:
     """Every recording the clients saw is completed with as many segments as finals seen."""
     from django.db.models import Count
 
-    from transcripts.models import Recording, Segment
+    from transcripts.models import Recording, Segment, TranscriptionJob
 
     rows = Recording.objects.filter(pk__in=seen).annotate(saved=Count("segments"))
     found = {r.pk: (r.status, r.saved) for r in rows.only("pk", "status")}
@@ -123,5 +131,27 @@ def check_recordings(seen: dict[int, int]) -> DatabaseCheck:
     segments = Segment.objects.filter(recording_id__in=seen).values_list("pk", "created_at")
     inserted_at = {pk: created.timestamp() for pk, created in segments}
     completed = sum(1 for status, _ in found.values() if status == Recording.Status.COMPLETED)
+    recordings = Recording.objects.filter(pk__in=seen)
+    refine = TranscriptionJob.objects.filter(
+        recording_id__in=seen, kind=TranscriptionJob.Kind.REFINE
+    )
+    check = DatabaseCheck(
+        problems=problems,
+        completed=completed,
+        inserted_at=inserted_at,
+        saved={pk: saved for pk, (_, saved) in found.items()},
+        request_ids=dict(recordings.values_list("pk", "upstream_request_id")),
+        archive_seconds={r.pk: _archive_seconds(r) for r in recordings.only("pk", "audio")},
+        refine_queued=refine.values("recording_id").distinct().count(),
+    )
     close_django_connections()
-    return DatabaseCheck(problems=problems, completed=completed, inserted_at=inserted_at)
+    return check
+
+
+def _archive_seconds(recording: Any) -> float:
+    """Seconds of audio in a recording's stored archive (0 when none was stored)."""
+    from transcripts.live.archive import ogg_duration
+
+    if not recording.audio:
+        return 0.0
+    return ogg_duration(Path(recording.audio.path))

@@ -87,19 +87,33 @@ from bench.client import (  # noqa: E402
 from bench.database import (  # noqa: E402
     BenchDatabase,
     check_recordings,
+    close_django_connections,
     make_session_cookies,
     setup_django,
 )
+from bench.probes import SteadyProbes  # noqa: E402
 from bench.procstat import Sampler  # noqa: E402
-from bench.report import RunData, analyse, format_run, format_summary, verdict  # noqa: E402
+from bench.report import (  # noqa: E402
+    RunData,
+    analyse,
+    fake_streams,
+    format_run,
+    format_summary,
+    verdict,
+)
 from bench.servers import DaphneProcess, FakeProcess  # noqa: E402
 
 SECRET_KEY = "parley-benchmark-secret-key-not-for-production-0123456789"
 API_KEY = "bench-deepgram-key"
-REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_URL = "redis://127.0.0.1:6379/9"  # kept apart from the test legs
+FEATURES = (
+    "every default feature on: archive, leases (renewed every {lease:g} s), "
+    "viewers' group (publish per interim/final), refine queued after stop ({refine})"
+)
 RESULTS = ROOT / "bench" / "results"
 SAMPLE_EVERY = 0.5  # seconds between CPU/RSS readings
 SETTLE = 1.0  # seconds for Daphne to go quiet before and after the sessions
+ARCHIVE_TIMEOUT = 300.0  # seconds to wait for the archives after the last session stopped
 START_LEAD = 1.0  # seconds between "go" and the first connection, so every worker is waiting
 
 
@@ -109,6 +123,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 50, 200])
     parser.add_argument("--seconds", type=float, default=60.0, help="audio per session")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL + Redis")
+    parser.add_argument(
+        "--pg-database",
+        default="",
+        help="PostgreSQL database to (re)create and drop (default: parley_bench_<pid>)",
+    )
+    parser.add_argument("--redis-url", default=REDIS_URL, help="Redis for the channel layer")
     parser.add_argument("--client-procs", type=int, default=2, help="client worker processes")
     parser.add_argument("--ramp", type=float, default=5.0, help="seconds to connect all sessions")
     parser.add_argument(
@@ -116,13 +136,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="run Daphne under cProfile (slower!) and print where its main thread spends time",
     )
+    parser.add_argument(
+        "--py-spy", action="store_true", help="sample Daphne with py-spy in the steady window"
+    )
+    parser.add_argument("--native", action="store_true", help="py-spy --native (C frames too)")
+    parser.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="run Daphne under tracemalloc (slower!) and print what grew per session",
+    )
+    parser.add_argument("--tag", default="", help="a label for the probe files")
     args = parser.parse_args(argv)
     if min(args.sessions) < 1 or args.client_procs < 1 or args.seconds < 4:
         parser.error("sessions and client processes must be >= 1, seconds >= 4")
     return args
 
 
-def base_env(db: BenchDatabase, workdir: Path, postgres: bool) -> dict[str, str]:
+def base_env(db: BenchDatabase, workdir: Path, redis_url: str | None) -> dict[str, str]:
     """Environment for Daphne, manage.py and this process's Django."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DEEPGRAM_", "REDIS_"))}
     env |= {
@@ -134,9 +164,22 @@ def base_env(db: BenchDatabase, workdir: Path, postgres: bool) -> dict[str, str]
         "PARLEY_VAR_DIR": str(workdir),  # nothing of the benchmark lands in the project's var/
         "LOG_LEVEL": "WARNING",
     }
-    if postgres:
-        env["REDIS_URL"] = REDIS_URL
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     return env
+
+
+def features_line() -> str:
+    """What the Daphne under test runs besides relaying, from its settings."""
+    from django.conf import settings
+
+    refine = "on" if settings.REFINE_AFTER_RECORDING else "OFF"
+    return FEATURES.format(lease=settings.LIVE_LEASE_SECONDS / 3, refine=refine)
+
+
+def load_average() -> str:
+    """The machine's 1/5/15-minute load averages."""
+    return " / ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 @dataclass
@@ -241,19 +284,34 @@ def run_once(
         fake = stack.enter_context(FakeProcess(API_KEY))
         daphne_env = env | {"DEEPGRAM_API_KEY": API_KEY, "DEEPGRAM_URL": fake.url}
         profile = _profile_path(args, sessions)
-        daphne = stack.enter_context(DaphneProcess(daphne_env, profile))
+        probes = _probes(args, sessions)
+        daphne_env |= probes.daphne_env(args.tracemalloc)
+        daphne = stack.enter_context(DaphneProcess(daphne_env, profile, traced=args.tracemalloc))
         warm_up(daphne, cookies[0])
         sampler = Sampler({"daphne": daphne.pid, "fake": fake.pid})
         time.sleep(SETTLE)
+        load_before = load_average()
         baseline = sampler.take()
+        if args.tracemalloc:
+            probes.snapshot(daphne.pid)
+        ramp_for_probes = args.ramp if sessions > 1 else 0.0
+        probes.schedule(
+            daphne.pid,
+            begin=START_LEAD + ramp_for_probes + 5.0,
+            seconds=max(4.0, args.seconds - ramp_for_probes - 12.0),
+            snapshot=args.tracemalloc,
+        )
         config = ClientConfig(url=daphne.ws_url, origin=daphne.origin, seconds=args.seconds)
         ramp = args.ramp if sessions > 1 else 0.0
         plans = [SessionPlan(i, cookies[i + 1], i * ramp / sessions) for i in range(sessions)]
         results, failures, names = run_clients(config, plans, args.client_procs, sampler)
+        seen_ids = [r.recording for r in results if r.recording is not None]
+        failures += wait_for_archives(seen_ids, sampler)
         time.sleep(SETTLE)
         sampler.take()
         if not daphne.alive:
             failures.append(f"Daphne exited during the run (code {daphne.process.returncode})")
+        probe_lines = probes.finish()
     # Both processes are stopped here, so their logs are complete.
     seen = {r.recording: len(r.finals) for r in results if r.recording is not None}
     data = RunData(
@@ -262,11 +320,33 @@ def run_once(
         baseline=baseline, client_names=names, db_check=check_recordings(seen),
         daphne_problems=daphne.problems(), daphne_warnings=daphne.warnings(),
         fake_problems=fake.problems(), client_failures=failures,
-        runtime=time.monotonic() - began,
+        runtime=time.monotonic() - began, fake_streams=fake_streams(fake.lines),
+        load_before=load_before, features=features_line(),
     )  # fmt: skip
     run = analyse(data)
-    run["daphne_profile"] = profiling.summary(profile) if profile else []
+    run["daphne_profile"] = (profiling.summary(profile) if profile else []) + probe_lines
     return run
+
+
+def wait_for_archives(recording_ids: list[int], sampler: Sampler) -> list[str]:
+    """Archives may be stored after `stopped` (encoded elsewhere): wait for them, sampling."""
+    from transcripts.models import Recording
+
+    deadline = time.monotonic() + ARCHIVE_TIMEOUT
+    pending = Recording.objects.filter(pk__in=recording_ids, audio="")
+    while (left := pending.count()) and time.monotonic() < deadline:
+        sampler.take()
+        time.sleep(SAMPLE_EVERY)
+    close_django_connections()
+    return [f"{left} archive(s) not stored {ARCHIVE_TIMEOUT:.0f} s after the last stop"] * bool(
+        left
+    )
+
+
+def _probes(args: argparse.Namespace, sessions: int) -> SteadyProbes:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    tag = f"{args.tag or 'run'}-{'postgres' if args.postgres else 'sqlite'}-{sessions}"
+    return SteadyProbes(out_dir=RESULTS, tag=tag, py_spy=args.py_spy, native=args.native)
 
 
 def _profile_path(args: argparse.Namespace, sessions: int) -> Path | None:
@@ -305,10 +385,10 @@ def run_all(args: argparse.Namespace) -> list[dict[str, Any]]:
     runs: list[dict[str, Any]] = []
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="parley-bench-")))
-        db = BenchDatabase("postgres" if args.postgres else "sqlite", workdir)
+        db = BenchDatabase("postgres" if args.postgres else "sqlite", workdir, args.pg_database)
         stack.callback(db.drop)
         db.create()
-        env = base_env(db, workdir, args.postgres)
+        env = base_env(db, workdir, args.redis_url if args.postgres else None)
         db.migrate(env)
         setup_django(env)
         cookies = make_session_cookies(max(args.sessions) + 1)

@@ -19,6 +19,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def children(pid: int) -> list[int]:
+    """Direct child processes of `pid` (e.g. an encoder process Daphne started)."""
+    found: list[int] = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as listed:
+            found += [int(child) for child in listed.read().split()]
+    return found
+
+
 def rss_bytes(pid: int) -> int:
     """Resident set size of `pid`."""
     with open(f"/proc/{pid}/status") as status:
@@ -72,6 +81,7 @@ class Sampler:
 
     pids: dict[str, int]
     samples: list[Sample] = field(default_factory=list)
+    child_cpu: dict[int, float] = field(default_factory=dict)
 
     def take(self) -> Sample:
         """Read every watched process now and keep the sample."""
@@ -80,6 +90,10 @@ class Sampler:
             try:
                 sample.cpu[name] = cpu_seconds(pid)
                 sample.rss[name] = rss_bytes(pid)
+                if name == "daphne":  # its helper processes, cumulative
+                    for child in children(pid):
+                        self.child_cpu[child] = cpu_seconds(child)
+                    sample.cpu["daphne-children"] = sum(self.child_cpu.values())
             except (FileNotFoundError, ProcessLookupError):
                 continue
         self.samples.append(sample)

@@ -17,7 +17,7 @@ from bench.procstat import listening_ports
 
 ROOT = Path(__file__).resolve().parent.parent
 FAKE_URL = re.compile(r"FAKE_DEEPGRAM_URL=(\S+)")
-PROBLEM = re.compile(r"Traceback|ERROR|CRITICAL")
+PROBLEM = re.compile(r"Traceback|ERROR|CRITICAL|[\w.]+(Error|Exception): ")
 WARNING = re.compile(r"WARNING")
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
@@ -138,11 +138,15 @@ class DaphneProcess(LoggedProcess):
     the port is found among the process's listening sockets instead.
     """
 
-    def __init__(self, env: dict[str, str], profile: Path | None = None) -> None:
+    def __init__(
+        self, env: dict[str, str], profile: Path | None = None, *, traced: bool = False
+    ) -> None:
         argv = [
             str(Path(sys.executable).with_name("daphne")), "-b", "127.0.0.1", "-p", "0",
             "--application-close-timeout", "30", "config.asgi:application",
         ]  # fmt: skip
+        if traced:  # tracemalloc on, snapshots on SIGUSR1 (bench/probes.py)
+            argv = [sys.executable, "-m", "bench.probes", *argv[1:]]
         if profile is not None:
             # cProfile writes the file when Daphne returns from SIGTERM.
             argv = [sys.executable, "-m", "cProfile", "-o", str(profile), *argv]

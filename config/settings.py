@@ -319,7 +319,7 @@ LIVE_FINALIZE_TIMEOUT = env_float("LIVE_FINALIZE_TIMEOUT", 10.0)
 LIVE_RECONNECT_FIRST_DELAY = env_float("LIVE_RECONNECT_FIRST_DELAY", 0.5)
 LIVE_RECONNECT_MAX_DELAY = env_float("LIVE_RECONNECT_MAX_DELAY", 30.0)
 LIVE_RECONNECT_ATTEMPTS_BEFORE_PAUSE = int(env_float("LIVE_RECONNECT_ATTEMPTS_BEFORE_PAUSE", 4))
-LIVE_REPLAY_MAX_SECONDS = env_float("LIVE_REPLAY_MAX_SECONDS", 600.0)
+LIVE_REPLAY_MAX_SECONDS = env_float("LIVE_REPLAY_MAX_SECONDS", 120.0)
 # A live session renews its recording's lease this often; a lease this old has lapsed (the
 # server died), and the recording is marked interrupted and may be resumed elsewhere.
 LIVE_LEASE_SECONDS = env_float("LIVE_LEASE_SECONDS", 15.0)
@@ -330,6 +330,8 @@ LIVE_MAX_SESSIONS = int(env_float("LIVE_MAX_SESSIONS", 300))
 LIVE_LAG_WARN_SECONDS = env_float("LIVE_LAG_WARN_SECONDS", 2.0)
 # Where a live recording's compressed audio is written while it is being recorded.
 LIVE_AUDIO_DIR = Path(env_str("LIVE_AUDIO_DIR") or VAR_DIR / "live-audio")
+# Processes that encode finished recordings' audio to Ogg/Opus (at low priority), per server.
+LIVE_ARCHIVE_ENCODERS = int(env_float("LIVE_ARCHIVE_ENCODERS", 1))
 # How long one prerecorded request may take (Deepgram allows up to 10 minutes).
 DEEPGRAM_FILE_TIMEOUT = env_float("DEEPGRAM_FILE_TIMEOUT", 900.0)
 

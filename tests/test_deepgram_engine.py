@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from deepgram.listen.v1.types import ListenV1Results
 from django.core.exceptions import ImproperlyConfigured
@@ -31,7 +33,8 @@ def test_a_url_without_http_is_a_configuration_error(url: str) -> None:
         environment_for(url)
 
 
-def results(*, is_final: bool, speakers: list[int | None]) -> ListenV1Results:
+def results(*, is_final: bool, speakers: list[int | None]) -> dict[str, Any]:
+    """A Results message as Deepgram sends it (JSON), checked against the SDK's own type."""
     words = [
         {
             "word": f"w{n}",
@@ -43,26 +46,24 @@ def results(*, is_final: bool, speakers: list[int | None]) -> ListenV1Results:
         }
         for n, s in enumerate(speakers)
     ]
-    return ListenV1Results.model_validate(
-        {
-            "type": "Results",
-            "channel_index": [0, 1],
-            "start": 1.0,
-            "duration": 2.5,
-            "is_final": is_final,
-            "speech_final": is_final,
-            "channel": {
-                "alternatives": [
-                    {"transcript": " W0. W1. W2. ", "confidence": 0.97, "words": words}
-                ]
-            },
-            "metadata": {
-                "request_id": "r",
-                "model_info": {"name": "n", "version": "v", "arch": "a"},
-                "model_uuid": "u",
-            },
-        }
-    )
+    message = {
+        "type": "Results",
+        "channel_index": [0, 1],
+        "start": 1.0,
+        "duration": 2.5,
+        "is_final": is_final,
+        "speech_final": is_final,
+        "channel": {
+            "alternatives": [{"transcript": " W0. W1. W2. ", "confidence": 0.97, "words": words}]
+        },
+        "metadata": {
+            "request_id": "r",
+            "model_info": {"name": "n", "version": "v", "arch": "a"},
+            "model_uuid": "u",
+        },
+    }
+    ListenV1Results.model_validate(message)
+    return message
 
 
 def test_a_final_result_becomes_a_segment_with_words_and_majority_speaker() -> None:

@@ -112,6 +112,16 @@ async def test_deepgram_is_asked_for_the_documented_live_features(
     }
 
 
+async def test_audio_goes_to_deepgram_uncompressed(deepgram: FakeDeepgram, cookie: str) -> None:
+    # PCM barely compresses; permessage-deflate cost 15 % of the event loop under load.
+    socket = await open_socket(cookie)
+    await socket.start()
+    await socket.stop()
+    await socket.disconnect()
+    extensions = deepgram.connections[0].headers.get("Sec-WebSocket-Extensions", "")
+    assert "permessage-deflate" not in extensions
+
+
 async def test_speaker_labels_reach_the_browser_and_the_database(
     deepgram: FakeDeepgram, cookie: str
 ) -> None:

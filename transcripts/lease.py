@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Case, FloatField, Q, Value, When
 from django.utils import timezone
 
 from transcripts.models import Recording
@@ -59,20 +59,54 @@ def lapsed_recordings() -> list[int]:
     return list(live.values_list("pk", flat=True))
 
 
-def lease_renew(*, recording_id: int, lag: float = 0.0) -> bool:
-    """A live session is still running, this far behind; False if it is no longer live."""
-    live = Recording.objects.filter(pk=recording_id, status=Recording.Status.LIVE)
-    return live.update(live_until=lease_until(), live_lag=round(lag, 1)) == 1
+def leases_renew(lags: dict[int, float]) -> int:
+    """Renew the leases of these live recordings at once, recording how far behind each is;
+    how many were still live."""
+    if not lags:
+        return 0
+    behind = Case(
+        *(When(pk=pk, then=Value(round(lag, 1))) for pk, lag in lags.items()),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+    live = Recording.objects.filter(pk__in=list(lags), status=Recording.Status.LIVE)
+    return live.update(live_until=lease_until(), live_lag=behind)
 
 
-async def keep_lease(recording_id: int, lag: Callable[[], float]) -> None:
-    """Renew the recording's lease until cancelled; a failed renewal is logged, not fatal.
+class LeaseKeeper:
+    """Renews the leases of every live session in this process: one UPDATE a round.
 
-    Each renewal also records how far behind the session is, for staff (the admin).
+    A round every third of LIVE_LEASE_SECONDS; each session's lag is recorded with it, for
+    staff (the admin). A failed round is logged and tried again at the next.
     """
-    while True:
-        await asyncio.sleep(settings.LIVE_LEASE_SECONDS / 3)
-        try:
-            await database_sync_to_async(lease_renew)(recording_id=recording_id, lag=lag())
-        except Exception:
-            logger.exception("Could not renew the lease of recording %s", recording_id)
+
+    def __init__(self) -> None:
+        self._lags: dict[int, Callable[[], float]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def hold(self, recording_id: int, lag: Callable[[], float]) -> None:
+        """A session of this recording runs here: keep its lease."""
+        self._lags[recording_id] = lag
+        loop = asyncio.get_running_loop()
+        if self._task is None or self._task.done() or self._task.get_loop() is not loop:
+            self._task = loop.create_task(self._renew(), name="live-leases")
+
+    def release(self, recording_id: int, lag: Callable[[], float]) -> None:
+        """The session has ended (its recording is closed): stop renewing."""
+        if self._lags.get(recording_id) == lag:  # not one of a later session
+            del self._lags[recording_id]
+        if not self._lags and self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    async def _renew(self) -> None:
+        while self._lags:
+            await asyncio.sleep(settings.LIVE_LEASE_SECONDS / 3)
+            lags = {pk: lag() for pk, lag in list(self._lags.items())}
+            try:
+                await database_sync_to_async(leases_renew)(lags)
+            except Exception:
+                logger.exception("Could not renew the leases of %d recordings", len(lags))
+
+
+lease_keeper = LeaseKeeper()

@@ -227,6 +227,20 @@ def segment_append(*, recording_id: int, index: int, segment: FinalSegment) -> S
     return saved
 
 
+def segments_append(*, rows: list[tuple[int, int, FinalSegment]]) -> list[Segment]:
+    """Save final segments of live recordings, (recording id, index, segment) each, together.
+
+    One row goes in alone (autocommit, as segment_append); several in one INSERT.
+    """
+    if len(rows) == 1:
+        recording_id, index, segment = rows[0]
+        return [segment_append(recording_id=recording_id, index=index, segment=segment)]
+    return Segment.objects.bulk_create(
+        segment_row_from(recording_id=recording_id, index=index, segment=segment)
+        for recording_id, index, segment in rows
+    )
+
+
 @transaction.atomic
 def recording_rename(*, recording: Recording, title: str) -> Recording:
     """Give a recording a new title."""

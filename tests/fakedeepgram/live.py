@@ -155,6 +155,8 @@ class LiveSession:
         self.stamp_finals = fake.stamp_finals
         self.created = iso_now()
         self.last_frame = time.monotonic()
+        self.last_audio_at = 0.0  # wall clock of the last audio frame (benchmarks' lag)
+        self.finals_sent = 0
         self._sha = hashlib.sha256()
 
     async def run(self) -> None:
@@ -173,6 +175,17 @@ class LiveSession:
             await self._close(1011, "fake deepgram: internal error, see fake.errors")
         finally:
             self.fake.track(self, False)
+            if self.stamp_finals:
+                self._report_stream()
+
+    def _report_stream(self) -> None:
+        """One line for a benchmark: when the last audio arrived, how much, finals sent."""
+        print(
+            f"FAKE_STREAM_END request_id={self.conn.request_id} "
+            f"audio_bytes={self.conn.audio_bytes} last_audio_at={self.last_audio_at:.6f} "
+            f"finals_sent={self.finals_sent}",
+            flush=True,
+        )
 
     async def shutdown(self) -> None:
         """Close because the whole fake is stopping."""
@@ -215,6 +228,7 @@ class LiveSession:
             self._record_control({"type": "CloseStream", "via": "empty binary frame"})
             await self._close_stream()
             return True
+        self.last_audio_at = time.time()
         with self.fake.hub:
             self.conn.audio_bytes += len(data)
             if self.keep_audio:
@@ -306,6 +320,7 @@ class LiveSession:
         text = encode_live_message(stamp_final(message, STAMP_PLACEHOLDER))
         stamp = stamp_text(time.time())
         await self._write(text.replace(STAMP_PLACEHOLDER, stamp))
+        self.finals_sent += 1
         self._record_sent(stamp_final(message, stamp))
 
     async def _write(self, text: str) -> None:

@@ -1,14 +1,17 @@
-"""A live recording's audio, compressed to Ogg/Opus on disk as it arrives.
+"""A live recording's audio on disk: raw PCM spooled as it arrives, Ogg/Opus once it ends.
 
-The session hands over PCM about once a second; each batch is encoded and written out
-page by page, so after a crash the file on disk is playable up to the last second or
-so. When the session ends the file moves into storage (Django's storage API) beside
-uploads. Opus at 24 kbit/s keeps speech at about 10 MB an hour; the cheapest encoder
-setting costs about 1 ms of CPU per second of audio (bench notes in docs/benchmarks.md).
+While a session runs, its PCM is appended to a WAV spool about once a second (a write to
+the page cache: ~20 µs per second of audio, no encoder state), so after a crash the file
+holds every second written. When the session ends the spool is encoded to Ogg/Opus in a
+separate process (live/spool.py) and the Ogg moves into storage beside uploads. Opus at
+24 kbit/s keeps speech at about 10 MB an hour; encoding costs about 0.9 ms of CPU per
+second of audio (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
+import os
+import struct
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,22 +21,78 @@ from django.conf import settings
 OPUS_RATES = frozenset({8000, 12000, 16000, 24000, 48000})
 OPUS_OPTIONS = {"compression_level": "0", "frame_duration": "60"}
 OPUS_BIT_RATE = 24_000
+# A spool's WAV header says "size unknown": decoders read to the end of the file, so a
+# spool cut off by a crash is as readable as a finished one.
+WAV_HEADER_BYTES = 44
+UNKNOWN_SIZE = 0xFFFFFFFF
+ENCODE_BATCH_SECONDS = 10
 
 
 def spool_path(recording_id: int, part: str = "") -> Path:
     """Where a live recording's audio is written while it is being recorded.
 
-    A resumed recording writes its next part beside the first (`<id>-<part>.ogg`).
+    A resumed recording writes its next part beside the first (`<id>-<part>.wav`).
     """
     suffix = f"-{part}" if part else ""
-    return Path(settings.LIVE_AUDIO_DIR) / f"{recording_id}{suffix}.ogg"
+    return Path(settings.LIVE_AUDIO_DIR) / f"{recording_id}{suffix}.wav"
 
 
 def spools_of(recording_id: int) -> list[Path]:
-    """A recording's spool files left on this machine, oldest first."""
+    """A recording's spools left on this machine (raw WAV, or Ogg), oldest first."""
     folder = Path(settings.LIVE_AUDIO_DIR)
-    found = [*folder.glob(f"{recording_id}.ogg"), *folder.glob(f"{recording_id}-*.ogg")]
+    found = [
+        path
+        for pattern in (f"{recording_id}.*", f"{recording_id}-*.*")
+        for path in folder.glob(pattern)
+        if path.suffix in (".wav", ".ogg")
+    ]
     return sorted(found, key=lambda path: path.stat().st_mtime)
+
+
+def wav_header(sample_rate: int) -> bytes:
+    """The 44-byte header of a 16-bit mono WAV of unknown length."""
+    return (
+        b"RIFF" + struct.pack("<I", UNKNOWN_SIZE) + b"WAVEfmt "
+        + struct.pack("<IHHIIHH", 16, 1, 1, sample_rate, sample_rate * 2, 2, 16)
+        + b"data" + struct.pack("<I", UNKNOWN_SIZE)
+    )  # fmt: skip
+
+
+def open_spool(path: Path, sample_rate: int) -> int:
+    """A new WAV spool, its header written; the file descriptor to append PCM to."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+    os.write(fd, wav_header(sample_rate))
+    return fd
+
+
+def wav_rate(path: Path) -> int:
+    """The sample rate in a spool's WAV header."""
+    with path.open("rb") as spool:
+        header = spool.read(WAV_HEADER_BYTES)
+    return int(struct.unpack("<I", header[24:28])[0])
+
+
+def wav_seconds(path: Path) -> float:
+    """Seconds of audio in a WAV spool, from its size (its header does not say)."""
+    return max(0, path.stat().st_size - WAV_HEADER_BYTES) // 2 / wav_rate(path)
+
+
+def encode_spool(wav: Path) -> Path:
+    """Encode a WAV spool to Ogg/Opus beside it and delete the WAV; the Ogg's path.
+
+    Run in the encoder process (live/spool.py), or by recovery after a crash.
+    """
+    ogg = wav.with_suffix(".ogg")
+    rate = wav_rate(wav)
+    writer = OggOpusWriter(ogg, rate)
+    with wav.open("rb") as spool:
+        spool.seek(WAV_HEADER_BYTES)
+        while pcm := spool.read(2 * rate * ENCODE_BATCH_SECONDS):
+            writer.write(pcm[: len(pcm) - len(pcm) % 2])
+    writer.close()
+    wav.unlink()
+    return ogg
 
 
 def ogg_duration(path: Path) -> float:

@@ -13,7 +13,7 @@ from transcripts.engines import get_live_engine
 from transcripts.engines.base import EngineError, LiveEngine, LiveOptions
 from transcripts.live import resume
 from transcripts.live.session import LiveSession, live_session_count
-from transcripts.sockets import NO_CHANNEL_LAYER, DirectConsumer
+from transcripts.sockets import PlainLoopConsumer
 
 AT_CAPACITY = "This server is at capacity; try again in a moment."
 
@@ -29,13 +29,13 @@ class LiveSessionPlan:
     first_index: int = 0
 
 
-class RecordConsumer(DirectConsumer):
-    """Receives a recording's control messages and audio; sends back its transcript."""
+class RecordConsumer(PlainLoopConsumer):
+    """Receives a recording's control messages and audio; sends back its transcript.
 
-    # No channel of its own: what a recording needs never goes through the channel layer,
-    # so a layer that fails (Redis down) cannot fail a meeting. Viewers are reached
-    # through the process's viewers desk (live/viewers.py).
-    channel_layer_alias = NO_CHANNEL_LAYER
+    It has no channel-layer channel: what a recording needs never goes through the layer,
+    so a layer that fails (Redis down) cannot fail a meeting. Viewers are reached through
+    the process's viewers desk (live/viewers.py).
+    """
 
     # Class-level defaults: disconnect() can run after a refused connect().
     session: LiveSession | None = None

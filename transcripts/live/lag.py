@@ -13,6 +13,10 @@ import asyncio
 import logging
 from typing import Protocol
 
+from django.conf import settings
+
+from transcripts import protocol
+
 logger = logging.getLogger(__name__)
 
 CHECK_SECONDS = 0.5
@@ -23,6 +27,32 @@ class Lagging(Protocol):
 
     async def check_lag(self, loop_lag: float) -> None:
         """Compare the process's lag plus its own queue with the limit; tell the page."""
+
+
+class LagNotice:
+    """How far one session is behind, and whether its page has been told."""
+
+    def __init__(self, recording_id: int) -> None:
+        self.seconds = 0.0  # how long the audio waits before the engine hears it
+        self._told = False
+        self._recording_id = recording_id
+
+    def update(self, seconds: float) -> protocol.Lagging | protocol.Notice | None:
+        """The new lag; what to tell the page, if it just fell behind or caught up."""
+        self.seconds = seconds
+        limit = settings.LIVE_LAG_WARN_SECONDS
+        if not self._told and seconds >= limit:
+            self._told = True
+            logger.warning("Live session %s is %.1f s behind", self._recording_id, seconds)
+            return protocol.lagging(seconds)
+        if self._told and seconds < limit / 2:
+            self._told = False
+            return protocol.caught_up()
+        return None
+
+    def current(self) -> float:
+        """The lag as last measured, for the lease's record of it."""
+        return self.seconds
 
 
 class LagWatch:

@@ -8,6 +8,7 @@ storage and adds its length to the duration, so the recording is intact and can 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from transcripts import lease, services
 from transcripts.live import archive, spool
@@ -30,8 +31,8 @@ def recording_recover(*, recording_id: int) -> bool:
     # Earlier, finished sessions left `duration` at their audio's length; the crashed
     # session's audio is what its spool holds.
     spooled = 0.0
-    for path in archive.spools_of(recording_id):
-        seconds = archive.ogg_duration(path)
+    for found in archive.spools_of(recording_id):
+        path, seconds = _encoded(found)
         if seconds > 0:
             spool.recording_add_audio(recording_id=recording_id, spool=path)
             spooled += seconds
@@ -41,3 +42,14 @@ def recording_recover(*, recording_id: int) -> bool:
         services.recording_extend_duration(recording_id=recording_id, seconds=spooled)
     logger.warning("Recording %s was left live by a stopped server: interrupted", recording_id)
     return True
+
+
+def _encoded(found: Path) -> tuple[Path, float]:
+    """A crashed session's spool as Ogg/Opus, and how much audio it holds.
+
+    A raw WAV spool's length is exact (every second written is there); it is encoded here.
+    """
+    if found.suffix != ".wav":
+        return found, archive.ogg_duration(found)
+    seconds = archive.wav_seconds(found)
+    return archive.encode_spool(found), seconds

@@ -31,12 +31,13 @@ from transcripts.engines.base import (
     StreamInfo,
 )
 from transcripts.jobs import refine
-from transcripts.lease import keep_lease
+from transcripts.lease import lease_keeper
 from transcripts.live.inbox import AudioInbox
-from transcripts.live.lag import lag_watch
+from transcripts.live.lag import LagNotice, lag_watch
 from transcripts.live.replay import ReplayBuffer
 from transcripts.live.spool import AudioSpool
 from transcripts.live.viewers import viewers_desk
+from transcripts.live.writer import segment_writer
 from transcripts.models import Recording
 from transcripts.segments import shifted_final
 from transcripts.timecode import clock
@@ -86,8 +87,7 @@ class LiveSession:
         self._send_event = send_event
         self._on_failure = on_failure
         self._inbox = AudioInbox(options.sample_rate)
-        self.lag = 0.0  # seconds the audio waits before the engine hears it
-        self._lagging = False
+        self.lag = LagNotice(recording_id)
         self._received_bytes = 0
         self._interim_shown = False
         self._request_id = ""
@@ -156,8 +156,7 @@ class LiveSession:
 
     async def _run(self) -> None:
         engine_error = ""
-        name = f"live-lease-{self.recording_id}"
-        lease = asyncio.create_task(keep_lease(self.recording_id, lambda: self.lag), name=name)
+        lease_keeper.hold(self.recording_id, self.lag.current)
         viewers_desk.follow(self.recording_id)
         try:
             await self._relay()
@@ -170,7 +169,7 @@ class LiveSession:
             engine_error = INTERNAL_ERROR.message
             await self._fail(INTERNAL_ERROR)
         finally:
-            lease.cancel()
+            lease_keeper.release(self.recording_id, self.lag.current)
         await self._finish(engine_error)
         await aclose_connections()
 
@@ -312,15 +311,9 @@ class LiveSession:
 
     async def check_lag(self, loop_lag: float) -> None:
         """Tell the page when transcription falls behind the speaker, and when it catches up."""
-        self.lag = loop_lag + self._inbox.queued_seconds()
-        limit = settings.LIVE_LAG_WARN_SECONDS
-        if not self._lagging and self.lag >= limit:
-            self._lagging = True
-            logger.warning("Live session %s is %.1f s behind", self.recording_id, self.lag)
-            await self._send_event(protocol.lagging(self.lag))
-        elif self._lagging and self.lag < limit / 2:
-            self._lagging = False
-            await self._send_event(protocol.caught_up())
+        notice = self.lag.update(loop_lag + self._inbox.queued_seconds())
+        if notice is not None:
+            await self._send_event(notice)
 
     async def _listen(self, stream: LiveStream) -> None:
         async for event in stream.events():
@@ -350,7 +343,7 @@ class LiveSession:
             if self._interim_shown:
                 await self._show_interim(InterimText(text="", start=event.start, end=event.end))
             return
-        segment = await database_sync_to_async(services.segment_append)(
+        segment = await segment_writer.save(
             recording_id=self.recording_id, index=self.segments_saved, segment=event
         )
         self.segments_saved += 1

@@ -1,18 +1,26 @@
 """A live recording's audio on its way to storage: spooled to disk as it arrives, then stored.
 
 The session hands PCM to an AudioSpool frame by frame; about once a second a batch is
-compressed to the recording's spool file (live/archive.py) on a thread, so after a crash the
-file on disk is playable up to the last second or so. When the session ends the spool moves
-into storage beside the recording's earlier audio (`recording_add_audio`), which is also how
+appended to the recording's WAV spool (live/archive.py) by the process's disk writer, a
+thread of its own, so a slow disk never stalls the event loop and a crash leaves every
+second written. When the session ends the spool is encoded to Ogg/Opus by the process's
+encoder — a separate, low-priority process, so no meeting still running pays for it — and
+stored beside the recording's earlier audio (`recording_add_audio`), which is also how
 recovery stores the spool of a session whose process died.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import concurrent.futures
 import logging
+import multiprocessing
+import os
+import queue
 import shutil
 import tempfile
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -28,8 +36,9 @@ from transcripts.storage import delete_stored, store_file
 
 logger = logging.getLogger(__name__)
 
-# Audio is handed to the archive's encoder (on a thread) in batches of about this length.
+# PCM is appended to the spool in batches of about this length.
 ARCHIVE_BATCH_SECONDS = 1.0
+ENCODER_NICENESS = 10
 
 ARCHIVE_FAILED = (
     "Parley could not keep this recording's audio (see the server log); "
@@ -37,53 +46,150 @@ ARCHIVE_FAILED = (
 )
 
 SendWarning = Callable[[protocol.Problem], Awaitable[None]]
+# For the disk writer: append PCM to a spool, or (no PCM) close it and settle the future.
+Errand = tuple[int, bytes | None, concurrent.futures.Future[None] | None]
+
+
+class DiskWriter:
+    """The process's thread that appends spooled audio to disk, in the order it was given."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[Errand] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def append(self, fd: int, pcm: bytes) -> None:
+        """Write `pcm` at the end of the spool `fd`, soon; never blocks."""
+        self._start()
+        self._queue.put((fd, pcm, None))
+
+    def close(self, fd: int) -> concurrent.futures.Future[None]:
+        """Close the spool once what was appended is written; done (or failed) then."""
+        self._start()
+        done: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self._queue.put((fd, None, done))
+        return done
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="spool-writer", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        failed: dict[int, OSError] = {}
+        while True:
+            fd, pcm, done = self._queue.get()
+            try:
+                if pcm is not None and fd not in failed:
+                    os.write(fd, pcm)
+                elif done is not None:
+                    os.close(fd)
+                    _settle(done, failed.pop(fd, None))
+            except OSError as exc:  # a full or failing disk: said when the spool closes
+                failed[fd] = exc
+                if done is not None:
+                    _settle(done, exc)
+
+
+def _settle(done: concurrent.futures.Future[None], error: OSError | None) -> None:
+    if error is None:
+        done.set_result(None)
+    else:
+        done.set_exception(error)
+
+
+disk_writer = DiskWriter()
+_encoders: concurrent.futures.ProcessPoolExecutor | None = None
+
+
+def encoder() -> concurrent.futures.ProcessPoolExecutor:
+    """The process's Ogg/Opus encoder: one low-priority process, started when first needed."""
+    global _encoders
+    if _encoders is None:
+        _encoders = concurrent.futures.ProcessPoolExecutor(
+            max_workers=settings.LIVE_ARCHIVE_ENCODERS,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=os.nice,
+            initargs=(ENCODER_NICENESS,),
+        )
+    return _encoders
+
+
+def _stop_encoder() -> None:
+    """At exit, before concurrent.futures' own clean-up: wait for encodes in flight."""
+    if _encoders is not None:
+        _encoders.shutdown(wait=True)
+
+
+atexit.register(_stop_encoder)
+
+
+async def encoded(wav: Path) -> Path:
+    """The spool encoded to Ogg/Opus by the encoder process (on a thread if it broke)."""
+    loop = asyncio.get_running_loop()
+    try:
+        return await loop.run_in_executor(encoder(), archive.encode_spool, wav)
+    except concurrent.futures.BrokenExecutor:
+        logger.warning("The archive encoder stopped; encoding on a thread instead")
+        global _encoders
+        _encoders = None
+        return await asyncio.to_thread(archive.encode_spool, wav)
 
 
 class AudioSpool:
-    """Compresses one session's audio to its spool file, then stores it with the recording."""
+    """One session's audio: spooled raw while it runs, encoded and stored when it ends."""
 
     def __init__(
         self, *, recording_id: int, sample_rate: int, part: str, send_warning: SendWarning
     ) -> None:
         self._recording_id = recording_id
-        self._sample_rate = sample_rate
         # A resumed recording spools its next part beside the first; joined when stored.
         self._path = archive.spool_path(recording_id, part)
         self._send_warning = send_warning
-        self._queue: asyncio.Queue[bytes | None] = asyncio.Queue()
-        self._pending = bytearray()
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
         self._batch_bytes = int(2 * sample_rate * ARCHIVE_BATCH_SECONDS)
-        self._failed = False
+        self._closed = asyncio.get_running_loop().create_future()
+        try:
+            self._fd = archive.open_spool(self._path, sample_rate)
+        except OSError:
+            logger.exception("Could not open the audio spool of recording %s", recording_id)
+            self._fd = -1
 
     def add(self, chunk: bytes) -> None:
-        """Keep a frame of PCM; a full batch goes to the encoder."""
-        if self._failed:
+        """Keep a frame of PCM; about a second's worth goes to the disk writer at once."""
+        if self._fd < 0:
             return
-        self._pending += chunk
-        if len(self._pending) >= self._batch_bytes:
-            self._queue.put_nowait(bytes(self._pending))
-            self._pending.clear()
+        self._pending.append(chunk)
+        self._pending_bytes += len(chunk)
+        if self._pending_bytes >= self._batch_bytes:
+            self._flush()
 
     def close(self) -> None:
-        """No more audio: encode what is pending, finish the file and store it."""
-        self._queue.put_nowait(bytes(self._pending))
-        self._pending.clear()
-        self._queue.put_nowait(None)
+        """No more audio: what is pending goes to disk, then the spool is stored."""
+        if not self._closed.done():
+            self._flush()
+            self._closed.set_result(None)
+
+    def _flush(self) -> None:
+        if self._pending:
+            disk_writer.append(self._fd, b"".join(self._pending))
+            self._pending, self._pending_bytes = [], 0
 
     async def run(self) -> None:
-        """Compress the audio to the spool file as it comes, then move it into storage."""
+        """Wait for the end of the session; then encode the spool and store it."""
+        await self._closed
         try:
-            writer = await asyncio.to_thread(archive.OggOpusWriter, self._path, self._sample_rate)
-            while (batch := await self._queue.get()) is not None:
-                if batch:
-                    await asyncio.to_thread(writer.write, batch)
-            await asyncio.to_thread(writer.close)
+            if self._fd < 0:
+                raise OSError(f"no spool for recording {self._recording_id}")
+            await asyncio.wrap_future(disk_writer.close(self._fd))
+            ogg = await encoded(self._path)
             await database_sync_to_async(recording_add_audio)(
-                recording_id=self._recording_id, spool=self._path
+                recording_id=self._recording_id, spool=ogg
             )
         except Exception:
             logger.exception("Could not keep the audio of recording %s", self._recording_id)
-            self._failed = True
             await self._send_warning(protocol.warning("audio_not_kept", ARCHIVE_FAILED))
 
 

@@ -24,13 +24,11 @@ from transcripts.engines.base import (
 from transcripts.engines.deepgram._sdk import (
     ApiError,
     AsyncDeepgramClient,
-    AsyncV1SocketClient,
-    ListenV1Error,
-    ListenV1Metadata,
-    ListenV1Results,
+    LiveSocket,
     dominant_speaker,
     environment_for,
-    words_from,
+    live_socket,
+    words_from_json,
 )
 
 logger = logging.getLogger(__name__)
@@ -116,21 +114,22 @@ def unreachable_error(exc: BaseException) -> EngineError:
     )
 
 
-def event_from_results(message: ListenV1Results) -> EngineEvent:
-    """Interim or final text from a Results message."""
-    alternatives = message.channel.alternatives
-    best = alternatives[0] if alternatives else None
-    text = best.transcript.strip() if best else ""
-    start, end = message.start, message.start + message.duration
-    if not message.is_final:
+def event_from_results(message: dict[str, Any]) -> EngineEvent:
+    """Interim or final text from a Results message (its JSON; the SDK's ListenV1Results)."""
+    alternatives = message.get("channel", {}).get("alternatives") or []
+    best: dict[str, Any] = alternatives[0] if alternatives else {}
+    text = (best.get("transcript") or "").strip()
+    start = float(message.get("start") or 0.0)
+    end = start + float(message.get("duration") or 0.0)
+    if not message.get("is_final"):
         return InterimText(text=text, start=start, end=end)
-    words = words_from(best.words) if best else ()
+    words = words_from_json(best.get("words"))
     return FinalSegment(
         text=text,
         start=start,
         end=end,
         speaker=dominant_speaker(words),
-        confidence=best.confidence if best else None,
+        confidence=best.get("confidence"),
         words=words,
     )
 
@@ -138,7 +137,7 @@ def event_from_results(message: ListenV1Results) -> EngineEvent:
 class DeepgramLiveStream:
     """One open Deepgram live stream; sends KeepAlive whenever audio stops flowing."""
 
-    def __init__(self, socket: AsyncV1SocketClient, *, keepalive_seconds: float) -> None:
+    def __init__(self, socket: LiveSocket, *, keepalive_seconds: float) -> None:
         self._socket = socket
         self._keepalive_seconds = keepalive_seconds
         self._last_sent = time.monotonic()
@@ -148,7 +147,7 @@ class DeepgramLiveStream:
     async def send_audio(self, chunk: bytes) -> None:
         """Relay PCM to Deepgram."""
         try:
-            await self._socket.send_media(chunk)
+            await self._socket.sdk.send_media(chunk)
         except ConnectionClosed as exc:
             raise closed_error(exc) from exc
         self._last_sent = time.monotonic()
@@ -156,7 +155,7 @@ class DeepgramLiveStream:
     async def flush(self) -> None:
         """Finalize: Deepgram sends what it has heard as final results and carries on."""
         try:
-            await self._socket.send_finalize()
+            await self._socket.sdk.send_finalize()
         except ConnectionClosed as exc:
             raise closed_error(exc) from exc
 
@@ -164,8 +163,8 @@ class DeepgramLiveStream:
         """Flush with Finalize, then CloseStream: Deepgram sends the rest and closes."""
         self._finishing = True
         try:
-            await self._socket.send_finalize()
-            await self._socket.send_close_stream()
+            await self._socket.sdk.send_finalize()
+            await self._socket.sdk.send_close_stream()
         except ConnectionClosed as exc:
             raise closed_error(exc) from exc
 
@@ -177,7 +176,7 @@ class DeepgramLiveStream:
                 await asyncio.sleep(self._keepalive_seconds - idle_for)
                 continue
             try:
-                await self._socket.send_keep_alive()
+                await self._socket.sdk.send_keep_alive()
             except ConnectionClosed:
                 return  # events() reports the closure
             self._last_sent = time.monotonic()
@@ -185,19 +184,23 @@ class DeepgramLiveStream:
     async def events(self) -> AsyncIterator[EngineEvent]:
         """Translate Deepgram's messages until it closes the stream."""
         try:
-            async for message in self._socket:
+            async for message in self._socket.messages():
                 for event in self._translate(message):
                     yield event
         except ConnectionClosed as exc:
             raise closed_error(exc) from exc
 
-    def _translate(self, message: object) -> list[EngineEvent]:
-        if isinstance(message, ListenV1Results):
-            return [*self._new_request_id(message.metadata.request_id), event_from_results(message)]
-        if isinstance(message, ListenV1Metadata):
-            return self._new_request_id(message.request_id)
-        if isinstance(message, ListenV1Error):
-            logger.warning("Deepgram reported %s: %s", message.variant, message.description)
+    def _translate(self, message: dict[str, Any]) -> list[EngineEvent]:
+        kind = message.get("type")
+        if kind == "Results":
+            request_id = str(message.get("metadata", {}).get("request_id") or "")
+            return [*self._new_request_id(request_id), event_from_results(message)]
+        if kind == "Metadata":
+            return self._new_request_id(str(message.get("request_id") or ""))
+        if kind == "Error":
+            logger.warning(
+                "Deepgram reported %s: %s", message.get("variant"), message.get("description")
+            )
         return []
 
     def _new_request_id(self, request_id: str) -> list[EngineEvent]:
@@ -253,7 +256,7 @@ class DeepgramLiveEngine:
         async with AsyncExitStack() as stack:
             try:
                 socket = await stack.enter_async_context(
-                    client.listen.v1.connect(**self.describe_options(options))
+                    live_socket(client, self.describe_options(options))
                 )
             except ApiError as exc:
                 raise handshake_error(exc) from exc

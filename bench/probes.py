@@ -1,0 +1,191 @@
+"""Looking inside Daphne during a run's steady window: py-spy samples and tracemalloc snapshots.
+
+`--py-spy` samples Daphne's threads with py-spy (an outside process: Daphne runs at full speed,
+py-spy itself costs a few % of a core) while every session streams, and prints where the time
+goes: own time by package and inclusive time of the interesting frames. `--tracemalloc` runs
+Daphne under tracemalloc (slower: use it for *what* holds memory, not how much CPU it costs),
+takes a snapshot before the sessions connect and one mid-run, and prints the growth by line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY_SPY = Path(sys.executable).with_name("py-spy")
+SNAPSHOT_ENV = "BENCH_TRACEMALLOC_DIR"
+LINE_NUMBER = re.compile(r":\d+\)$")
+# Frames counted inclusively: each is a place the live path's time can go.
+MARKERS = (
+    "feed (transcripts/live.py",
+    "_keep_audio (transcripts/live.py",
+    "write (transcripts/archive.py",
+    "_save_final (transcripts/live.py",
+    "_publish (transcripts/live.py",
+    "publish_to_viewers (transcripts/realtime.py",
+    "_keep_lease (transcripts/live.py",
+    "_send_until_stopped (transcripts/live.py",
+    "events (transcripts/engines/deepgram.py",
+    "send_audio (transcripts/engines/deepgram.py",
+    "receive (transcripts/consumers.py",
+    "_send_event (transcripts/consumers.py",
+    "dataReceived (autobahn",
+    "onMessage (daphne",
+    "handle_reply (daphne",
+    "group_send (channels_redis",
+    "group_send (channels/layers.py",
+    "segment_append (transcripts/services.py",
+    "thread_handler (asgiref",
+    "_run_once (asyncio/base_events.py",
+    "runUntilCurrent (twisted",
+    "doPoll (twisted",
+)
+
+
+class SteadyProbes:
+    """py-spy and/or tracemalloc snapshots timed to a run's steady window."""
+
+    def __init__(self, *, out_dir: Path, tag: str, py_spy: bool, native: bool) -> None:
+        self.out_dir = out_dir
+        self.tag = tag
+        self.py_spy = py_spy
+        self.native = native
+        self.snapshot_dir = out_dir / f"tracemalloc-{tag}"
+        self._spy: subprocess.Popen[bytes] | None = None
+        self._timers: list[threading.Timer] = []
+
+    @property
+    def collapsed(self) -> Path:
+        """py-spy's collapsed stacks."""
+        return self.out_dir / f"pyspy-{self.tag}.txt"
+
+    def daphne_env(self, tracemalloc_on: bool) -> dict[str, str]:
+        """Environment that makes the Daphne wrapper trace allocations (empty: not traced)."""
+        if not tracemalloc_on:
+            return {}
+        self.snapshot_dir.mkdir(parents=True, exist_ok=True)
+        for old in self.snapshot_dir.glob("*.snap"):
+            old.unlink()
+        return {SNAPSHOT_ENV: str(self.snapshot_dir)}
+
+    def schedule(self, pid: int, begin: float, seconds: float, snapshot: bool) -> None:
+        """py-spy from `begin` seconds from now for `seconds`; a snapshot halfway through."""
+        if self.py_spy:
+            self._timers.append(threading.Timer(begin, self._start_spy, (pid, seconds)))
+        if snapshot:
+            self._timers.append(threading.Timer(begin + seconds / 2, self.snapshot, (pid,)))
+        for timer in self._timers:
+            timer.daemon = True
+            timer.start()
+
+    def snapshot(self, pid: int) -> None:
+        """Ask the traced Daphne for a tracemalloc snapshot."""
+        os.kill(pid, signal.SIGUSR1)
+
+    def _start_spy(self, pid: int, seconds: float) -> None:
+        argv = [str(PY_SPY), "record", "--pid", str(pid), "--duration", str(int(seconds))]
+        argv += ["--rate", "100", "--nonblocking", "--format", "raw", "--threads"]
+        argv += ["-o", str(self.collapsed)]
+        argv += ["--native"] if self.native else []
+        self._spy = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def finish(self) -> list[str]:
+        """Wait for py-spy; report lines for both probes."""
+        for timer in self._timers:
+            timer.join()
+        lines: list[str] = []
+        if self._spy is not None:
+            _, err = self._spy.communicate(timeout=120)
+            if self._spy.returncode:
+                lines.append(f"py-spy failed: {err.decode()[-500:]}")
+            elif self.collapsed.exists():
+                lines += spy_summary(self.collapsed)
+        snaps = sorted(self.snapshot_dir.glob("*.snap")) if self.snapshot_dir.exists() else []
+        if len(snaps) >= 2:
+            lines += tracemalloc_summary(snaps[0], snaps[-1])
+        return lines
+
+
+def spy_summary(path: Path, top: int = 25) -> list[str]:
+    """Own time by function and inclusive time of MARKERS, over samples of busy threads."""
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    by_thread: Counter[str] = Counter()
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        frames = stack.split(";")
+        if not frames or _idle(frames[-1]):
+            continue
+        count = int(count_text)
+        total += count
+        by_thread[frames[0][:60]] += count
+        own[_short(frames[-1])] += count
+        seen = {m for m in MARKERS for f in frames if m in f}
+        for marker in seen:
+            inclusive[marker] += count
+    total = total or 1
+    lines = [f"py-spy ({path.name}): {total} busy samples (idle waits left out)"]
+    lines.append("  by thread:")
+    lines += [f"    {100 * n / total:5.1f} %  {name}" for name, n in by_thread.most_common(6)]
+    lines.append("  own time by function:")
+    lines += [f"    {100 * n / total:5.1f} %  {name}" for name, n in own.most_common(top)]
+    lines.append("  inclusive time of the live path's frames:")
+    lines += [f"    {100 * n / total:5.1f} %  {name})" for name, n in inclusive.most_common()]
+    return lines
+
+
+def _idle(frame: str) -> bool:
+    idle = ("select.epoll", "poll (", "_wait_for_tstate_lock", "wait (threading.py", "get (queue")
+    idle += ("_worker (concurrent/futures/thread.py", "select (selectors.py")
+    return any(name in frame for name in idle) or frame.startswith("epoll_wait")
+
+
+def _short(frame: str) -> str:
+    """A frame without its line number and the checkout's paths."""
+    frame = LINE_NUMBER.sub(")", frame)
+    return frame.replace(str(ROOT) + "/", "").replace(".venv/lib/python3.12/site-packages/", "")
+
+
+def tracemalloc_summary(before: Path, after: Path, top: int = 30) -> list[str]:
+    """Memory growth between two snapshots, by allocating line (with its caller)."""
+    old = tracemalloc.Snapshot.load(str(before))
+    new = tracemalloc.Snapshot.load(str(after))
+    stats = new.compare_to(old, "traceback")
+    grown = sum(s.size_diff for s in stats)
+    growth = f"{grown / 1024 / 1024:.1f} MB more traced ({after.name} vs {before.name})"
+    lines = [f"tracemalloc: {growth}"]
+    for stat in stats[:top]:
+        where = " <- ".join(
+            f"{_short(frame.filename)}:{frame.lineno}" for frame in list(stat.traceback)[:4]
+        )
+        lines.append(f"  {stat.size_diff / 1024:9.0f} KB {stat.count_diff:+8d} blocks  {where}")
+    return lines
+
+
+def traced_daphne_main() -> None:
+    """Run Daphne's command line with tracemalloc on; SIGUSR1 writes a snapshot."""
+    folder = Path(os.environ[SNAPSHOT_ENV])
+    tracemalloc.start(6)
+
+    def dump(signum: int, frame: object) -> None:
+        name = folder / f"{time.time():.3f}.snap"
+        tracemalloc.take_snapshot().dump(str(name))
+
+    signal.signal(signal.SIGUSR1, dump)
+    from daphne.cli import CommandLineInterface
+
+    CommandLineInterface.entrypoint()
+
+
+if __name__ == "__main__":
+    traced_daphne_main()
