@@ -9,12 +9,17 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, ClassVar, Self
+from typing import IO, TYPE_CHECKING, ClassVar, Self
 
 from django.db import connection
 
 from transcripts.protocol import MAX_SOCKET_MESSAGE_BYTES
+
+if TYPE_CHECKING:
+    from tests.fake_deepgram import FakeDeepgram
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -117,3 +122,22 @@ class WorkerProcess(ManagedProcess):
         return [
             sys.executable, "manage.py", "db_worker", "--interval", "0.1", "--no-startup-delay",
         ]  # fmt: skip
+
+
+@contextmanager
+def daphne_with(fake: FakeDeepgram, tmp_path: Path) -> Iterator[DaphneServer]:
+    """A Daphne process on the test database talking to the fake Deepgram, storing under
+    `tmp_path`; its log must hold no traceback."""
+    server = DaphneServer(
+        {
+            "DEEPGRAM_API_KEY": fake.api_key,
+            "DEEPGRAM_URL": fake.url,
+            "MEDIA_ROOT": str(tmp_path / "media"),
+            "LIVE_AUDIO_DIR": str(tmp_path / "live-audio"),
+        }
+    ).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log, server.log

@@ -13,7 +13,7 @@ from django.contrib.auth.models import User
 from tests.chromium import CHROMIUM, require_chromium
 from tests.conftest import session_cookie
 from tests.fake_deepgram import FakeDeepgram
-from tests.servers import DaphneServer
+from tests.servers import DaphneServer, daphne_with
 from tests.test_browser import SPEECH_WAV, chromium_args, watch_console
 
 require_chromium()
@@ -32,17 +32,8 @@ SCRIPT = [
 @pytest.fixture
 def server(fake_deepgram: FakeDeepgram, tmp_path: Path) -> Iterator[DaphneServer]:
     fake_deepgram.script = SCRIPT
-    daphne = DaphneServer(
-        {
-            "DEEPGRAM_API_KEY": fake_deepgram.api_key,
-            "DEEPGRAM_URL": fake_deepgram.url,
-            "MEDIA_ROOT": str(tmp_path / "media"),
-            "LIVE_AUDIO_DIR": str(tmp_path / "live-audio"),
-        }
-    ).start()
-    yield daphne
-    daphne.stop()
-    assert "Traceback" not in daphne.log, daphne.log
+    with daphne_with(fake_deepgram, tmp_path) as daphne:
+        yield daphne
 
 
 def signed_in(context: BrowserContext, server: DaphneServer, cookie: str) -> Page:

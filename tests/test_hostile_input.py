@@ -20,7 +20,7 @@ from config.asgi import application
 from tests.conftest import session_cookie
 from tests.factories import make_recording, make_segment
 from tests.fake_deepgram import FakeDeepgram
-from tests.servers import DaphneServer
+from tests.servers import DaphneServer, daphne_with
 from tests.sockets import RecordSocket
 from transcripts.models import PendingUpload, Recording, Segment
 from transcripts.protocol import MAX_SOCKET_MESSAGE_BYTES
@@ -174,17 +174,8 @@ async def test_an_unknown_socket_path_is_refused_at_the_handshake_without_a_trac
 
 @pytest.fixture
 def daphne(deepgram: FakeDeepgram, tmp_path: Path) -> Iterator[DaphneServer]:
-    server = DaphneServer(
-        {
-            "DEEPGRAM_API_KEY": deepgram.api_key,
-            "DEEPGRAM_URL": deepgram.url,
-            "MEDIA_ROOT": str(tmp_path / "media"),
-            "LIVE_AUDIO_DIR": str(tmp_path / "live-audio"),
-        }
-    ).start()
-    yield server
-    server.stop()
-    assert "Traceback" not in server.log, server.log
+    with daphne_with(deepgram, tmp_path) as server:
+        yield server
 
 
 def record_socket(server: DaphneServer, user: User) -> ClientConnection:

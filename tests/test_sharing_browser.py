@@ -16,7 +16,7 @@ from tests.audio import frames, utterances
 from tests.chromium import CHROMIUM, require_chromium
 from tests.conftest import session_cookie
 from tests.fake_deepgram import FakeDeepgram
-from tests.servers import DaphneServer
+from tests.servers import DaphneServer, daphne_with
 
 require_chromium()
 
@@ -31,16 +31,8 @@ PHONE = {"width": 390, "height": 844}
 @pytest.fixture
 def server(fake_deepgram: FakeDeepgram, tmp_path: Path) -> Iterator[DaphneServer]:
     fake_deepgram.script = SCRIPT
-    env = {
-        "DEEPGRAM_API_KEY": fake_deepgram.api_key,
-        "DEEPGRAM_URL": fake_deepgram.url,
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "LIVE_AUDIO_DIR": str(tmp_path / "live-audio"),
-    }
-    daphne = DaphneServer(env).start()
-    yield daphne
-    daphne.stop()
-    assert "Traceback" not in daphne.log, daphne.log
+    with daphne_with(fake_deepgram, tmp_path) as daphne:
+        yield daphne
 
 
 @pytest.fixture
