@@ -66,6 +66,13 @@ def open_spool(path: Path, sample_rate: int) -> int:
     return fd
 
 
+def read_spool(path: Path, offset: int, size: int) -> bytes:
+    """`size` bytes of a spool's PCM from byte `offset` of its audio (after the header)."""
+    with path.open("rb") as spool:
+        spool.seek(WAV_HEADER_BYTES + offset)
+        return spool.read(size)
+
+
 def wav_rate(path: Path) -> int:
     """The sample rate in a spool's WAV header."""
     with path.open("rb") as spool:

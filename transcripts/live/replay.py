@@ -2,53 +2,43 @@
 
 When the engine's stream breaks mid-recording, the audio it was sent since its last final
 is sent again to the new stream, and the new stream's times are shifted by where that
-audio starts on the recording's timeline: no word is lost, none saved twice.
+audio starts on the recording's timeline: no word is lost, none saved twice. Only positions
+are kept here; the audio itself is read back from the session's spool (live/spool.py),
+which holds every byte, so a session keeps no copy of it in memory.
 """
 
 from __future__ import annotations
-
-from collections import deque
 
 from django.conf import settings
 
 
 class ReplayBuffer:
-    """Audio handed to the engine and not yet finalised, by byte position on the session."""
+    """How far the audio handed to the engine was sent, and how far it was finalised, as byte
+    positions on the session's audio (the same as in its spool)."""
 
     def __init__(self, *, sample_rate: int, timeline_start: float) -> None:
-        self._chunks: deque[tuple[int, bytes]] = deque()
         self._sent = 0
+        self._finalised = 0
         self._stream_start = 0
         self._rate = sample_rate
         self._timeline_start = timeline_start
         self._limit = int(settings.LIVE_REPLAY_MAX_SECONDS * sample_rate) * 2
 
-    def begin_stream(self) -> list[bytes]:
-        """A new stream starts at the oldest audio not finalised: the chunks to send it first."""
-        self._stream_start = self._chunks[0][0] if self._chunks else self._sent
-        return [chunk for _, chunk in self._chunks]
+    def begin_stream(self) -> tuple[int, int]:
+        """A new stream starts at the oldest audio not finalised, at most LIVE_REPLAY_MAX_SECONDS
+        back (older audio is in the archive; the refined transcript has it): the byte range
+        to send it first."""
+        self._stream_start = max(self._finalised, self._sent - self._limit)
+        return self._stream_start, self._sent
 
-    def remember(self, batch: bytes) -> None:
-        """Keep audio the engine has not finalised yet, up to LIVE_REPLAY_MAX_SECONDS."""
-        if not batch:
-            return
-        self._chunks.append((self._sent, batch))
-        self._sent += len(batch)
-        while self._sent - self._chunks[0][0] > self._limit:
-            self._chunks.popleft()  # kept in the archive; the refined transcript has it
+    def remember(self, size: int) -> None:
+        """`size` more bytes were handed to the engine (or held for the next stream)."""
+        self._sent += size
 
     def confirm(self, until_seconds: float) -> None:
         """The engine has finalised the audio up to `until_seconds`: no need to replay it."""
         until = int((until_seconds - self._timeline_start) * self._rate) * 2
-        while self._chunks:
-            position, chunk = self._chunks[0]
-            if position + len(chunk) <= until:
-                self._chunks.popleft()
-            elif position < until:
-                self._chunks[0] = (until, chunk[until - position :])
-                return
-            else:
-                return
+        self._finalised = max(self._finalised, min(until, self._sent))
 
     def stream_offset(self) -> float:
         """Where the current stream's audio starts on the recording's timeline, in seconds."""

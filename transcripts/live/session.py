@@ -170,6 +170,7 @@ class LiveSession:
             await self._fail(INTERNAL_ERROR)
         finally:
             lease_keeper.release(self.recording_id, self.lag.current)
+            self._spool.release()  # no replay will read it back now
         await self._finish(engine_error)
         await aclose_connections()
 
@@ -283,9 +284,9 @@ class LiveSession:
                 while not self._stop_seen:
                     batch = await self._inbox.next_batch()
                     self._stop_seen = batch.stop
-                    self._replay.remember(batch.audio)
+                    self._replay.remember(len(batch.audio))
 
-    async def _pump(self, stream: LiveStream, replay: list[bytes]) -> None:
+    async def _pump(self, stream: LiveStream, replay: tuple[int, int]) -> None:
         try:
             await self._send_until_stopped(stream, replay)
         except EngineError:
@@ -296,14 +297,14 @@ class LiveSession:
             loop = asyncio.get_running_loop()
             self._finalize_deadline.reschedule(loop.time() + settings.LIVE_FINALIZE_TIMEOUT)
 
-    async def _send_until_stopped(self, stream: LiveStream, replay: list[bytes]) -> None:
-        for chunk in replay:  # what the last stream did not finalise
+    async def _send_until_stopped(self, stream: LiveStream, replay: tuple[int, int]) -> None:
+        async for chunk in self._spool.read(*replay):  # what the last stream did not finalise
             await stream.send_audio(chunk)
         while not self._stop_seen:
             batch = await self._inbox.next_batch()
             self._stop_seen = batch.stop
             if batch.audio:
-                self._replay.remember(batch.audio)
+                self._replay.remember(len(batch.audio))
                 await stream.send_audio(batch.audio)
             if batch.flush:
                 await stream.flush()

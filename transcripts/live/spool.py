@@ -21,7 +21,7 @@ import queue
 import shutil
 import tempfile
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from channels.db import database_sync_to_async
@@ -36,8 +36,11 @@ from transcripts.storage import delete_stored, store_file
 
 logger = logging.getLogger(__name__)
 
-# PCM is appended to the spool in batches of about this length.
-ARCHIVE_BATCH_SECONDS = 1.0
+# PCM is appended to the spool in batches of about this length: what a crash can lose, and
+# what a session holds in memory.
+ARCHIVE_BATCH_SECONDS = 0.5
+# A replay (live/replay.py) reads the spool back in pieces of this size.
+REPLAY_READ_BYTES = 64 * 1024
 ENCODER_NICENESS = 10
 
 ARCHIVE_FAILED = (
@@ -46,8 +49,9 @@ ARCHIVE_FAILED = (
 )
 
 SendWarning = Callable[[protocol.Problem], Awaitable[None]]
-# For the disk writer: append PCM to a spool, or (no PCM) close it and settle the future.
-Errand = tuple[int, bytes | None, concurrent.futures.Future[None] | None]
+# For the disk writer: append PCM to a spool; or (no PCM) settle the future once what came
+# before is written, closing the spool if asked.
+Errand = tuple[int, bytes | None, concurrent.futures.Future[None] | None, bool]
 
 
 class DiskWriter:
@@ -61,13 +65,14 @@ class DiskWriter:
     def append(self, fd: int, pcm: bytes) -> None:
         """Write `pcm` at the end of the spool `fd`, soon; never blocks."""
         self._start()
-        self._queue.put((fd, pcm, None))
+        self._queue.put((fd, pcm, None, False))
 
-    def close(self, fd: int) -> concurrent.futures.Future[None]:
-        """Close the spool once what was appended is written; done (or failed) then."""
+    def written(self, fd: int, *, close: bool = False) -> concurrent.futures.Future[None]:
+        """Done (or failed) once what was appended to the spool so far is on disk; the spool
+        is closed then if asked."""
         self._start()
         done: concurrent.futures.Future[None] = concurrent.futures.Future()
-        self._queue.put((fd, None, done))
+        self._queue.put((fd, None, done, close))
         return done
 
     def _start(self) -> None:
@@ -79,13 +84,14 @@ class DiskWriter:
     def _run(self) -> None:
         failed: dict[int, OSError] = {}
         while True:
-            fd, pcm, done = self._queue.get()
+            fd, pcm, done, close = self._queue.get()
             try:
                 if pcm is not None and fd not in failed:
                     os.write(fd, pcm)
                 elif done is not None:
-                    os.close(fd)
-                    _settle(done, failed.pop(fd, None))
+                    if close:
+                        os.close(fd)
+                    _settle(done, failed.pop(fd, None) if close else failed.get(fd))
             except OSError as exc:  # a full or failing disk: said when the spool closes
                 failed[fd] = exc
                 if done is not None:
@@ -150,7 +156,7 @@ class AudioSpool:
         self._pending: list[bytes] = []
         self._pending_bytes = 0
         self._batch_bytes = int(2 * sample_rate * ARCHIVE_BATCH_SECONDS)
-        self._closed = asyncio.get_running_loop().create_future()
+        self._released = asyncio.get_running_loop().create_future()
         try:
             self._fd = archive.open_spool(self._path, sample_rate)
         except OSError:
@@ -167,10 +173,28 @@ class AudioSpool:
             self._flush()
 
     def close(self) -> None:
-        """No more audio: what is pending goes to disk, then the spool is stored."""
-        if not self._closed.done():
-            self._flush()
-            self._closed.set_result(None)
+        """No more audio: what is pending goes to disk."""
+        self._flush()
+
+    def release(self) -> None:
+        """The engine will not read the audio back again: the spool can be stored."""
+        self.close()
+        if not self._released.done():
+            self._released.set_result(None)
+
+    async def read(self, start: int, end: int) -> AsyncIterator[bytes]:
+        """The session's audio from byte `start` to `end`, read back from the spool."""
+        if self._fd < 0 or start >= end:
+            return
+        self._flush()
+        try:
+            await asyncio.wrap_future(disk_writer.written(self._fd))
+        except OSError:
+            logger.exception("Recording %s: its spool cannot be read back", self._recording_id)
+            return
+        for offset in range(start, end, REPLAY_READ_BYTES):
+            size = min(REPLAY_READ_BYTES, end - offset)
+            yield await asyncio.to_thread(archive.read_spool, self._path, offset, size)
 
     def _flush(self) -> None:
         if self._pending:
@@ -178,12 +202,12 @@ class AudioSpool:
             self._pending, self._pending_bytes = [], 0
 
     async def run(self) -> None:
-        """Wait for the end of the session; then encode the spool and store it."""
-        await self._closed
+        """Wait until the session no longer needs the spool; then encode it and store it."""
+        await self._released
         try:
             if self._fd < 0:
                 raise OSError(f"no spool for recording {self._recording_id}")
-            await asyncio.wrap_future(disk_writer.close(self._fd))
+            await asyncio.wrap_future(disk_writer.written(self._fd, close=True))
             ogg = await encoded(self._path)
             await database_sync_to_async(recording_add_audio)(
                 recording_id=self._recording_id, spool=ogg
