@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "axes",
     "config.apps.ParleyConfig",
     "accounts",
+    "teams",
     # Before django_tasks_db: transcripts' db_worker command extends that app's.
     "transcripts",
     "django_tasks_db",
@@ -220,6 +221,32 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# --- Teams ------------------------------------------------------------------
+
+# Anyone may create a team unless this is set; then only staff do.
+TEAMS_CREATED_BY_STAFF_ONLY = env_bool("TEAMS_CREATED_BY_STAFF_ONLY", False)
+# An invitation link works once, for this many days.
+INVITATION_DAYS = env_float("INVITATION_DAYS", 7)
+# Mail goes out (invitations) only when a mail server (EMAIL_HOST) or a backend
+# (EMAIL_BACKEND, e.g. django.core.mail.backends.console.EmailBackend) is configured.
+EMAIL_CONFIGURED = bool(env_str("EMAIL_BACKEND") or env_str("EMAIL_HOST"))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "parley@localhost"
+if EMAIL_CONFIGURED:
+    MAILERS = {
+        "default": {
+            "BACKEND": env_str("EMAIL_BACKEND") or "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": env_str("EMAIL_HOST") or "localhost",
+                "port": int(env_float("EMAIL_PORT", 25)),
+                "username": env_str("EMAIL_HOST_USER"),
+                "password": env_str("EMAIL_HOST_PASSWORD"),
+                "use_tls": env_bool("EMAIL_USE_TLS", False),
+            }
+            if not env_str("EMAIL_BACKEND")
+            else {},
+        }
+    }
 
 # --- Throttling -------------------------------------------------------------
 

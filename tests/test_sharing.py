@@ -99,13 +99,14 @@ def test_stopping_an_unshared_recording_tells_nobody(
 def test_deleting_a_recording_cuts_off_its_viewers(
     user: User, shared: bool, django_capture_on_commit_callbacks
 ) -> None:
+    """With a link or without (people it is shared with may follow it), once committed."""
     recording = make_recording(user)
     if shared:
         recording = sharing.share_start(recording=recording)
     with django_capture_on_commit_callbacks() as callbacks:
         services.recording_delete(recording=recording)
     disconnects = [c for c in callbacks if getattr(c, "func", None) is realtime.viewers_disconnect]
-    assert len(disconnects) == (1 if shared else 0)
+    assert len(disconnects) == 1
 
 
 @pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 
 from transcripts.errors import ApplicationError
 from transcripts.jobs.services import job_cancel, job_retry
-from transcripts.models import Recording, Segment, TranscriptionJob
+from transcripts.models import Recording, RecordingShare, RecordingTag, Segment, TranscriptionJob
 
 TIMING_FIELDS = ("index", "start", "end")
 
@@ -27,6 +27,25 @@ class SegmentInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
+
+
+class ShareInline(admin.TabularInline):
+    """Whom the recording is shared with; read-only here, as the search index follows
+    shares only when the owner changes them on the recording's page."""
+
+    model = RecordingShare
+    fields = ("user", "team", "role", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class TagInline(admin.TabularInline):
+    model = RecordingTag
+    extra = 0
 
 
 class JobInline(admin.TabularInline):
@@ -60,7 +79,7 @@ class RecordingAdmin(admin.ModelAdmin):
         "upstream_request_id", "audio", "original_filename", "file_size", "media_format",
         "live_lag",
     )  # fmt: skip
-    inlines = (JobInline, SegmentInline)
+    inlines = (ShareInline, TagInline, JobInline, SegmentInline)
 
     @admin.display(description="Audio")
     def listen(self, recording: Recording) -> str:

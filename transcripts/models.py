@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -14,6 +15,8 @@ MAX_TITLE_CHARS = 200
 MAX_SEGMENT_TEXT_CHARS = 5000
 MAX_SPEAKER_NAME_CHARS = 60
 MAX_FILENAME_CHARS = 255
+MAX_TAG_CHARS = 40
+MAX_TAGS_PER_RECORDING = 20
 
 
 class Recording(models.Model):
@@ -36,6 +39,14 @@ class Recording(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recordings"
     )
     title = models.CharField(max_length=MAX_TITLE_CHARS)
+    team = models.ForeignKey(
+        "teams.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recordings",
+        help_text="The team library it was saved to (its glossary applies).",
+    )
     source = models.CharField(max_length=10, choices=Source, default=Source.LIVE)
     language = models.CharField(max_length=35)
     engine = models.CharField(max_length=30, help_text="Speech engine that transcribed it.")
@@ -88,6 +99,15 @@ class Recording(models.Model):
         unique=True,
         help_text="Logged-in people with this link may watch the transcript live.",
     )
+    viewers_may_export = models.BooleanField(
+        default=True, help_text="People it is shared with as viewers may download exports."
+    )
+    readers = models.TextField(
+        default="",
+        blank=True,
+        help_text="Who may read it, as search tokens: u<owner>, u<person shared with>, "
+        "t<team shared with> (kept by transcripts/readers.py; the search index holds them).",
+    )
 
     class Meta:
         indexes = [
@@ -98,6 +118,12 @@ class Recording(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saved first with its owner as its only reader, unless a service said otherwise."""
+        if not self.readers:
+            self.readers = f"u{self.owner_id}"
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("transcripts:recording_detail", args=[self.pk])
@@ -114,6 +140,72 @@ class Recording(models.Model):
         if speaker is None:
             return ""
         return self.speaker_names.get(str(speaker)) or f"Speaker {speaker + 1}"
+
+
+class RecordingShare(models.Model):
+    """A recording shared with one person or one team, as viewer or editor."""
+
+    class Role(models.TextChoices):
+        VIEWER = "viewer", "Viewer"
+        EDITOR = "editor", "Editor"
+
+    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="shares")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="recordings_shared_with_me",
+    )
+    team = models.ForeignKey(
+        "teams.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="shares"
+    )
+    role = models.CharField(max_length=10, choices=Role, default=Role.VIEWER)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["recording", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=True, team__isnull=False)
+                | models.Q(user__isnull=False, team__isnull=True),
+                name="share_with_person_or_team",
+            ),
+            models.UniqueConstraint(
+                fields=["recording", "user"],
+                condition=models.Q(user__isnull=False),
+                name="share_once_per_person",
+            ),
+            models.UniqueConstraint(
+                fields=["recording", "team"],
+                condition=models.Q(team__isnull=False),
+                name="share_once_per_team",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "recording"], name="share_by_person"),
+            models.Index(fields=["team", "recording"], name="share_by_team"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recording_id} with {self.user or self.team} ({self.role})"
+
+
+class RecordingTag(models.Model):
+    """A label on a recording, given by its owner or an editor."""
+
+    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=MAX_TAG_CHARS)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["recording", "name"], name="tag_once_per_recording"),
+        ]
+        indexes = [models.Index(fields=["name", "recording"], name="tag_by_name")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Segment(models.Model):
@@ -203,6 +295,9 @@ class PendingUpload(models.Model):
     title = models.CharField(max_length=MAX_TITLE_CHARS, blank=True)
     language = models.CharField(max_length=35)
     diarize = models.BooleanField(default=False)
+    team = models.ForeignKey(
+        "teams.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

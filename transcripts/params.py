@@ -39,6 +39,12 @@ def recording_ids(raw: list[str], *, limit: int) -> list[int]:
     return [whole_number(r, name="id", minimum=1, maximum=MAX_ID, default=0) for r in raw[:limit]]
 
 
+def optional_id(raw: str | None, *, name: str = "team") -> int | None:
+    """An optional id (a form's team choice, a history tab); None when absent or empty."""
+    value = whole_number(raw, name=name, minimum=0, maximum=MAX_ID, default=0)
+    return value or None
+
+
 def byte_offset(raw: str | None) -> int:
     """A byte position in a file (the Upload-Offset header); required."""
     if raw is None:

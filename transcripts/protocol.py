@@ -57,8 +57,18 @@ def _recording_id(value: object) -> int:
     return value
 
 
+def _team_id(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+        raise ValueError("team must be the id of one of your teams, or null for only you.")
+    return value
+
+
 SampleRate = Annotated[int, AfterValidator(_sample_rate)]
 RecordingId = Annotated[int, BeforeValidator(_recording_id)]
+# Where a new recording goes: a team's library, or (None) only its owner's.
+TeamId = Annotated[int | None, BeforeValidator(_team_id)]
 
 
 class Start(Schema):
@@ -70,6 +80,7 @@ class Start(Schema):
     sample_rate: SampleRate = DEFAULT_SAMPLE_RATE
     diarize: bool = False
     refine: bool = True
+    team: TeamId = None
 
 
 class Resume(Schema):
@@ -178,9 +189,12 @@ class Reconnecting(TypedDict):
 
 
 class Notice(TypedDict):
-    """A message with nothing but its type: reconnected, paused, unpaused, revoked."""
+    """A message with nothing but its type: reconnected, paused, unpaused, revoked.
 
-    type: Literal["reconnected", "paused", "unpaused", "revoked", "caught_up"]
+    `recheck` never reaches a page: it asks the viewers' sockets to look at their access again.
+    """
+
+    type: Literal["reconnected", "paused", "unpaused", "revoked", "caught_up", "recheck"]
 
 
 class Lagging(TypedDict):
@@ -282,6 +296,11 @@ def unpaused() -> Notice:
 def revoked() -> Notice:
     """Server → viewers: the owner stopped sharing; the socket closes next."""
     return {"type": "revoked"}
+
+
+def recheck() -> Notice:
+    """Server → viewers' sockets (not pages): sharing changed; look again at access."""
+    return {"type": "recheck"}
 
 
 def reconnecting(attempt: int, message: str) -> Reconnecting:

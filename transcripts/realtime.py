@@ -108,6 +108,14 @@ def viewers_disconnect(recording_id: int) -> None:
     async_to_sync(publish_to_viewers)(recording_id, protocol.revoked())
 
 
+def viewers_recheck(recording_id: int) -> None:
+    """Sharing changed: people following the recording by access look again (best-effort)."""
+    try:
+        async_to_sync(publish_to_viewers)(recording_id, protocol.recheck())
+    except Exception:
+        logger.warning("Could not tell recording %s's viewers that sharing changed", recording_id)
+
+
 def outbox_prune() -> int:
     """Delete relayed events old enough that no page still waits for them."""
     deleted, _ = OutboxEvent.objects.filter(created_at__lt=timezone.now() - OUTBOX_KEEP).delete()

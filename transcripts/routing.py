@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any, cast
 from django.urls import path, re_path
 
 from transcripts.live.consumers import RecordConsumer
+from transcripts.params import IdConverter
 from transcripts.realtime import EventsConsumer
-from transcripts.sharing.consumers import WatchConsumer
+from transcripts.sharing.consumers import MemberWatchConsumer, WatchConsumer
 from transcripts.sockets import NoSuchSocket
 
 if TYPE_CHECKING:
@@ -25,6 +26,11 @@ websocket_urlpatterns: list[_ExtendedURLPattern | URLRouter] = [
     socket_route("ws/record/", RecordConsumer.as_asgi()),
     socket_route("ws/events/", EventsConsumer.as_asgi()),
     # People watching a shared recording live (read-only).
+    socket_route(
+        rf"^ws/watch/recording/(?P<recording_id>{IdConverter.regex})/$",
+        MemberWatchConsumer.as_asgi(),
+        pattern=re_path,
+    ),
     socket_route("ws/watch/<str:token>/", WatchConsumer.as_asgi()),
     # Last: any other path is refused at the handshake, never a traceback from the router.
     socket_route(r"", NoSuchSocket.as_asgi(), pattern=re_path),

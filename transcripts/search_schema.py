@@ -1,10 +1,12 @@
-"""The full-text index behind transcripts/search.py, in each database's own dialect.
+"""The full-text index behind transcripts/search/selectors.py, in each database's own dialect.
 
 PostgreSQL: a stored generated tsvector column with a GIN index. SQLite: a contentless
-FTS5 table with the segment text and an owner token, kept in step by triggers on
-segments. Both index runs of letters and digits: ASCII punctuation is replaced by spaces
-first on PostgreSQL, so its parser does not keep e-mail addresses or decimals whole
-where FTS5 would split them.
+FTS5 table with the segment text and its recording's readers (`Recording.readers`:
+u<owner>, u<person shared with>, t<team shared with>), kept in step by triggers on
+segments and, when the readers change, by transcripts/readers.py. PostgreSQL reads the
+readers from the recording at query time. Both index runs of letters and digits: ASCII
+punctuation is replaced by spaces first on PostgreSQL, so its parser does not keep e-mail
+addresses or decimals whole where FTS5 would split them.
 
 SQLite caveat for migrations: Django alters a table by rebuilding it, which drops the
 triggers on segments and breaks those that read recordings. A migration that alters
@@ -29,36 +31,61 @@ POSTGRES_DROP = [
     "ALTER TABLE transcripts_segment DROP COLUMN IF EXISTS search_vector",
 ]
 
-OWNER_OF = "'u' || (SELECT owner_id FROM transcripts_recording WHERE id = {row}.recording_id)"
-DELETE_ROW = (
-    "INSERT INTO transcripts_segment_fts (transcripts_segment_fts, rowid, text, owner) "
-    f"VALUES ('delete', old.id, old.text, {OWNER_OF.format(row='old')});"
-)
-INSERT_ROW = (
-    "INSERT INTO transcripts_segment_fts (rowid, text, owner) "
-    f"VALUES (new.id, new.text, {OWNER_OF.format(row='new')});"
-)
-SQLITE_TRIGGERS = [
-    "CREATE TRIGGER transcripts_segment_fts_insert AFTER INSERT ON transcripts_segment "
-    f"BEGIN {INSERT_ROW} END",
-    "CREATE TRIGGER transcripts_segment_fts_delete AFTER DELETE ON transcripts_segment "
-    f"BEGIN {DELETE_ROW} END",
-    "CREATE TRIGGER transcripts_segment_fts_update AFTER UPDATE OF text ON transcripts_segment "
-    f"BEGIN {DELETE_ROW} {INSERT_ROW} END",
-]
+# Who may read a segment, as tokens the FTS query matches (transcripts/readers.py).
+# Version 1 (migrations 0003-0006): the owner alone, in a column named "owner".
+# Version 2 (0007 on): the recording's `readers`, in a column named "readers".
+READERS_OF = {
+    1: (
+        "owner",
+        "'u' || (SELECT owner_id FROM transcripts_recording WHERE id = {row}.recording_id)",
+    ),
+    2: ("readers", "(SELECT readers FROM transcripts_recording WHERE id = {row}.recording_id)"),
+}
+LATEST = 2
+
+
+def sqlite_triggers(version: int = LATEST) -> list[str]:
+    """The triggers that keep the FTS table in step with segments."""
+    column, readers = READERS_OF[version]
+    delete_row = (
+        f"INSERT INTO transcripts_segment_fts (transcripts_segment_fts, rowid, text, {column}) "
+        f"VALUES ('delete', old.id, old.text, {readers.format(row='old')});"
+    )
+    insert_row = (
+        f"INSERT INTO transcripts_segment_fts (rowid, text, {column}) "
+        f"VALUES (new.id, new.text, {readers.format(row='new')});"
+    )
+    return [
+        "CREATE TRIGGER transcripts_segment_fts_insert AFTER INSERT ON transcripts_segment "
+        f"BEGIN {insert_row} END",
+        "CREATE TRIGGER transcripts_segment_fts_delete AFTER DELETE ON transcripts_segment "
+        f"BEGIN {delete_row} END",
+        "CREATE TRIGGER transcripts_segment_fts_update AFTER UPDATE OF text ON transcripts_segment "
+        f"BEGIN {delete_row} {insert_row} END",
+    ]
+
+
 SQLITE_DROP_TRIGGERS = [
     "DROP TRIGGER IF EXISTS transcripts_segment_fts_insert",
     "DROP TRIGGER IF EXISTS transcripts_segment_fts_delete",
     "DROP TRIGGER IF EXISTS transcripts_segment_fts_update",
 ]
-SQLITE_CREATE = [
-    "CREATE VIRTUAL TABLE transcripts_segment_fts USING fts5("
-    "text, owner, content='', tokenize='unicode61 remove_diacritics 0')",
-    *SQLITE_TRIGGERS,
-    "INSERT INTO transcripts_segment_fts (rowid, text, owner) "
-    "SELECT s.id, s.text, 'u' || r.owner_id "
-    "FROM transcripts_segment s JOIN transcripts_recording r ON r.id = s.recording_id",
-]
+
+
+def sqlite_create(version: int = LATEST, *, triggers: bool = True) -> list[str]:
+    """The FTS table, its triggers, and the rows for the segments already there."""
+    column, _ = READERS_OF[version]
+    readers = "'u' || r.owner_id" if version == 1 else "r.readers"
+    return [
+        "CREATE VIRTUAL TABLE transcripts_segment_fts USING fts5("
+        f"text, {column}, content='', tokenize='unicode61 remove_diacritics 0')",
+        *(sqlite_triggers(version) if triggers else []),
+        f"INSERT INTO transcripts_segment_fts (rowid, text, {column}) "
+        f"SELECT s.id, s.text, {readers} "
+        "FROM transcripts_segment s JOIN transcripts_recording r ON r.id = s.recording_id",
+    ]
+
+
 SQLITE_DROP = [*SQLITE_DROP_TRIGGERS, "DROP TABLE IF EXISTS transcripts_segment_fts"]
 
 
@@ -74,22 +101,35 @@ def _runner(statements: dict[str, list[str]]) -> Callable[[Any, Any], None]:
 
 
 def create_index() -> migrations.RunPython:
-    """The migration operation that creates the index (and fills it)."""
+    """The migration operation that creates the index (and fills it): version 1."""
     return migrations.RunPython(
-        _runner({"postgresql": POSTGRES_CREATE, "sqlite": SQLITE_CREATE}),
+        _runner({"postgresql": POSTGRES_CREATE, "sqlite": sqlite_create(1)}),
         _runner({"postgresql": POSTGRES_DROP, "sqlite": SQLITE_DROP}),
     )
 
 
-def suspend_triggers() -> migrations.RunPython:
-    """Before altering segments or recordings: SQLite's triggers out of the way."""
+def index_readers() -> migrations.RunPython:
+    """Version 1 to 2: the index holds each recording's readers instead of its owner.
+
+    Runs once `Recording.readers` is filled. PostgreSQL reads `readers` from the
+    recording at query time and needs nothing here.
+    """
     return migrations.RunPython(
-        _runner({"sqlite": SQLITE_DROP_TRIGGERS}), _runner({"sqlite": SQLITE_TRIGGERS})
+        _runner({"sqlite": SQLITE_DROP + sqlite_create(2)}),
+        # Back to version 1 without triggers: undoing suspend_triggers(1) adds them.
+        _runner({"sqlite": SQLITE_DROP + sqlite_create(1, triggers=False)}),
     )
 
 
-def resume_triggers() -> migrations.RunPython:
+def suspend_triggers(version: int = 1) -> migrations.RunPython:
+    """Before altering segments or recordings: SQLite's triggers out of the way."""
+    return migrations.RunPython(
+        _runner({"sqlite": SQLITE_DROP_TRIGGERS}), _runner({"sqlite": sqlite_triggers(version)})
+    )
+
+
+def resume_triggers(version: int = 1) -> migrations.RunPython:
     """After altering segments or recordings: SQLite's triggers back."""
     return migrations.RunPython(
-        _runner({"sqlite": SQLITE_TRIGGERS}), _runner({"sqlite": SQLITE_DROP_TRIGGERS})
+        _runner({"sqlite": sqlite_triggers(version)}), _runner({"sqlite": SQLITE_DROP_TRIGGERS})
     )

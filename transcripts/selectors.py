@@ -8,19 +8,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
 from transcripts.access import recordings_visible
-from transcripts.models import PendingUpload, Recording, Segment, TranscriptionJob
+from transcripts.models import (
+    PendingUpload,
+    Recording,
+    RecordingShare,
+    RecordingTag,
+    Segment,
+    TranscriptionJob,
+)
 
 # A watch link's token: 32 random bytes, URL-safe base64 (sharing/services.py).
 SHARE_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 
 if TYPE_CHECKING:
-    from transcripts.auth import Visitor
+    from accounts.auth import Visitor
 
 
 def recording_get_shared(*, token: str) -> Recording:
@@ -54,14 +63,83 @@ def _latest_job_progress() -> Subquery:
     return Subquery(latest.values("progress")[:1])
 
 
-def recording_list_for_user(*, user: Visitor, title: str = "") -> QuerySet[Recording]:
-    """The user's recordings, newest first, with segment counts and job progress."""
-    recordings = recordings_visible(user=user)
-    if title:
-        recordings = recordings.filter(title__icontains=title)
-    return recordings.annotate(
-        segment_count=Count("segments"), progress=_latest_job_progress()
-    ).order_by("-started_at", "-pk")
+@dataclass(frozen=True, slots=True)
+class HistoryFilters:
+    """Which of the recordings a user may see the history lists, and in what order."""
+
+    title: str = ""
+    scope: str = "all"  # all, mine, shared (with me, directly or through a team), team
+    team_id: int | None = None
+    owner: str = ""  # a user name
+    tag: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    source: str = ""
+    sort: str = "date"  # date (newest first) or title
+
+
+def recording_list_for_user(
+    *, user: Visitor, filters: HistoryFilters | None = None
+) -> QuerySet[Recording]:
+    """The recordings the user may see, filtered and ordered, with owner, team, tags,
+    segment counts and job progress: a page of them costs the same few queries."""
+    filters = filters or HistoryFilters()
+    recordings = _in_scope(recordings_visible(user=user), user, filters)
+    if filters.title:
+        recordings = recordings.filter(title__icontains=filters.title)
+    if filters.owner:
+        recordings = recordings.filter(owner__username__iexact=filters.owner)
+    if filters.tag:
+        recordings = recordings.filter(tags__name=filters.tag.lower())
+    if filters.source:
+        recordings = recordings.filter(source=filters.source)
+    recordings = _in_dates(recordings, filters)
+    order = ("title", "-started_at", "-pk") if filters.sort == "title" else ("-started_at", "-pk")
+    return (
+        recordings.select_related("owner", "team")
+        .prefetch_related(Prefetch("tags", RecordingTag.objects.order_by("name")))
+        .annotate(segment_count=Count("segments"), progress=_latest_job_progress())
+        .order_by(*order)
+    )
+
+
+def _in_scope(
+    recordings: QuerySet[Recording], user: Visitor, filters: HistoryFilters
+) -> QuerySet[Recording]:
+    if filters.scope == "mine":
+        return recordings.filter(owner_id=user.pk)
+    if filters.scope == "shared":
+        return recordings.exclude(owner_id=user.pk)
+    if filters.scope == "team" and filters.team_id is not None:
+        shared = RecordingShare.objects.filter(team_id=filters.team_id).values("recording_id")
+        return recordings.filter(pk__in=shared)
+    return recordings
+
+
+def _in_dates(recordings: QuerySet[Recording], filters: HistoryFilters) -> QuerySet[Recording]:
+    """Local-day bounds, as on the search page."""
+    zone = timezone.get_current_timezone()
+    if filters.date_from:
+        recordings = recordings.filter(
+            started_at__gte=datetime.combine(filters.date_from, time(), zone)
+        )
+    if filters.date_to:
+        next_day = filters.date_to + timedelta(days=1)
+        recordings = recordings.filter(started_at__lt=datetime.combine(next_day, time(), zone))
+    return recordings
+
+
+def tags_suggested(*, user: Visitor, limit: int = 200) -> list[str]:
+    """Tags on recordings the user may see (their own and their teams'), for autocomplete."""
+    visible = recordings_visible(user=user).values("pk")
+    names = RecordingTag.objects.filter(recording__in=visible).values_list("name", flat=True)
+    return list(names.distinct().order_by("name")[:limit])
+
+
+def recording_shares(*, recording: Recording) -> list[RecordingShare]:
+    """Whom the recording is shared with, people then teams."""
+    shares = RecordingShare.objects.filter(recording=recording).select_related("user", "team")
+    return sorted(shares, key=lambda share: (share.user_id is None, share.pk))
 
 
 def recordings_with_latest_job(

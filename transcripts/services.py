@@ -21,13 +21,19 @@ from django.utils.formats import date_format
 from transcripts import lease, realtime
 from transcripts.engines.base import FinalSegment
 from transcripts.errors import ApplicationError
+from transcripts.library import Destination
 from transcripts.models import (
     MAX_SEGMENT_TEXT_CHARS,
     MAX_SPEAKER_NAME_CHARS,
+    MAX_TAG_CHARS,
+    MAX_TAGS_PER_RECORDING,
     MAX_TITLE_CHARS,
     Recording,
+    RecordingShare,
+    RecordingTag,
     Segment,
 )
+from transcripts.readers import readers_tokens
 from transcripts.segments import retimed_words, segment_row_from
 from transcripts.storage import delete_stored
 from transcripts.text import clean_field
@@ -62,9 +68,10 @@ def recording_start(
     model: str,
     options: dict[str, Any],
     refine: bool = True,
+    destination: Destination | None = None,
 ) -> Recording:
-    """Create a live recording, ready to receive segments."""
-    return Recording.objects.create(
+    """Create a live recording, ready to receive segments, where `destination` says."""
+    recording = Recording(
         owner=owner,
         title=clean_field(title, limit=MAX_TITLE_CHARS, what="A title") or default_title(),
         source=Recording.Source.LIVE,
@@ -76,6 +83,28 @@ def recording_start(
         live_until=lease.lease_until(),
         refine=refine,
     )
+    return _place(recording, destination)
+
+
+def _place(recording: Recording, destination: Destination | None) -> Recording:
+    """Save a new recording: its owner's alone, or in a team's library.
+
+    A team's recordings are shared with the team as editors: the people in the meeting
+    correct names and words in one transcript.
+    """
+    team = destination.team if destination else None
+    if destination:
+        recording.options = recording.options | destination.describe()
+    recording.team = team
+    recording.readers = readers_tokens(
+        owner_id=recording.owner_id, shares=[(None, team.pk)] if team else []
+    )
+    recording.save(force_insert=True)
+    if team is not None:
+        RecordingShare.objects.create(
+            recording=recording, team=team, role=RecordingShare.Role.EDITOR
+        )
+    return recording
 
 
 @transaction.atomic
@@ -188,9 +217,10 @@ def recording_create_upload(
     original_filename: str,
     file_size: int,
     media_format: str,
+    destination: Destination | None = None,
 ) -> Recording:
     """An uploaded file's recording, queued for its transcription job."""
-    return Recording.objects.create(
+    recording = Recording(
         owner_id=owner_id,
         title=title,
         source=Recording.Source.UPLOAD,
@@ -204,6 +234,7 @@ def recording_create_upload(
         file_size=file_size,
         media_format=media_format,
     )
+    return _place(recording, destination)
 
 
 def recording_mirror_job(*, recording: Recording, status: Recording.Status, error: str) -> None:
@@ -287,8 +318,35 @@ def speaker_rename(*, recording: Recording, speaker: int, name: str) -> Recordin
 def recording_delete(*, recording: Recording) -> None:
     """Delete a recording with its segments, search entries, jobs and stored audio."""
     audio = recording.audio.name
-    if recording.share_token:  # anyone watching is cut off, as when sharing stops
-        transaction.on_commit(partial(realtime.viewers_disconnect, recording.pk), robust=True)
+    # Anyone watching is cut off, as when sharing stops.
+    transaction.on_commit(partial(realtime.viewers_disconnect, recording.pk), robust=True)
     recording.delete()  # segments first, so the search index triggers see their owner
     if audio:
         transaction.on_commit(partial(delete_stored, audio))
+
+
+# --- Tags ----------------------------------------------------------------------------
+
+
+def parse_tags(raw: str) -> list[str]:
+    """Tags from text separated by commas: cleaned, lower-case, each once, within limits."""
+    tags: list[str] = []
+    for piece in raw.split(","):
+        tag = clean_field(piece, limit=MAX_TAG_CHARS, what="A tag").lower()
+        if tag and tag not in tags:
+            tags.append(tag)
+    if len(tags) > MAX_TAGS_PER_RECORDING:
+        raise ValidationError(f"A recording has at most {MAX_TAGS_PER_RECORDING} tags.")
+    return tags
+
+
+@transaction.atomic
+def recording_tags_set(*, recording: Recording, raw: str) -> list[str]:
+    """Replace the recording's tags with those in `raw` (comma-separated)."""
+    tags = parse_tags(raw)
+    RecordingTag.objects.filter(recording=recording).exclude(name__in=tags).delete()
+    existing = set(recording.tags.values_list("name", flat=True))
+    RecordingTag.objects.bulk_create(
+        RecordingTag(recording=recording, name=tag) for tag in tags if tag not in existing
+    )
+    return tags

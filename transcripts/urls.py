@@ -1,17 +1,12 @@
 from __future__ import annotations
 
-from django.urls import path, register_converter
+from django.urls import path
 
 from transcripts import views
-from transcripts.params import IdConverter, IndexConverter, SpeakerConverter
 from transcripts.sharing import views as sharing_views
 from transcripts.uploads import views as upload_views
 
 app_name = "transcripts"
-
-register_converter(IdConverter, "id")
-register_converter(IndexConverter, "index")
-register_converter(SpeakerConverter, "speaker")
 
 urlpatterns = [
     path("record/", views.record, name="record"),
@@ -54,5 +49,26 @@ urlpatterns = [
         sharing_views.recording_unshare,
         name="recording_unshare",
     ),
+    path(
+        "recordings/<id:recording_id>/shares/",
+        sharing_views.recording_share_add,
+        name="recording_share_add",
+    ),
+    path(
+        "recordings/<id:recording_id>/shares/<id:share_id>/",
+        sharing_views.recording_share_change,
+        name="recording_share_change",
+    ),
+    path(
+        "recordings/<id:recording_id>/viewer-exports/",
+        sharing_views.recording_viewer_exports,
+        name="recording_viewer_exports",
+    ),
+    path(
+        "recordings/<id:recording_id>/live/",
+        sharing_views.recording_follow,
+        name="recording_follow",
+    ),
+    path("recordings/<id:recording_id>/tags/", views.recording_tags, name="recording_tags"),
     path("watch/<str:token>/", sharing_views.watch, name="watch"),
 ]

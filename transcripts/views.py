@@ -7,16 +7,24 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.db import aclose_connections
+from teams.selectors import preferences_of, teams_of
 from transcripts import access, engines, exports, params, protocol, selectors, services
 from transcripts.access import Access
 from transcripts.errors import ApplicationError
-from transcripts.forms import SearchForm
+from transcripts.forms import HistoryForm, SearchForm
 from transcripts.jobs import refine
 from transcripts.jobs.services import job_cancel, job_retry
 from transcripts.media import ACCEPTED_DESCRIPTION, FORMATS_BY_NAME
@@ -26,22 +34,27 @@ from transcripts.search import selectors as search
 from transcripts.text import one_line
 
 RECORDINGS_PER_PAGE = 20
+HISTORY_FILTERS = ("q", "owner", "tag", "date_from", "date_to", "source", "sort")
 HITS_PER_PAGE = 20
 
 
 @require_GET
 def record(request: HttpRequest) -> HttpResponse:
     """The recorder."""
-    return render(request, "transcripts/record.html", engine_context())
+    return render(request, "transcripts/record.html", engine_context() | save_to_context(request))
 
 
 @require_GET
 def upload(request: HttpRequest) -> HttpResponse:
     """The uploader: files picked or dropped, sent in pieces, then transcribed."""
-    context = engine_context() | {
-        "max_bytes": settings.UPLOAD_MAX_BYTES,
-        "accepted": ACCEPTED_DESCRIPTION,
-    }
+    context = (
+        engine_context()
+        | save_to_context(request)
+        | {
+            "max_bytes": settings.UPLOAD_MAX_BYTES,
+            "accepted": ACCEPTED_DESCRIPTION,
+        }
+    )
     return render(request, "transcripts/upload.html", context)
 
 
@@ -64,19 +77,60 @@ def engine_context() -> dict[str, object]:
     }
 
 
+def save_to_context(request: HttpRequest) -> dict[str, object]:
+    """The "Save to" choice of the record and upload pages: only me, or one of my teams."""
+    preferences = preferences_of(user=request.user)
+    return {"teams": list(teams_of(user=request.user)), "save_to": preferences.save_to_id}
+
+
 @require_GET
 def recording_list(request: HttpRequest) -> HttpResponse:
-    """The user's recordings, newest first; `q` filters by title."""
-    title = one_line(request.GET.get("q", ""))[:MAX_TITLE_CHARS]
-    context: dict[str, object] = {"title": title}
+    """The recordings the user may see: tabs (all, mine, shared with me, each team),
+    filters (title, owner, tag, dates, kind), sorted by date or title, a page at a time."""
+    teams = list(teams_of(user=request.user))
+    form = HistoryForm(_cleaned_text(request), team_ids=[team.pk for team in teams])
+    tabs = [("all", "All"), ("mine", "Mine"), ("shared", "Shared with me")]
+    tabs += [(f"team-{team.pk}", team.name) for team in teams]
+    context: dict[str, object] = {"form": form, "tabs": tabs, "filtered": _filtered(request)}
     try:
         number = params.page_number(request.GET.get("page"))
+        if not form.is_valid():
+            raise ValidationError(next(iter(form.errors.values()))[0])
     except ValidationError as exc:
         context["problem"] = exc.messages[0]
         return render(request, "transcripts/recording_list.html", context, status=400)
-    recordings = selectors.recording_list_for_user(user=request.user, title=title)
-    context["page"] = Paginator(recordings, RECORDINGS_PER_PAGE).get_page(number)
+    recordings = selectors.recording_list_for_user(user=request.user, filters=form.filters())
+    context |= {
+        "page": Paginator(recordings, RECORDINGS_PER_PAGE).get_page(number),
+        "view": form.cleaned_data["view"],
+        "tab_query": _query_without(request, "view", "page"),
+        "page_query": _query_without(request, "page"),
+    }
     return render(request, "transcripts/recording_list.html", context)
+
+
+def _cleaned_text(request: HttpRequest) -> QueryDict:
+    """The query with its free-text fields cleaned (transcripts/text.py) and shortened:
+    anything typed in a filter box filters, never fails."""
+    data = request.GET.copy()
+    for name in ("q", "owner", "tag"):
+        if name in data:
+            data[name] = one_line(data[name])[: MAX_TITLE_CHARS * 2]
+    return data
+
+
+def _filtered(request: HttpRequest) -> bool:
+    """Whether any filter beyond the tab is set."""
+    return any(request.GET.get(name) for name in HISTORY_FILTERS)
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    """This page's query string without `names`, ready to have more appended ("…&")."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    encoded = query.urlencode()
+    return f"{encoded}&" if encoded else ""
 
 
 @require_GET
@@ -127,12 +181,21 @@ def _page_url(request: HttpRequest, number: int) -> str:
 
 @require_GET
 def recording_detail(request: HttpRequest, recording_id: int) -> HttpResponse:
-    """One recording's transcript."""
+    """One recording's transcript, with what the user may do with it."""
     recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.VIEW)
+    level = access.access_of(user=request.user, recording=recording)
     segments = list(selectors.segment_list(recording=recording))
     job = selectors.latest_job(recording=recording)
     context = {
         "recording": recording,
+        "can_edit": level >= Access.EDIT,
+        "is_owner": level >= Access.OWN,
+        "can_export": access.may_export(access=level, recording=recording),
+        "role": "editor" if level == Access.EDIT else "viewer",
+        "tags": [tag.name for tag in recording.tags.all()],
+        "tag_suggestions": selectors.tags_suggested(user=request.user),
+        "shares": selectors.recording_shares(recording=recording) if level >= Access.OWN else [],
+        "owner_teams": list(teams_of(user=request.user)) if level >= Access.OWN else [],
         "segments": segments,
         "speakers": sorted({s.speaker for s in segments if s.speaker is not None}),
         "job": job,
@@ -271,6 +334,17 @@ def speaker_update(request: HttpRequest, recording_id: int, speaker: int) -> Htt
     return _edit_answer(request, recording, body, "Speaker renamed.")
 
 
+@require_POST
+def recording_tags(request: HttpRequest, recording_id: int) -> HttpResponse:
+    """Replace the recording's tags (comma-separated); owners and editors."""
+    recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.EDIT)
+    try:
+        tags = services.recording_tags_set(recording=recording, raw=request.POST.get("tags", ""))
+    except ValidationError as exc:
+        return _edit_refused(request, recording, exc.messages[0])
+    return _edit_answer(request, recording, {"tags": tags}, "Tags saved.")
+
+
 @require_http_methods(["GET", "POST"])
 def recording_delete(request: HttpRequest, recording_id: int) -> HttpResponse:
     """Ask, then delete the recording with its transcript and audio."""
@@ -288,7 +362,7 @@ def recording_export(request: HttpRequest, recording_id: int, kind: str) -> Http
     """The transcript as a file: txt, srt, vtt, json or docx."""
     if kind not in exports.FORMATS:
         raise Http404("No such format.")
-    recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.VIEW)
+    recording = access.recording_for_export(user=request.user, recording_id=recording_id)
     options = exports.ExportOptions(
         timestamps=request.GET.get("timestamps") != "0", speakers=request.GET.get("speakers") != "0"
     )

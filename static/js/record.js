@@ -13,6 +13,7 @@ const ui = {
   title: document.getElementById("title"),
   language: document.getElementById("language"),
   diarize: document.getElementById("diarize"),
+  saveTo: document.getElementById("save-to"),
   status: document.getElementById("status"),
   error: document.getElementById("error"),
   elapsed: document.getElementById("elapsed"),
@@ -65,6 +66,7 @@ class RecorderPage {
     ui.language.disabled = busy;
     ui.diarize.disabled = busy || ui.diarize.dataset.unavailable === "true";
     if (ui.refine) ui.refine.disabled = busy;
+    if (ui.saveTo) ui.saveTo.disabled = busy;
     ui.status.classList.toggle("recording", state === "recording" && !this.paused);
     if (message) ui.status.textContent = message;
   }
@@ -126,6 +128,7 @@ class RecorderPage {
       sample_rate: TARGET_SAMPLE_RATE,
       diarize: ui.diarize.checked,
       refine: ui.refine ? ui.refine.checked : true,
+      team: ui.saveTo && ui.saveTo.value ? Number(ui.saveTo.value) : null,
     });
     try {
       await this.capture.start();

@@ -1,11 +1,8 @@
-// The share panel on a transcript page: a Copy button for the watch link.
+// Copy buttons for links shown to pass on (a watch link, a team invitation): each button
+// has data-copies="<input id>" and data-status="<status id>".
 // Without this script the link is still there to select and copy by hand.
 
-const input = document.getElementById("share-link");
-const button = document.getElementById("copy-share-link");
-const status = document.getElementById("share-copy-status");
-
-async function copyLink() {
+async function copyLink(input, status) {
   try {
     await navigator.clipboard.writeText(input.value);
     status.textContent = "Link copied.";
@@ -17,8 +14,12 @@ async function copyLink() {
   }
 }
 
-if (input && button) {
-  button.hidden = false;
-  button.addEventListener("click", copyLink);
-  input.addEventListener("focus", () => input.select());
+for (const button of document.querySelectorAll("button[data-copies]")) {
+  const input = document.getElementById(button.dataset.copies);
+  const status = document.getElementById(button.dataset.status);
+  if (input && status) {
+    button.hidden = false;
+    button.addEventListener("click", () => copyLink(input, status));
+    input.addEventListener("focus", () => input.select());
+  }
 }

@@ -11,6 +11,7 @@ const ui = {
   title: document.getElementById("title"),
   language: document.getElementById("language"),
   diarize: document.getElementById("diarize"),
+  saveTo: document.getElementById("save-to"),
 };
 const csrfToken = root.querySelector("[name=csrfmiddlewaretoken]").value;
 const maxBytes = Number(root.dataset.maxBytes);
@@ -193,6 +194,7 @@ async function upload(row, title) {
       title,
       language: ui.language.value,
       diarize: ui.diarize.checked,
+      team: ui.saveTo && ui.saveTo.value ? Number(ui.saveTo.value) : null,
     });
     row.pieceUrl = started.url;
     row.uploaded(await sendPieces(row, started));

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from config.db import aclose_connections
 from transcripts import protocol, services
 from transcripts.engines import get_live_engine
 from transcripts.engines.base import EngineError, LiveEngine, LiveOptions
+from transcripts.library import Destination, destination_for
 from transcripts.live import resume
 from transcripts.live.session import LiveSession, live_session_count
 from transcripts.sockets import PlainLoopConsumer
@@ -101,6 +103,7 @@ class RecordConsumer(PlainLoopConsumer):
             # Refused before any audio: the meetings running here keep their share of it.
             await self._close_with_error(protocol.CLOSE_AT_CAPACITY, "at_capacity", AT_CAPACITY)
             return
+        destination = await self._destination(message.team)
         options = LiveOptions(
             language=message.language or settings.DEFAULT_LANGUAGE,
             sample_rate=message.sample_rate,
@@ -109,7 +112,7 @@ class RecordConsumer(PlainLoopConsumer):
         engine = await self._engine_for(options)
         if engine is None:
             return
-        recording_id = await self._create_recording(message, engine, options)
+        recording_id = await self._create_recording(message, engine, options, destination)
         self._begin(LiveSessionPlan(recording_id, engine, options))
         await self._send_event(protocol.started(recording_id))
 
@@ -168,8 +171,20 @@ class RecordConsumer(PlainLoopConsumer):
             self.closed = True
 
     @database_sync_to_async
+    def _destination(self, team_id: int | None) -> Destination:
+        """Where the recording goes; a team the person is not in is a bad message."""
+        try:
+            return destination_for(user=self.owner, team_id=team_id)
+        except ValidationError as exc:
+            raise protocol.ProtocolError(exc.messages[0]) from None
+
+    @database_sync_to_async
     def _create_recording(
-        self, message: protocol.Start, engine: LiveEngine, options: LiveOptions
+        self,
+        message: protocol.Start,
+        engine: LiveEngine,
+        options: LiveOptions,
+        destination: Destination,
     ) -> int:
         recording = services.recording_start(
             owner=self.owner,
@@ -179,6 +194,7 @@ class RecordConsumer(PlainLoopConsumer):
             model=engine.model,
             options=engine.describe_options(options),
             refine=message.refine,
+            destination=destination,
         )
         return recording.pk
 

@@ -22,7 +22,7 @@ from transcripts.live import recovery, session
 from transcripts.models import Recording
 
 if TYPE_CHECKING:
-    from transcripts.auth import Visitor
+    from accounts.auth import Visitor
 
 NOT_YOURS = "There is no recording of yours with that number to continue."
 STILL_RECORDING = "This recording is still being recorded in another window or tab."

@@ -1,4 +1,5 @@
-"""Full-text search over a user's own transcripts and titles, the same on PostgreSQL and SQLite.
+"""Full-text search over the transcripts and titles a user may read, alike on PostgreSQL and
+SQLite.
 
 A query is parsed here into words, "quoted phrases" and -excluded words or phrases, then
 compiled for the database in use:
@@ -23,17 +24,20 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from teams.selectors import team_ids_of
 from transcripts.access import recordings_visible
 from transcripts.models import Recording
 
 if TYPE_CHECKING:
-    from transcripts.auth import Visitor
+    from accounts.auth import Visitor
 
 MAX_QUERY_CHARS = 500
 MAX_PARTS = 20
 SNIPPET_CHARS = 240
 WORD = re.compile(r"[^\W_]+")
 PART = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
+# tag:name, tag:"two words", owner:username — filters, taken out before the words.
+FILTER = re.compile(r'(?<!\S)(tag|owner):(?:"([^"]*)"?|(\S+))', re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,8 @@ class SearchQuery:
     words: tuple[str, ...] = ()
     phrases: tuple[tuple[str, ...], ...] = ()
     excluded: tuple[tuple[str, ...], ...] = ()
+    tags: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -55,11 +61,18 @@ class SearchQuery:
 
 
 def parse_query(raw: str) -> SearchQuery:
-    """Words, "phrases" and -exclusions from what the user typed; never raises."""
+    """Words, "phrases", -exclusions, tag: and owner: from what the user typed; never raises."""
+    raw = raw[:MAX_QUERY_CHARS]
+    filters: dict[str, list[str]] = {"tag": [], "owner": []}
+    for match in FILTER.finditer(raw):
+        value = " ".join((match.group(2) or match.group(3) or "").split())
+        if value:
+            filters[match.group(1).lower()].append(value)
+    raw = FILTER.sub(" ", raw)
     words: list[str] = []
     phrases: list[tuple[str, ...]] = []
     excluded: list[tuple[str, ...]] = []
-    for match in list(PART.finditer(raw[:MAX_QUERY_CHARS]))[:MAX_PARTS]:
+    for match in list(PART.finditer(raw))[:MAX_PARTS]:
         negated = bool(match.group(1) or match.group(3))
         quoted = match.group(2) is not None
         tokens = tuple(WORD.findall((match.group(2) if quoted else match.group(4)).lower()))
@@ -71,7 +84,13 @@ def parse_query(raw: str) -> SearchQuery:
             phrases.append(tokens)  # quoted, or joined by punctuation like state-of-the-art
         else:
             words.append(tokens[0])
-    return SearchQuery(tuple(dict.fromkeys(words)), tuple(phrases), tuple(excluded))
+    return SearchQuery(
+        tuple(dict.fromkeys(words)),
+        tuple(phrases),
+        tuple(excluded),
+        tags=tuple(dict.fromkeys(filters["tag"]))[:MAX_PARTS],
+        owners=tuple(dict.fromkeys(filters["owner"]))[:MAX_PARTS],
+    )
 
 
 @dataclass(frozen=True)
@@ -110,8 +129,8 @@ def _tsquery(query: SearchQuery) -> str:
     return " & ".join(wanted + unwanted)
 
 
-def _fts5_query(query: SearchQuery, owner_id: int) -> str:
-    """An FTS5 MATCH expression limited to the owner's segments."""
+def _fts5_query(query: SearchQuery, readers: list[str]) -> str:
+    """An FTS5 MATCH expression limited to segments whose readers include one of `readers`."""
 
     def phrase(tokens: tuple[str, ...]) -> str:
         return '"' + " ".join(tokens) + '"'
@@ -120,12 +139,21 @@ def _fts5_query(query: SearchQuery, owner_id: int) -> str:
         [phrase((word,)) for word in query.words] + [phrase(p) for p in query.phrases]
     )
     expression = f"({wanted})" + "".join(f" NOT {phrase(tokens)}" for tokens in query.excluded)
-    return f'owner : "u{owner_id}" AND text : ({expression})'
+    allowed = " OR ".join(f'"{token}"' for token in readers)
+    return f"readers : ({allowed}) AND text : ({expression})"
 
 
-def _filter_sql(filters: SearchFilters) -> tuple[str, list[Any]]:
-    """Conditions on the recording (alias r): local-day date bounds, source."""
+def _filter_sql(filters: SearchFilters, query: SearchQuery) -> tuple[str, list[Any]]:
+    """Conditions on the recording (alias r): local-day date bounds, source, tags, owners."""
     clauses, params = [], []
+    for tag in query.tags:
+        clauses.append(
+            "r.id IN (SELECT recording_id FROM transcripts_recordingtag WHERE name = %s)"
+        )
+        params.append(tag.lower())
+    for owner in query.owners:
+        clauses.append("r.owner_id IN (SELECT id FROM auth_user WHERE lower(username) = %s)")
+        params.append(owner.lower())
     zone = timezone.get_current_timezone()
     if filters.date_from:
         clauses.append("r.started_at >= %s")
@@ -154,27 +182,28 @@ class CompiledSearch:
     order_params: list[Any]
 
 
-def _compile_postgres(query: SearchQuery, owner_id: int, where: str) -> CompiledSearch:
+def _compile_postgres(query: SearchQuery, readers: list[str], where: str) -> CompiledSearch:
     tsquery = _tsquery(query)
     return CompiledSearch(
         source=(
             "FROM transcripts_segment s JOIN transcripts_recording r ON r.id = s.recording_id "
-            f"WHERE s.search_vector @@ to_tsquery('simple', %s) AND r.owner_id = %s{where}"
+            "WHERE s.search_vector @@ to_tsquery('simple', %s) "
+            f"AND string_to_array(r.readers, ' ') && %s::text[]{where}"
         ),
-        params=[tsquery, owner_id],
+        params=[tsquery, readers],
         order="ts_rank(s.search_vector, to_tsquery('simple', %s)) DESC",
         order_params=[tsquery],
     )
 
 
-def _compile_sqlite(query: SearchQuery, owner_id: int, where: str) -> CompiledSearch:
+def _compile_sqlite(query: SearchQuery, readers: list[str], where: str) -> CompiledSearch:
     return CompiledSearch(
         source=(
             "FROM transcripts_segment_fts f JOIN transcripts_segment s ON s.id = f.rowid "
             "JOIN transcripts_recording r ON r.id = s.recording_id "
-            f"WHERE transcripts_segment_fts MATCH %s AND r.owner_id = %s{where}"
+            f"WHERE transcripts_segment_fts MATCH %s{where}"
         ),
-        params=[_fts5_query(query, owner_id), owner_id],
+        params=[_fts5_query(query, readers)],
         order="bm25(transcripts_segment_fts)",
         order_params=[],
     )
@@ -194,12 +223,17 @@ class SearchResult:
 def search_segments(
     *, user: Visitor, query: SearchQuery, filters: SearchFilters, limit: int, offset: int
 ) -> SearchResult:
-    """The user's segments matching `query`, best first (two queries, whatever the data)."""
+    """The segments the user may read matching `query`, best first.
+
+    Three queries whatever the data: the user's teams, the count, the page. Who may read
+    is part of the full-text condition itself (readers.py), not a filter on its results.
+    """
     if query.is_empty or user.pk is None:
         return SearchResult([], 0)
-    where, filter_params = _filter_sql(filters)
+    where, filter_params = _filter_sql(filters, query)
     compile_for = _compile_postgres if connection.vendor == "postgresql" else _compile_sqlite
-    compiled = compile_for(query, user.pk, where)
+    readers = [f"u{user.pk}", *(f"t{team_id}" for team_id in team_ids_of(user_id=user.pk))]
+    compiled = compile_for(query, readers, where)
     params = [*compiled.params, *filter_params]
     ranked = (
         f"SELECT s.id, r.id, r.title, r.started_at, s.start, s.text {compiled.source} "
@@ -258,4 +292,8 @@ def recordings_titled(
         recordings = recordings.exclude(title__icontains=" ".join(words))
     if filters.source:
         recordings = recordings.filter(source=filters.source)
+    for tag in query.tags:
+        recordings = recordings.filter(tags__name=tag.lower())
+    for owner in query.owners:
+        recordings = recordings.filter(owner__username__iexact=owner)
     return list(recordings.order_by("-started_at")[:limit])

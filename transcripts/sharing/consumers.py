@@ -1,4 +1,5 @@
-"""The /ws/watch/<token>/ socket: people with a share link watch a transcript live. Read-only."""
+"""The watch sockets, read-only: /ws/watch/<token>/ for people with a share link, and
+/ws/watch/recording/<id>/ for people the recording is shared with (access.py decides)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
+from django.http import Http404
 
 from config.db import aclose_connections
-from transcripts import protocol, realtime, selectors
+from transcripts import access, protocol, realtime, selectors
+from transcripts.access import Access
 from transcripts.models import Recording
 from transcripts.sockets import DirectConsumer
 
@@ -27,9 +30,10 @@ def first_index(query_string: bytes) -> int:
         return 0
 
 
-def missed_events(*, token: str, start_index: int) -> list[protocol.Final | protocol.Ended] | None:
-    """Finals saved from `start_index` on, and `ended` if it is over; None if no longer shared."""
-    recording = selectors.recording_shared_or_none(token=token)
+def missed_events(
+    recording: Recording | None, *, start_index: int
+) -> list[protocol.Final | protocol.Ended] | None:
+    """Finals saved from `start_index` on, and `ended` if it is over; None if not shared."""
     if recording is None:
         return None
     segments = selectors.segment_list(recording=recording).filter(index__gte=start_index)
@@ -46,11 +50,15 @@ class WatchConsumer(DirectConsumer):
     group: str | None = None
     recording_id: int | None = None
 
+    def find_recording(self) -> Recording | None:
+        """The recording this socket watches, if the viewer may still watch it."""
+        return selectors.recording_shared_or_none(token=self.scope["url_route"]["kwargs"]["token"])
+
     async def connect(self) -> None:
         """Join the recording's viewers, then send what was said before the page heard."""
         if not await self.accept_logged_in("Log in to watch."):
             return
-        events = await self._join(self.scope["url_route"]["kwargs"]["token"])
+        events = await self._join()
         await aclose_connections()  # the socket may stay open for hours; its connection need not
         if events is None:
             await self._close_with_error(protocol.CLOSE_NOT_FOUND, "not_shared", NOT_SHARED)
@@ -58,8 +66,8 @@ class WatchConsumer(DirectConsumer):
         for event in events:
             await self._send_event(event)
 
-    async def _join(self, token: str) -> list[protocol.Final | protocol.Ended] | None:
-        recording = await database_sync_to_async(selectors.recording_shared_or_none)(token=token)
+    async def _join(self) -> list[protocol.Final | protocol.Ended] | None:
+        recording = await database_sync_to_async(self.find_recording)()
         if recording is None:
             return None
         self.group = realtime.viewers_group(recording.pk)
@@ -68,9 +76,11 @@ class WatchConsumer(DirectConsumer):
         await realtime.announce_viewer(recording.pk)
         # Looked at again after joining: a final or a revoke from before the join is in
         # the database, one from after it reaches the group; the page drops doubles.
-        return await database_sync_to_async(missed_events)(
-            token=token, start_index=first_index(self.scope["query_string"])
-        )
+        return await database_sync_to_async(self._missed_events)()
+
+    def _missed_events(self) -> list[protocol.Final | protocol.Ended] | None:
+        start = first_index(self.scope["query_string"])
+        return missed_events(self.find_recording(), start_index=start)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Viewers do not talk on this socket; anything sent is a mistake."""
@@ -88,10 +98,13 @@ class WatchConsumer(DirectConsumer):
         if event["type"] in FORWARDED:
             await self._send_event(event)
         elif event["type"] == "revoked" and not self.closed:
-            await self._send_event(event)
-            await self._before_close()
-            await self.close(code=1000)
-            self.closed = True
+            await self._revoked()
+
+    async def _revoked(self) -> None:
+        await self._send_event(protocol.revoked())
+        await self._before_close()
+        await self.close(code=1000)
+        self.closed = True
 
     async def viewers_roll_call(self, message: dict[str, Any]) -> None:
         """A session of the recording started: say this viewer is here, so it publishes."""
@@ -102,3 +115,32 @@ class WatchConsumer(DirectConsumer):
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
             self.group = None
+
+
+class MemberWatchConsumer(WatchConsumer):
+    """A person the recording is shared with follows it live, without a link.
+
+    Sharing may change while they watch: when the owner stops a share or a person leaves
+    a team, the recording's viewers are asked to look again (realtime.viewers_recheck),
+    and this socket closes if access is gone. A link being revoked does not concern it.
+    """
+
+    def find_recording(self) -> Recording | None:
+        recording_id = int(self.scope["url_route"]["kwargs"]["recording_id"])
+        try:
+            return access.recording_for(
+                user=self.owner, recording_id=recording_id, need=Access.VIEW
+            )
+        except Http404:
+            return None
+
+    async def watch_event(self, message: dict[str, Any]) -> None:
+        """Forward the live session's events; on a change of sharing, look again."""
+        event = message["event"]
+        if event["type"] in FORWARDED:
+            await self._send_event(event)
+        elif event["type"] in ("revoked", "recheck") and not self.closed:
+            still = await database_sync_to_async(self.find_recording)()
+            await aclose_connections()
+            if still is None and not self.closed:
+                await self._revoked()

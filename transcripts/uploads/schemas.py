@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from transcripts.params import MAX_BYTES
+from transcripts.protocol import TeamId
 from transcripts.schemas import Language, Schema, Title
 
 
@@ -18,3 +19,4 @@ class UploadAnnouncement(Schema):
     title: Title = ""
     language: Language | None = None
     diarize: bool = False
+    team: TeamId = None

@@ -24,6 +24,7 @@ from transcripts.engines import get_file_engine
 from transcripts.engines.base import EngineError
 from transcripts.errors import ApplicationError
 from transcripts.jobs.services import job_create
+from transcripts.library import destination_for
 from transcripts.models import MAX_FILENAME_CHARS, MAX_TITLE_CHARS, PendingUpload, Recording
 from transcripts.storage import delete_stored, store_file
 from transcripts.text import clean_field, clean_filename
@@ -56,8 +57,12 @@ def upload_begin(
     title: str,
     language: str,
     diarize: bool,
+    team_id: int | None = None,
 ) -> PendingUpload:
-    """Announce a file; refuses empty and oversized ones before a byte is sent."""
+    """Announce a file; refuses empty and oversized ones before a byte is sent.
+
+    `team_id`: the team whose library it goes to (None: only the owner's); checked now.
+    """
     name = clean_filename(filename, limit=MAX_FILENAME_CHARS)
     if size <= 0:
         raise ValidationError(f"“{name}” is empty.")
@@ -78,6 +83,7 @@ def upload_begin(
         title=clean_field(title, limit=MAX_TITLE_CHARS, what="A title"),
         language=language,
         diarize=diarize,
+        team=destination_for(user=owner, team_id=team_id).team,
     )
 
 
@@ -160,6 +166,10 @@ def upload_finish(*, upload: PendingUpload) -> Recording:
 @transaction.atomic
 def _recording_for(upload: PendingUpload, stored: str) -> Recording:
     engine = get_file_engine()
+    try:  # checked again: the owner may have left the team while the file arrived
+        destination = destination_for(user=upload.owner, team_id=upload.team_id)
+    except ValidationError:
+        destination = destination_for(user=upload.owner, team_id=None)
     recording = services.recording_create_upload(
         owner_id=upload.owner_id,
         title=upload.title or PurePath(upload.original_filename).stem[:MAX_TITLE_CHARS] or "Upload",
@@ -171,6 +181,7 @@ def _recording_for(upload: PendingUpload, stored: str) -> Recording:
         original_filename=upload.original_filename,
         file_size=upload.size,
         media_format=upload.media_format,
+        destination=destination,
     )
     upload.delete()
     job_create(recording=recording)

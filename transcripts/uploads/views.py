@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from pydantic import ValidationError as PydanticError
 
+from accounts.auth import AuthenticatedHttpRequest
 from transcripts import params, protocol, selectors
-from transcripts.auth import AuthenticatedHttpRequest
 from transcripts.engines.base import EngineError
 from transcripts.models import Recording
 from transcripts.schemas import NotAnObject, complaint, json_object
@@ -58,6 +58,7 @@ def upload_start(request: AuthenticatedHttpRequest) -> JsonResponse:
             title=announced.title,
             language=announced.language or settings.DEFAULT_LANGUAGE,
             diarize=announced.diarize,
+            team_id=announced.team,
         )
     except ValidationError as exc:
         return error(exc.messages[0])

@@ -1,0 +1,52 @@
+"""Where a new recording goes — only its owner's, or a team's library — and which glossary
+its engine is given: the team's for a team's recording, the owner's own otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+
+from teams.models import Membership, Team
+from teams.selectors import preferences_of
+from teams.services import preferences_save_to
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+NOT_YOUR_TEAM = "You can only save to a team you belong to."
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """A new recording's team (None: only its owner) and the glossary that applies."""
+
+    team: Team | None
+    glossary: tuple[str, ...]
+    glossary_from: str  # the team's name, "your own", or "" when there are no terms
+
+    def describe(self) -> dict[str, object]:
+        """What the recording keeps in its options about the glossary."""
+        if not self.glossary:
+            return {}
+        return {"glossary": list(self.glossary), "glossary_from": self.glossary_from}
+
+
+def destination_for(*, user: User, team_id: int | None) -> Destination:
+    """Where `user` saves a recording with `team_id`; refused unless they are a member.
+
+    The choice is remembered as the user's default for the next one.
+    """
+    if team_id is None:
+        preferences_save_to(user=user, team_id=None)
+        own = tuple(preferences_of(user=user).glossary)
+        return Destination(team=None, glossary=own, glossary_from="your own" if own else "")
+    membership = Membership.objects.select_related("team").filter(team_id=team_id, user=user)
+    found = membership.first()
+    if found is None:
+        raise ValidationError(NOT_YOUR_TEAM)
+    preferences_save_to(user=user, team_id=team_id)
+    terms = tuple(found.team.glossary)
+    return Destination(team=found.team, glossary=terms, glossary_from=found.team.name)
