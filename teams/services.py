@@ -39,10 +39,15 @@ class TeamError(Exception):
     """What a team's state does not allow (the message says why, for the page)."""
 
 
+def one_line(value: str) -> str:
+    """Without control characters, white space collapsed, trimmed."""
+    text = "".join(ch for ch in value if unicodedata.category(ch) not in ("Cc", "Cs"))
+    return " ".join(text.split())
+
+
 def clean_text(value: str, *, limit: int, what: str) -> str:
     """One line without control characters, trimmed; refused when empty or over `limit`."""
-    text = "".join(ch for ch in value if unicodedata.category(ch) not in ("Cc", "Cs"))
-    text = " ".join(text.split())
+    text = one_line(value)
     if not text:
         raise ValidationError(f"{what} cannot be empty.")
     if len(text) > limit:
@@ -54,7 +59,7 @@ def parse_glossary(raw: str) -> list[str]:
     """Terms from text with one per line (or separated by commas), each kept once."""
     terms: dict[str, str] = {}
     for piece in raw.replace(",", "\n").splitlines():
-        if not piece.strip():
+        if not one_line(piece):
             continue
         term = clean_text(piece, limit=MAX_GLOSSARY_TERM_CHARS, what="A glossary term")
         terms.setdefault(term.casefold(), term)

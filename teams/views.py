@@ -41,7 +41,7 @@ def team_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             return redirect("teams:team_detail", team_id=team.pk)
     context = {
         "teams": selectors.teams_of(user=request.user),
-        "preferences": selectors.preferences_of(user=request.user),
+        "glossary_text": "\n".join(selectors.preferences_of(user=request.user).glossary),
         "problem": problem,
         "name": request.POST.get("name", "")[:MAX_TEAM_NAME_CHARS],
     } | _limits()
@@ -59,6 +59,7 @@ def team_detail(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse
         "membership": membership,
         "is_admin": is_admin,
         "members": selectors.team_members(team=team),
+        "glossary_text": "\n".join(team.glossary),
         "invitations": selectors.invitations_pending(team=team) if is_admin else [],
         "new_invitation": request.session.pop(f"invitation-{team.pk}", ""),
     } | _limits()

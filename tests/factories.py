@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 
+from teams.models import Membership, Team
 from transcripts.models import Recording, Segment
 
 _sequence = itertools.count(1)
@@ -41,3 +42,15 @@ def make_segment(recording: Recording, index: int, **fields: Any) -> Segment:
         "text": f"Sentence number {index}.",
     }
     return Segment.objects.create(recording=recording, index=index, **(defaults | fields))
+
+
+def make_team(
+    name: str = "", *, admins: tuple[User, ...] = (), members: tuple[User, ...] = ()
+) -> Team:
+    """A team with these admins and members (no invitation needed)."""
+    team = Team.objects.create(name=name or f"Team {next(_sequence)}")
+    for person in admins:
+        Membership.objects.create(team=team, user=person, role=Membership.Role.ADMIN)
+    for person in members:
+        Membership.objects.create(team=team, user=person, role=Membership.Role.MEMBER)
+    return team

@@ -12,9 +12,11 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from tests.factories import make_recording, make_segment, make_user
-from transcripts.models import PendingUpload, Recording, Segment
-from transcripts.sharing.services import share_start
+from teams.models import Invitation, Membership, Team
+from teams.services import invitation_create
+from tests.factories import make_recording, make_segment, make_team, make_user
+from transcripts.models import PendingUpload, Recording, RecordingShare, RecordingTag, Segment
+from transcripts.sharing.services import share_start, share_with_team
 
 # A fixed, seeded budget: the same examples on every run and both legs.
 BUDGET = settings(
@@ -96,6 +98,12 @@ def make_world() -> World:
     )
     token = share_start(recording=recording).share_token or ""
     world = World(alice, bob, recording, bobs_recording, upload, bobs_upload, token)
+    team = make_team(f"Crew {SECRET}", admins=(alice,))
+    carol = make_user("carol")
+    Membership.objects.create(team=team, user=carol)
+    invitation = invitation_create(team=team, by=alice)
+    share = share_with_team(recording=recording, team_id=team.pk, role="viewer")
+    RecordingTag.objects.create(recording=recording, name=f"tag-{SECRET}")
     ids = [str(recording.pk), str(bobs_recording.pk), "1", "999999999999999999"]
     world.values = {
         "recording_id": ids,
@@ -103,7 +111,18 @@ def make_world() -> World:
         "index": ["0", "1", "999999999"],
         "speaker": ["0", "1", "9999"],
         "kind": ["txt", "srt", "vtt", "json", "docx", "pdf", "%00", "x" * 300],
-        "token": [str(upload.token), str(bobs_upload.token), token, "%00", "x" * 500],
+        "token": [
+            str(upload.token),
+            str(bobs_upload.token),
+            token,
+            invitation.token,
+            "%00",
+            "x" * 500,
+        ],
+        "team_id": [str(team.pk), "1", "999999999999999999"],
+        "share_id": [str(share.pk), "1", "999999999999999999"],
+        "invitation_id": [str(invitation.pk), "1", "999999999999999999"],
+        "user_id": [str(alice.pk), str(carol.pk), str(bob.pk), "999999999999999999"],
     }
     return world
 
@@ -116,7 +135,14 @@ def owners_data(world: World, *, uploads: bool = True) -> list[Any]:
     recordings = Recording.objects.filter(pk__in=mine).order_by("pk")
     segments = Segment.objects.filter(recording__in=mine).order_by("pk")
     uploads = PendingUpload.objects.filter(owner=world.alice).order_by("pk")
+    teams = Team.objects.filter(memberships__user=world.alice).order_by("pk")
     return [
+        list(teams.values_list("pk", "name", "glossary")),
+        list(Membership.objects.filter(team__in=teams).values_list("pk", "user_id", "role")),
+        list(Invitation.objects.filter(team__in=teams).values_list("pk", "used_at", "revoked_at")),
+        list(RecordingShare.objects.filter(recording__in=mine).values_list("pk", "role")),
+        list(RecordingTag.objects.filter(recording__in=mine).values_list("pk", "name")),
+        list(recordings.values_list("viewers_may_export", "team_id", "readers")),
         list(recordings.values_list("pk", "title", "status", "speaker_names", "share_token")),
         list(segments.values_list("pk", "index", "text", "speaker", "edited")),
         list(uploads.values_list("pk", "received")) if uploads else [],
@@ -141,6 +167,7 @@ class Route:
     def fill(self, values: dict[str, str]) -> str | None:
         """A concrete path with these group values; None if the pattern is not a template."""
         path = GROUP.sub(lambda m: values.get(m.group(1), ""), ANCHORS.sub("", self.regex))
+        path = re.sub(r"\\([-./])", r"\1", path)  # escaped literals, as re.escape writes them
         return None if re.search(r"[\\^$|?*+()\[\]]", path) else "/" + path
 
 

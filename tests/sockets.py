@@ -103,3 +103,50 @@ class RecordSocket:
     async def disconnect(self) -> None:
         """The browser goes away; waits for the server to finish with the socket."""
         await self.communicator.disconnect(timeout=TIMEOUT)
+
+
+class WatchSocket:
+    """Drives one /ws/watch/<token>/ connection the way the watch page does (with `token`
+    "recording/<id>", one that follows a recording shared with the viewer)."""
+
+    def __init__(
+        self, token: str, *, cookie: str | None, query: str = "", origin: str = "http://localhost"
+    ) -> None:
+        headers = [(b"origin", origin.encode())]
+        if cookie:
+            headers.append((b"cookie", f"sessionid={cookie}".encode()))
+        path = f"/ws/watch/{token}/" + (f"?{query}" if query else "")
+        self.communicator = WebsocketCommunicator(application, path, headers=headers)
+
+    async def connect(self) -> bool:
+        connected, _ = await self.communicator.connect(timeout=TIMEOUT)
+        return connected
+
+    async def next(self) -> dict[str, Any] | Closed:
+        output = await self.communicator.receive_output(timeout=TIMEOUT)
+        if output["type"] == "websocket.close":
+            return Closed(output.get("code", 1000))
+        return json.loads(output["text"])
+
+    async def expect(self, kind: str) -> dict[str, Any]:
+        """Skip interims until a message of `kind`; fail on anything else."""
+        while True:
+            message = await self.next()
+            assert not isinstance(message, Closed), f"closed with {message.code}, not {kind}"
+            if message["type"] == kind:
+                return message
+            assert message["type"] == "interim", f"expected {kind}, got {message}"
+
+    async def finals_until_ended(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Finals (each once, as the page shows them) until `ended`, and the `ended`."""
+        finals: dict[int, dict[str, Any]] = {}
+        while True:
+            message = await self.next()
+            assert not isinstance(message, Closed), f"closed with {message.code} before ended"
+            if message["type"] == "ended":
+                return list(finals.values()), message
+            if message["type"] == "final":
+                finals.setdefault(message["segment"], message)
+
+    async def disconnect(self) -> None:
+        await self.communicator.disconnect(timeout=TIMEOUT)

@@ -12,7 +12,6 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.http import Http404
@@ -21,13 +20,12 @@ from django.urls import reverse
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from config.asgi import application
 from tests.audio import frames, utterances
 from tests.conftest import session_cookie
 from tests.factories import make_recording, make_segment, make_user
 from tests.fake_deepgram import FakeDeepgram
 from tests.servers import DaphneServer
-from tests.sockets import TIMEOUT, Closed, RecordSocket
+from tests.sockets import TIMEOUT, Closed, RecordSocket, WatchSocket
 from transcripts import realtime, selectors, services
 from transcripts.models import Recording
 from transcripts.sharing import services as sharing
@@ -261,52 +259,6 @@ def test_the_watch_page_takes_the_same_queries_for_any_length(
 
 
 # --- The watch socket --------------------------------------------------------------------
-
-
-class WatchSocket:
-    """Drives one /ws/watch/<token>/ connection the way the watch page does."""
-
-    def __init__(
-        self, token: str, *, cookie: str | None, query: str = "", origin: str = "http://localhost"
-    ) -> None:
-        headers = [(b"origin", origin.encode())]
-        if cookie:
-            headers.append((b"cookie", f"sessionid={cookie}".encode()))
-        path = f"/ws/watch/{token}/" + (f"?{query}" if query else "")
-        self.communicator = WebsocketCommunicator(application, path, headers=headers)
-
-    async def connect(self) -> bool:
-        connected, _ = await self.communicator.connect(timeout=TIMEOUT)
-        return connected
-
-    async def next(self) -> dict[str, Any] | Closed:
-        output = await self.communicator.receive_output(timeout=TIMEOUT)
-        if output["type"] == "websocket.close":
-            return Closed(output.get("code", 1000))
-        return json.loads(output["text"])
-
-    async def expect(self, kind: str) -> dict[str, Any]:
-        """Skip interims until a message of `kind`; fail on anything else."""
-        while True:
-            message = await self.next()
-            assert not isinstance(message, Closed), f"closed with {message.code}, not {kind}"
-            if message["type"] == kind:
-                return message
-            assert message["type"] == "interim", f"expected {kind}, got {message}"
-
-    async def finals_until_ended(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        """Finals (each once, as the page shows them) until `ended`, and the `ended`."""
-        finals: dict[int, dict[str, Any]] = {}
-        while True:
-            message = await self.next()
-            assert not isinstance(message, Closed), f"closed with {message.code} before ended"
-            if message["type"] == "ended":
-                return list(finals.values()), message
-            if message["type"] == "final":
-                finals.setdefault(message["segment"], message)
-
-    async def disconnect(self) -> None:
-        await self.communicator.disconnect(timeout=TIMEOUT)
 
 
 @pytest.fixture
