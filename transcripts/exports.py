@@ -34,9 +34,16 @@ class Export:
     filename: str
 
 
+def tags_of(recording: Recording) -> list[str]:
+    """The recording's tags, in order, for a file's metadata."""
+    return sorted(tag.name for tag in recording.tags.all())
+
+
 def as_text(recording: Recording, segments: Sequence[Segment], options: ExportOptions) -> str:
-    """One line per segment: [time] Speaker: text."""
-    header = f"{recording.title}\n{date_format(localtime(recording.started_at), 'j F Y, H:i')}\n\n"
+    """A header (title, date, tags), then one line per segment: [time] Speaker: text."""
+    header = f"{recording.title}\n{date_format(localtime(recording.started_at), 'j F Y, H:i')}\n"
+    tags = tags_of(recording)
+    header += (f"Tags: {', '.join(tags)}\n" if tags else "") + "\n"
     lines = []
     for segment in segments:
         prefix = f"[{clock(segment.start)}] " if options.timestamps else ""
@@ -87,6 +94,7 @@ def as_json(recording: Recording, segments: Sequence[Segment]) -> str:
             "source": recording.source,
             "engine": recording.engine,
             "model": recording.model,
+            "tags": tags_of(recording),
         },
         "segments": [
             {
@@ -111,6 +119,10 @@ def as_docx(recording: Recording, segments: Sequence[Segment]) -> bytes:
     document = Document()
     document.add_heading(xml_safe(recording.title), level=1)
     document.add_paragraph(date_format(localtime(recording.started_at), "l j F Y, H:i"))
+    tags = [xml_safe(tag) for tag in tags_of(recording)]
+    if tags:
+        document.add_paragraph(f"Tags: {', '.join(tags)}")
+        document.core_properties.keywords = ", ".join(tags)
     for segment in segments:
         paragraph = document.add_paragraph()
         paragraph.add_run(f"[{clock(segment.start)}] ").italic = True
