@@ -373,3 +373,23 @@ def test_the_follow_page_is_for_people_it_is_shared_with() -> None:
     assert logged_in_as(eve).get(f"/recordings/{recording.pk}/live/").status_code == 404
     detail = json.dumps(logged_in_as(bob).get(f"/recordings/{recording.pk}/").status_code)
     assert detail == "200"
+
+
+def test_staff_share_and_unshare_in_the_admin_and_search_follows() -> None:
+    alice, bob = make_user("alice"), make_user("bob")
+    staff = make_user("boss", is_staff=True, is_superuser=True)
+    team = make_team("Sales", admins=(alice,), members=(bob,))
+    recording = make_recording(alice, title="Board")
+    make_segment(recording, 0, text="Zeppelin budget.")
+    admin = logged_in_as(staff)
+    url = f"/admin/transcripts/recording/{recording.pk}/change/"
+    form = admin.get(url).context["adminform"].form
+    data = {key: value for key, value in form.initial.items() if value is not None}
+    data |= {"owner": alice.pk, "title": "Board", "started_at_0": "2026-12-01"}
+    data |= {"started_at_1": "10:00:00", "status": "completed", "source": "live"}
+    for prefix in ("shares", "tags", "jobs", "segments"):
+        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+    data |= {"shares-TOTAL_FORMS": "1", "shares-0-team": team.pk, "shares-0-role": "viewer"}
+    response = admin.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert found(bob, "zeppelin") == ["Board"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
@@ -13,6 +14,7 @@ from django.utils.html import format_html
 from transcripts.errors import ApplicationError
 from transcripts.jobs.services import job_cancel, job_retry
 from transcripts.models import Recording, RecordingShare, RecordingTag, Segment, TranscriptionJob
+from transcripts.sharing.services import sharing_changed
 
 TIMING_FIELDS = ("index", "start", "end")
 
@@ -30,17 +32,14 @@ class SegmentInline(admin.TabularInline):
 
 
 class ShareInline(admin.TabularInline):
-    """Whom the recording is shared with; read-only here, as the search index follows
-    shares only when the owner changes them on the recording's page."""
+    """Whom the recording is shared with; staff may share it again or stop a share (the
+    search index and live viewers follow: RecordingAdmin.save_related)."""
 
     model = RecordingShare
     fields = ("user", "team", "role", "created_at")
-    readonly_fields = fields
+    readonly_fields = ("created_at",)
+    raw_id_fields = ("user",)
     extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 class TagInline(admin.TabularInline):
@@ -87,6 +86,11 @@ class RecordingAdmin(admin.ModelAdmin):
             return "No audio stored."
         url = reverse("transcripts:recording_audio", args=[recording.pk])
         return format_html('<audio controls preload="metadata" src="{}"></audio>', url)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """After shares changed here, who may read it follows, as on the owner's page."""
+        super().save_related(request, form, formsets, change)
+        sharing_changed(recording_id=form.instance.pk)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Recording]:
         return super().get_queryset(request).annotate(segment_count=Count("segments"))

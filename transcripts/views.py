@@ -114,8 +114,9 @@ def _cleaned_text(request: HttpRequest) -> QueryDict:
     anything typed in a filter box filters, never fails."""
     data = request.GET.copy()
     for name in ("q", "owner", "tag"):
-        if name in data:
-            data[name] = one_line(data[name])[: MAX_TITLE_CHARS * 2]
+        value = request.GET.get(name)
+        if value is not None:
+            data[name] = one_line(value)[: MAX_TITLE_CHARS * 2]
     return data
 
 

@@ -51,8 +51,15 @@ def share_revoke(*, recording: Recording) -> Recording:
 # --- Sharing with people and teams ----------------------------------------------------
 
 
-def _after_sharing_changed(recording_id: int) -> None:
-    """Who may read changed: the search index follows now, live viewers once committed."""
+def sharing_changed(*, recording_id: int) -> None:
+    """Who may read changed: the search index follows now, live viewers once committed.
+
+    A recording no longer shared with the team whose library it was in leaves that library.
+    """
+    teams = RecordingShare.objects.filter(recording_id=recording_id, team__isnull=False)
+    Recording.objects.filter(pk=recording_id, team__isnull=False).exclude(
+        team__in=teams.values("team_id")
+    ).update(team=None)
     readers_refresh(recording_id=recording_id)
     transaction.on_commit(partial(realtime.viewers_recheck, recording_id), robust=True)
 
@@ -79,7 +86,7 @@ def share_with_person(*, recording: Recording, username: str, role: str) -> Reco
     share, _ = RecordingShare.objects.update_or_create(
         recording=recording, user=person, defaults={"role": _role(role)}
     )
-    _after_sharing_changed(recording.pk)
+    sharing_changed(recording_id=recording.pk)
     return share
 
 
@@ -91,7 +98,7 @@ def share_with_team(*, recording: Recording, team_id: int, role: str) -> Recordi
     share, _ = RecordingShare.objects.update_or_create(
         recording=recording, team_id=team_id, defaults={"role": _role(role)}
     )
-    _after_sharing_changed(recording.pk)
+    sharing_changed(recording_id=recording.pk)
     return share
 
 
@@ -106,14 +113,10 @@ def share_set_role(*, recording: Recording, share_id: int, role: str) -> Recordi
 
 @transaction.atomic
 def share_remove(*, recording: Recording, share_id: int) -> None:
-    """Stop sharing with a person or team; a team's share taken away takes it out of the
-    team's library."""
+    """Stop sharing with a person or team (taking it out of the team's library)."""
     share = _share_of(recording, share_id)
-    if share.team_id is not None and recording.team_id == share.team_id:
-        Recording.objects.filter(pk=recording.pk).update(team=None)
-        recording.team_id = None
     share.delete()
-    _after_sharing_changed(recording.pk)
+    sharing_changed(recording_id=recording.pk)
 
 
 def _share_of(recording: Recording, share_id: int) -> RecordingShare:
