@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -93,21 +96,28 @@ def _back(
 @require_POST
 def team_rename(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     team = _admin_of(request, team_id).team
-    try:
-        services.team_rename(team=team, name=request.POST.get("name", ""))
-    except ValidationError as exc:
-        return _back(request, team_id, "", exc)
-    return _back(request, team_id, "Team renamed.", None)
+    change = partial(services.team_rename, team=team, name=request.POST.get("name", ""))
+    return _admin_change(request, team_id, change, done="Team renamed.")
 
 
 @require_POST
 def team_glossary(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     team = _admin_of(request, team_id).team
+    change = partial(services.team_glossary_set, team=team, raw=request.POST.get("glossary", ""))
+    return _admin_change(
+        request, team_id, change, done="Glossary saved: it applies to new recordings."
+    )
+
+
+def _admin_change(
+    request: AuthenticatedHttpRequest, team_id: int, change: Callable[[], object], *, done: str
+) -> HttpResponse:
+    """Make the change; back to the team's page saying it was done, or why it was not."""
     try:
-        services.team_glossary_set(team=team, raw=request.POST.get("glossary", ""))
-    except ValidationError as exc:
+        change()
+    except (ValidationError, services.TeamError) as exc:
         return _back(request, team_id, "", exc)
-    return _back(request, team_id, "Glossary saved: it applies to new recordings.", None)
+    return _back(request, team_id, done, None)
 
 
 @require_POST
@@ -138,21 +148,16 @@ def invitation_revoke(
 @require_POST
 def member_remove(request: AuthenticatedHttpRequest, team_id: int, user_id: int) -> HttpResponse:
     team = _admin_of(request, team_id).team
-    try:
-        services.member_remove(team=team, user_id=user_id)
-    except services.TeamError as exc:
-        return _back(request, team_id, "", exc)
-    return _back(request, team_id, "Member removed.", None)
+    change = partial(services.member_remove, team=team, user_id=user_id)
+    return _admin_change(request, team_id, change, done="Member removed.")
 
 
 @require_POST
 def member_role(request: AuthenticatedHttpRequest, team_id: int, user_id: int) -> HttpResponse:
     team = _admin_of(request, team_id).team
-    try:
-        services.member_set_role(team=team, user_id=user_id, role=request.POST.get("role", ""))
-    except (ValidationError, services.TeamError) as exc:
-        return _back(request, team_id, "", exc)
-    return _back(request, team_id, "Role changed.", None)
+    role = request.POST.get("role", "")
+    change = partial(services.member_set_role, team=team, user_id=user_id, role=role)
+    return _admin_change(request, team_id, change, done="Role changed.")
 
 
 @require_POST

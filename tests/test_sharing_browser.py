@@ -6,21 +6,20 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from websockets.sync.client import ClientConnection, connect
 
 from tests.audio import frames, utterances
 from tests.chromium import CHROMIUM, require_chromium
 from tests.conftest import session_cookie
 from tests.fake_deepgram import FakeDeepgram
+from tests.live_browsing import logged_in, recorder, until, watch_console
 from tests.servers import DaphneServer, daphne_with
 
 require_chromium()
 
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,35 +38,6 @@ def server(fake_deepgram: FakeDeepgram, tmp_path: Path) -> Iterator[DaphneServer
 def cookies(user: User, other_user: User) -> tuple[str, str]:
     # Made before Playwright starts: Django refuses sync queries inside its event loop.
     return session_cookie(user), session_cookie(other_user)
-
-
-def recorder(server: DaphneServer, cookie: str) -> ClientConnection:
-    """The owner's recording socket, driven as record.js drives it."""
-    return connect(
-        server.url.replace("http://", "ws://") + "/ws/record/",
-        origin=server.url,  # type: ignore[arg-type]
-        additional_headers={"Cookie": f"sessionid={cookie}"},
-        proxy=None,
-        max_queue=None,
-    )
-
-
-def until(socket: ClientConnection, kind: str) -> dict[str, Any]:
-    while (message := json.loads(socket.recv(timeout=15)))["type"] != kind:
-        pass
-    return message
-
-
-def logged_in(context: BrowserContext, server: DaphneServer, cookie: str) -> Page:
-    context.add_cookies([{"name": "sessionid", "value": cookie, "url": server.url}])
-    return context.new_page()
-
-
-def watch_console(page: Page) -> list[str]:
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    return problems
 
 
 def share_and_copy(page: Page) -> str:

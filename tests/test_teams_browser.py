@@ -7,22 +7,21 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from websockets.sync.client import ClientConnection, connect
 
 from tests.audio import frames, utterances
 from tests.chromium import CHROMIUM, require_chromium
 from tests.conftest import session_cookie
 from tests.factories import make_team, make_user
 from tests.fake_deepgram import FakeDeepgram
+from tests.live_browsing import logged_in, recorder, until, watch_console
 from tests.servers import DaphneServer, daphne_with
 
 require_chromium()
 
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,35 +41,6 @@ def people(db: None) -> dict[str, User]:
     alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
     make_team("Sales", admins=(alice,), members=(bob,))
     return {"alice": alice, "bob": bob, "carol": carol}
-
-
-def recorder(server: DaphneServer, cookie: str) -> ClientConnection:
-    """Alice's recording socket, driven as record.js drives it."""
-    return connect(
-        server.url.replace("http://", "ws://") + "/ws/record/",
-        origin=server.url,  # type: ignore[arg-type]
-        additional_headers={"Cookie": f"sessionid={cookie}"},
-        proxy=None,
-        max_queue=None,
-    )
-
-
-def until(socket: ClientConnection, kind: str) -> dict[str, Any]:
-    while (message := json.loads(socket.recv(timeout=15)))["type"] != kind:
-        pass
-    return message
-
-
-def logged_in(context: BrowserContext, server: DaphneServer, cookie: str) -> Page:
-    context.add_cookies([{"name": "sessionid", "value": cookie, "url": server.url}])
-    return context.new_page()
-
-
-def watch_console(page: Page) -> list[str]:
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    return problems
 
 
 def share_with_team_by_keyboard(page: Page) -> None:

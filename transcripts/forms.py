@@ -14,12 +14,24 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 SOURCE_CHOICES = [("", "Live and uploads"), ("live", "Live recordings"), ("upload", "Uploads")]
 
 
-class SearchForm(forms.Form):
+class DateRangeForm(forms.Form):
+    """From and to dates (local days), the first not after the second."""
+
+    date_from = forms.DateField(label="From", required=False, widget=DATE_INPUT)
+    date_to = forms.DateField(label="To", required=False, widget=DATE_INPUT)
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError("The start date is after the end date.")
+        return cleaned
+
+
+class SearchForm(DateRangeForm):
     """What to search for, and where."""
 
     q = forms.CharField(label="Search", required=False, strip=True)
-    date_from = forms.DateField(label="From", required=False, widget=DATE_INPUT)
-    date_to = forms.DateField(label="To", required=False, widget=DATE_INPUT)
     source = forms.ChoiceField(
         label="Kind",
         required=False,
@@ -30,15 +42,8 @@ class SearchForm(forms.Form):
         """What to search for, cleaned like every text people send (transcripts/text.py)."""
         return one_line(self.cleaned_data["q"])
 
-    def clean(self) -> dict[str, object]:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and start > end:
-            raise forms.ValidationError("The start date is after the end date.")
-        return cleaned
 
-
-class HistoryForm(forms.Form):
+class HistoryForm(DateRangeForm):
     """The history's tabs and filters; `view` is all, mine, shared or team-<id>."""
 
     # Free text arrives cleaned and shortened by the view: a filter box never fails.
@@ -46,8 +51,6 @@ class HistoryForm(forms.Form):
     view = forms.CharField(required=False)
     owner = forms.CharField(label="Owner", required=False)
     tag = forms.CharField(label="Tag", required=False)
-    date_from = forms.DateField(label="From", required=False, widget=DATE_INPUT)
-    date_to = forms.DateField(label="To", required=False, widget=DATE_INPUT)
     source = forms.ChoiceField(label="Kind", required=False, choices=SOURCE_CHOICES)
     sort = forms.ChoiceField(
         label="Sort by",
@@ -76,13 +79,6 @@ class HistoryForm(forms.Form):
         if number.isdigit() and int(number) in self.team_ids:
             return view
         raise forms.ValidationError("Choose one of the tabs: that team is not one of yours.")
-
-    def clean(self) -> dict[str, object]:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and start > end:
-            raise forms.ValidationError("The start date is after the end date.")
-        return cleaned
 
     def filters(self) -> HistoryFilters:
         """The valid form as the selector's filters."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from functools import partial
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -83,11 +84,7 @@ def share_with_person(*, recording: Recording, username: str, role: str) -> Reco
         raise ValidationError(f"Nobody called “{name[:150]}” uses Parley.")
     if person.pk == recording.owner_id:
         raise ValidationError("This is your own recording.")
-    share, _ = RecordingShare.objects.update_or_create(
-        recording=recording, user=person, defaults={"role": _role(role)}
-    )
-    sharing_changed(recording_id=recording.pk)
-    return share
+    return _shared(recording, role, user=person)
 
 
 @transaction.atomic
@@ -95,8 +92,13 @@ def share_with_team(*, recording: Recording, team_id: int, role: str) -> Recordi
     """Share with a team the owner belongs to; a second time updates the role."""
     if not Membership.objects.filter(team_id=team_id, user_id=recording.owner_id).exists():
         raise ValidationError("You can only share with a team you belong to.")
+    return _shared(recording, role, team_id=team_id)
+
+
+def _shared(recording: Recording, role: str, **whom: Any) -> RecordingShare:
+    """The recording's share with `whom` (user= or team_id=), created or given `role`."""
     share, _ = RecordingShare.objects.update_or_create(
-        recording=recording, team_id=team_id, defaults={"role": _role(role)}
+        recording=recording, defaults={"role": _role(role)}, **whom
     )
     sharing_changed(recording_id=recording.pk)
     return share

@@ -45,12 +45,17 @@ def recording_unshare(request: HttpRequest, recording_id: int) -> HttpResponse:
 def watch(request: HttpRequest, token: str) -> HttpResponse:
     """A shared recording's transcript so far, for any logged-in person with the link."""
     recording = selectors.recording_get_shared(token=token)
+    return _watch_page(request, recording, socket_path=f"/ws/watch/{token}/")
+
+
+def _watch_page(request: HttpRequest, recording: Recording, *, socket_path: str) -> HttpResponse:
+    """The read-only transcript so far, listening on `socket_path` for what follows."""
     context = {
         "recording": recording,
         "owner_name": recording.owner.get_full_name() or recording.owner.get_username(),
         "live": recording.status == recording.Status.LIVE,
         "segments": list(selectors.segment_list(recording=recording)),
-        "socket_path": f"/ws/watch/{token}/",
+        "socket_path": socket_path,
     }
     return render(request, "transcripts/watch.html", context)
 
@@ -118,11 +123,4 @@ def recording_viewer_exports(request: HttpRequest, recording_id: int) -> HttpRes
 def recording_follow(request: HttpRequest, recording_id: int) -> HttpResponse:
     """Follow a recording shared with you as it is spoken (no link needed)."""
     recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.VIEW)
-    context = {
-        "recording": recording,
-        "owner_name": recording.owner.get_full_name() or recording.owner.get_username(),
-        "live": recording.status == recording.Status.LIVE,
-        "segments": list(selectors.segment_list(recording=recording)),
-        "socket_path": f"/ws/watch/recording/{recording.pk}/",
-    }
-    return render(request, "transcripts/watch.html", context)
+    return _watch_page(request, recording, socket_path=f"/ws/watch/recording/{recording.pk}/")
