@@ -39,9 +39,11 @@ from transcripts.engines.base import (
 from transcripts.engines.whisper import (
     SAMPLE_RATE,
     DecodeOptions,
+    GlossaryAs,
     ModelSpec,
     decode,
     decode_slots,
+    glossary_text,
     load_model,
     mean_confidence,
     model_spec,
@@ -61,6 +63,9 @@ MIN_NEW_AUDIO_FOR_INTERIM = 0.3  # seconds of new audio before another interim i
 # Once this much silence follows speech, no interim is started: its final is near.
 QUIET_BEFORE_FINAL = 0.25
 FLUSH = b""  # in the inbox: finalise what is buffered (audio chunks are never empty)
+# Each utterance is decoded on its own, so a prompt reaches all of it; hotwords would also
+# reach the leftover after its last word, where the glossary gets recited (bench/glossary.py).
+LIVE_GLOSSARY_AS: GlossaryAs = "prompt"
 
 
 class StreamingVad:
@@ -177,9 +182,17 @@ def seconds_to_windows(seconds: float) -> int:
 class LocalLiveStream:
     """One live stream: audio in, interim and final text out, decoded on this server."""
 
-    def __init__(self, model: Any, language: str | None, rate: int, tuning: LiveTuning) -> None:
+    def __init__(
+        self,
+        model: Any,
+        language: str | None,
+        rate: int,
+        tuning: LiveTuning,
+        glossary: str | None = None,
+    ) -> None:
         self._model = model
         self._language = language
+        self._glossary = glossary
         self._tuning = tuning
         self._resampler = Resampler(rate)
         self._vad = StreamingVad()
@@ -338,7 +351,12 @@ class LocalLiveStream:
             return self._decode(audio, True)
 
     def _decode(self, audio: np.ndarray, words: bool) -> list[FinalSegment]:
-        options = DecodeOptions(language=self._language, word_timestamps=words)
+        options = DecodeOptions(
+            language=self._language,
+            word_timestamps=words,
+            glossary=self._glossary,
+            glossary_as=LIVE_GLOSSARY_AS,
+        )
         return decode(self._model, audio, offset=self._offset, options=options)
 
     def _drop(self, windows: int) -> None:
@@ -371,8 +389,8 @@ class LocalLiveEngine:
         whisper_language(options.language, self._spec)
 
     def describe_options(self, options: LiveOptions) -> dict[str, object]:
-        """The model and the tuning a recording with these options uses."""
-        return {
+        """The model, the tuning and the glossary a recording with these options uses."""
+        described: dict[str, object] = {
             "model": self._spec.name,
             "language": options.language,
             "sample_rate": options.sample_rate,
@@ -380,6 +398,9 @@ class LocalLiveEngine:
             "end_of_speech_seconds": self._tuning.end_of_speech,
             "max_segment_seconds": self._tuning.max_segment,
         }
+        if options.glossary:
+            described["glossary"] = list(options.glossary)
+        return described
 
     @asynccontextmanager
     async def connect(self, options: LiveOptions) -> AsyncIterator[LocalLiveStream]:
@@ -387,7 +408,12 @@ class LocalLiveEngine:
         language = whisper_language(options.language, self._spec)
         model = await asyncio.to_thread(load_model, self._spec)
         stream = await asyncio.to_thread(
-            LocalLiveStream, model, language, options.sample_rate, self._tuning
+            LocalLiveStream,
+            model,
+            language,
+            options.sample_rate,
+            self._tuning,
+            glossary_text(options.glossary),
         )
         task = asyncio.create_task(stream.run(), name="local-live-stream")
         try:

@@ -24,9 +24,11 @@ from transcripts.engines.base import (
 from transcripts.engines.whisper import (
     SAMPLE_RATE,
     DecodeOptions,
+    GlossaryAs,
     ModelSpec,
     decode,
     decode_slots,
+    glossary_text,
     load_model,
     model_spec,
     whisper_language,
@@ -39,6 +41,9 @@ CUT_SEARCH_SECONDS = 30.0  # a piece ends at the quietest pause in its last half
 VAD_WINDOW = 512
 QUIET = 0.35
 FILE_TEMPERATURES = (0.0, 0.2, 0.4, 0.6)
+# A piece spans many 30 s windows and a prompt reaches only the first: hotwords reach them all
+# (bench/glossary.py measures both).
+FILE_GLOSSARY_AS: GlossaryAs = "hotwords"
 
 UNREADABLE = (
     "Parley could not decode the audio in this file. It may be damaged, or hold no audio "
@@ -169,6 +174,8 @@ class LocalFileEngine:
             beam_size=self._beam_size,
             vad_filter=True,
             temperatures=FILE_TEMPERATURES,
+            glossary=glossary_text(options.glossary),
+            glossary_as=FILE_GLOSSARY_AS,
         )
         model = load_model(self._spec)
         decoded = DecodedAudio(audio)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from statistics import fmean
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from django.conf import settings
@@ -165,6 +165,15 @@ class DecodeSlots:
 decode_slots = DecodeSlots()
 
 
+# How a glossary reaches the decoder. Both put the terms before the audio as if they had
+# been said earlier ("<|startofprev|> Quarvex, Nimbalo <|startoftranscript|>..."), up to
+# about 220 tokens (a long glossary's first terms with hotwords, its last with a prompt):
+# - "prompt" (initial_prompt): only the first 30 s window of each decode call is prompted;
+# - "hotwords": every window is, including a short leftover one after the speech, where the
+#   tiny model then tends to recite the glossary ("Quarvex, Zentrilo, Zentrilo, ...").
+GlossaryAs = Literal["prompt", "hotwords"]
+
+
 @dataclass(frozen=True, slots=True)
 class DecodeOptions:
     """How one piece of audio is decoded."""
@@ -174,6 +183,21 @@ class DecodeOptions:
     beam_size: int = 1
     vad_filter: bool = False
     temperatures: tuple[float, ...] = (0.0,)
+    glossary: str | None = None  # glossary_text() of the recording's terms
+    glossary_as: GlossaryAs = "prompt"
+
+
+def glossary_text(terms: Sequence[str]) -> str | None:
+    """A glossary as Whisper reads it in a prompt: the terms, comma separated; None if empty."""
+    cleaned = [term.strip() for term in terms if term.strip()]
+    return ", ".join(cleaned) if cleaned else None
+
+
+def _glossary_arguments(options: DecodeOptions) -> dict[str, str]:
+    if options.glossary is None:
+        return {}
+    name = "initial_prompt" if options.glossary_as == "prompt" else "hotwords"
+    return {name: options.glossary}
 
 
 def decode(
@@ -194,6 +218,7 @@ def decode(
         vad_filter=options.vad_filter,
         condition_on_previous_text=False,
         temperature=list(options.temperatures),
+        **_glossary_arguments(options),
     )
     segments = []
     for piece in pieces:

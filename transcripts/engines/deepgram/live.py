@@ -27,6 +27,7 @@ from transcripts.engines.deepgram._sdk import (
     LiveSocket,
     dominant_speaker,
     environment_for,
+    glossary_query,
     live_socket,
     words_from_json,
 )
@@ -241,13 +242,19 @@ class DeepgramLiveEngine:
     def check_options(self, options: LiveOptions) -> None:
         """Deepgram answers for itself: an unknown language is refused at the handshake."""
 
-    def describe_options(self, options: LiveOptions) -> dict[str, object]:
+    def query(self, options: LiveOptions) -> dict[str, object]:
         """The query a stream with these options sends to Deepgram."""
         query: dict[str, object] = {"model": self.model, "language": options.language}
         query |= LIVE_FEATURES | {"sample_rate": options.sample_rate}
         if options.diarize:
             query["diarize"] = True
-        return query
+        return query | glossary_query(self.model, options.glossary)
+
+    def describe_options(self, options: LiveOptions) -> dict[str, object]:
+        """The query, and the glossary it carries (a resumed stream sends it again)."""
+        if not options.glossary:
+            return self.query(options)
+        return self.query(options) | {"glossary": list(options.glossary)}
 
     @asynccontextmanager
     async def connect(self, options: LiveOptions) -> AsyncIterator[DeepgramLiveStream]:
@@ -255,9 +262,7 @@ class DeepgramLiveEngine:
         client = shared_client(self._api_key, self._url)
         async with AsyncExitStack() as stack:
             try:
-                socket = await stack.enter_async_context(
-                    live_socket(client, self.describe_options(options))
-                )
+                socket = await stack.enter_async_context(live_socket(client, self.query(options)))
             except ApiError as exc:
                 raise handshake_error(exc) from exc
             except (OSError, InvalidHandshake, InvalidMessage) as exc:
