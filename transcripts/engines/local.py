@@ -23,7 +23,7 @@ import math
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,7 @@ from transcripts.engines.whisper import (
     decode_slots,
     glossary_text,
     load_model,
+    looping,
     mean_confidence,
     model_spec,
     pcm16_to_float,
@@ -66,6 +67,10 @@ FLUSH = b""  # in the inbox: finalise what is buffered (audio chunks are never e
 # Each utterance is decoded on its own, so a prompt reaches all of it; hotwords would also
 # reach the leftover after its last word, where the glossary gets recited (bench/glossary.py).
 LIVE_GLOSSARY_AS: GlossaryAs = "prompt"
+# A prompted decode now and then loops on a name ("Vyan, Vyan, ..."): Whisper's temperature
+# fallback decodes such text (too repetitive, or too unlikely) again, more freely, and a loop
+# that survives it is decoded once more without the glossary.
+GLOSSARY_TEMPERATURES = (0.0, 0.2, 0.4, 0.6)
 
 
 class StreamingVad:
@@ -354,10 +359,15 @@ class LocalLiveStream:
         options = DecodeOptions(
             language=self._language,
             word_timestamps=words,
+            temperatures=GLOSSARY_TEMPERATURES if self._glossary else (0.0,),
             glossary=self._glossary,
             glossary_as=LIVE_GLOSSARY_AS,
         )
-        return decode(self._model, audio, offset=self._offset, options=options)
+        segments = decode(self._model, audio, offset=self._offset, options=options)
+        if self._glossary and looping(segments):
+            plain = replace(options, glossary=None, temperatures=(0.0,))
+            segments = decode(self._model, audio, offset=self._offset, options=plain)
+        return segments
 
     def _drop(self, windows: int) -> None:
         """Forget the first `windows` VAD windows of audio."""

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from statistics import fmean
 from typing import Any, Literal
@@ -191,6 +192,21 @@ def glossary_text(terms: Sequence[str]) -> str | None:
     """A glossary as Whisper reads it in a prompt: the terms, comma separated; None if empty."""
     cleaned = [term.strip() for term in terms if term.strip()]
     return ", ".join(cleaned) if cleaned else None
+
+
+# The same word this many times in a row is the decoder stuck in a loop, not speech.
+LOOP_REPEATS = 4
+
+
+def looping(segments: Sequence[FinalSegment]) -> bool:
+    """Whether the text repeats one word LOOP_REPEATS times in a row ("Vyan, Vyan, ...")."""
+    words = [w.strip(".,!?;:").lower() for s in segments for w in s.text.split()]
+    run = 1
+    for previous, word in pairwise(words):
+        run = run + 1 if word == previous else 1
+        if run >= LOOP_REPEATS:
+            return True
+    return False
 
 
 def _glossary_arguments(options: DecodeOptions) -> dict[str, str]:
