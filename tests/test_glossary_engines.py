@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import wave
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,13 @@ from transcripts.engines.deepgram._sdk import glossary_query
 from transcripts.engines.deepgram.files import DeepgramFileEngine
 from transcripts.engines.deepgram.live import DeepgramLiveEngine
 from transcripts.engines.local import LocalLiveEngine
-from transcripts.engines.local_files import LocalFileEngine
-from transcripts.engines.whisper import glossary_text
+from transcripts.engines.local_files import (
+    CUT_SEARCH_SECONDS,
+    PIECE_SECONDS,
+    LocalFileEngine,
+    piece_sizes,
+)
+from transcripts.engines.whisper import DecodeOptions, glossary_text, looping
 from transcripts.jobs.services import job_file_options
 from transcripts.models import TranscriptionJob
 
@@ -251,3 +257,30 @@ def test_a_local_live_recording_stores_its_glossary(tiny_en: None) -> None:
     options = LiveOptions(language="en", sample_rate=RATE, glossary=("Quarvex",))
     assert engine.describe_options(options)["glossary"] == ["Quarvex"]
     assert "glossary" not in engine.describe_options(LiveOptions(language="en", sample_rate=RATE))
+
+
+def segments_saying(*texts: str) -> list[FinalSegment]:
+    return [FinalSegment(text=text, start=0.0, end=1.0) for text in texts]
+
+
+@pytest.mark.parametrize(
+    ("texts", "loops"),
+    [
+        (("Quarvex, Zentrilo, Zentrilo, Zentrilo, Zentrilo, Zentrilo",), True),
+        (("Vyan, Vyan,", "vyan. Vyan"), True),
+        (("Quarvex and Nimbalo agreed.", "Quarvex will lead."), False),
+        (("No, no, no, we should wait.",), False),
+        ((), False),
+    ],
+)
+def test_a_word_said_four_times_in_a_row_is_a_decoder_loop(
+    texts: tuple[str, ...], loops: bool
+) -> None:
+    assert looping(segments_saying(*texts)) is loops
+
+
+def test_with_a_glossary_a_file_is_decoded_a_window_at_a_time() -> None:
+    plain = DecodeOptions(language="en", word_timestamps=True)
+    prompted = replace(plain, glossary="Quarvex", glossary_as="prompt")
+    assert piece_sizes(plain) == (PIECE_SECONDS, CUT_SEARCH_SECONDS)
+    assert piece_sizes(prompted)[0] < 30.0  # one Whisper window: the prompt precedes it all
