@@ -1,7 +1,7 @@
 """Speech for the glossary benchmark: meeting sentences full of invented names, and scoring.
 
 Thirty sentences carry ten invented names (people, products, places) that no speech model
-has heard; each name is said three to five times. espeak-ng speaks every sentence in two of
+has heard; each name is said three or four times. espeak-ng speaks every sentence in two of
 the four voices of bench/speech_corpus.py, and each voice's sentences, in order with 1.2 s
 pauses over a faint hiss, make one "meeting". Clips are cached under
 bench/results/glossary-corpus/<digest>/ and made again whenever anything that shapes them

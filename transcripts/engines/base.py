@@ -57,7 +57,7 @@ EngineEvent = InterimText | FinalSegment | StreamInfo
 # A glossary: names, products and jargon every recording of a team or user should get right.
 # Deepgram takes up to 100 key terms a request (and 500 tokens across them, see
 # engines/deepgram/_sdk.py); Whisper's prompt holds about 220 tokens, so with the local
-# engine only the first terms of a long glossary reach the decoder (engines/whisper.py).
+# engine only the last terms of a long glossary reach the decoder (engines/whisper.py).
 MAX_GLOSSARY_TERMS = 100
 MAX_GLOSSARY_TERM_CHARS = 50
 

@@ -167,11 +167,15 @@ decode_slots = DecodeSlots()
 
 
 # How a glossary reaches the decoder. Both put the terms before the audio as if they had
-# been said earlier ("<|startofprev|> Quarvex, Nimbalo <|startoftranscript|>..."), up to
-# about 220 tokens (a long glossary's first terms with hotwords, its last with a prompt):
-# - "prompt" (initial_prompt): only the first 30 s window of each decode call is prompted;
-# - "hotwords": every window is, including a short leftover one after the speech, where the
-#   tiny model then tends to recite the glossary ("Quarvex, Zentrilo, Zentrilo, ...").
+# been said just before ("<|startofprev|> Quarvex, Nimbalo <|startoftranscript|>..."), up
+# to about 220 tokens (of a long glossary, its last terms with a prompt, its first with
+# hotwords):
+# - "prompt" (initial_prompt): only the first 30 s window of a decode call is prompted, so
+#   both local engines decode a window at most per call when they have a glossary;
+# - "hotwords": every window is, a short leftover one after the speech included, where
+#   tiny.en then recites the glossary ("Quarvex, Zentrilo, Zentrilo, ..."): measured by
+#   bench/glossary.py, hotwords added 95 (files) and 619 (live) names nobody said in 323 s
+#   of speech, the prompt 4 and 10; docs/benchmarks.md has the figures.
 GlossaryAs = Literal["prompt", "hotwords"]
 
 
