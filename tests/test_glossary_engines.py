@@ -21,6 +21,7 @@ from tests.factories import make_recording, make_user
 from tests.fake_deepgram import FakeDeepgram
 from transcripts.engines.base import (
     MAX_GLOSSARY_TERMS,
+    EngineError,
     FileOptions,
     FinalSegment,
     LiveOptions,
@@ -112,6 +113,19 @@ async def test_a_live_stream_without_a_glossary_sends_no_terms(
     )
     query = fake_deepgram.connections[-1].query
     assert {"keyterm", "keywords"}.isdisjoint(query)
+
+
+async def test_a_refused_stream_with_a_glossary_says_it_may_be_too_long(
+    fake_deepgram: FakeDeepgram,
+) -> None:
+    fake_deepgram.reject_next = [400, 400]
+    engine = deepgram_live(fake_deepgram, "nova-3")
+    with pytest.raises(EngineError) as refused:
+        await open_and_finish(engine, LiveOptions("en", RATE, glossary=GLOSSARY))
+    assert "try a shorter one" in refused.value.message
+    with pytest.raises(EngineError) as plain:
+        await open_and_finish(engine, LiveOptions("en", RATE))
+    assert "glossary" not in plain.value.message
 
 
 def test_a_live_recording_stores_the_glossary_it_was_made_with(fake_deepgram: FakeDeepgram) -> None:

@@ -77,8 +77,13 @@ CLOSE_MESSAGES = {
 }
 
 
-def handshake_error(exc: ApiError) -> EngineError:
-    """An EngineError for an HTTP refusal of the WebSocket upgrade."""
+# Deepgram also refuses key terms past its limit (500 tokens across them) with a bare 400.
+GLOSSARY_HINT = " With a long glossary, try a shorter one."
+
+
+def handshake_error(exc: ApiError, *, glossary: bool = False) -> EngineError:
+    """An EngineError for an HTTP refusal of the WebSocket upgrade (of a stream sending a
+    glossary, if `glossary`)."""
     status = exc.status_code or 0
     code, message = HANDSHAKE_MESSAGES.get(
         status,
@@ -88,6 +93,8 @@ def handshake_error(exc: ApiError) -> EngineError:
             "Try again shortly.",
         ),
     )
+    if status == 400 and glossary:
+        message += GLOSSARY_HINT
     # Busy or broken right now: a live session tries again; a refusal will not change.
     return EngineError(code, message, retryable=status == 429 or status >= 500)
 
@@ -264,7 +271,7 @@ class DeepgramLiveEngine:
             try:
                 socket = await stack.enter_async_context(live_socket(client, self.query(options)))
             except ApiError as exc:
-                raise handshake_error(exc) from exc
+                raise handshake_error(exc, glossary=bool(options.glossary)) from exc
             except (OSError, InvalidHandshake, InvalidMessage) as exc:
                 raise unreachable_error(exc) from exc
             stream = DeepgramLiveStream(socket, keepalive_seconds=self._keepalive_seconds)
