@@ -23,7 +23,7 @@ import math
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -39,10 +39,13 @@ from transcripts.engines.base import (
 from transcripts.engines.whisper import (
     SAMPLE_RATE,
     DecodeOptions,
+    GlossaryAs,
     ModelSpec,
     decode,
     decode_slots,
+    glossary_text,
     load_model,
+    looping,
     mean_confidence,
     model_spec,
     pcm16_to_float,
@@ -61,6 +64,13 @@ MIN_NEW_AUDIO_FOR_INTERIM = 0.3  # seconds of new audio before another interim i
 # Once this much silence follows speech, no interim is started: its final is near.
 QUIET_BEFORE_FINAL = 0.25
 FLUSH = b""  # in the inbox: finalise what is buffered (audio chunks are never empty)
+# Each utterance is decoded on its own, so a prompt reaches all of it; hotwords would also
+# reach the leftover after its last word, where the glossary gets recited (bench/glossary.py).
+LIVE_GLOSSARY_AS: GlossaryAs = "prompt"
+# A prompted decode now and then loops on a name ("Vyan, Vyan, ..."): Whisper's temperature
+# fallback decodes such text (too repetitive, or too unlikely) again, more freely, and a loop
+# that survives it is decoded once more without the glossary.
+GLOSSARY_TEMPERATURES = (0.0, 0.2, 0.4, 0.6)
 
 
 class StreamingVad:
@@ -177,9 +187,17 @@ def seconds_to_windows(seconds: float) -> int:
 class LocalLiveStream:
     """One live stream: audio in, interim and final text out, decoded on this server."""
 
-    def __init__(self, model: Any, language: str | None, rate: int, tuning: LiveTuning) -> None:
+    def __init__(
+        self,
+        model: Any,
+        language: str | None,
+        rate: int,
+        tuning: LiveTuning,
+        glossary: str | None = None,
+    ) -> None:
         self._model = model
         self._language = language
+        self._glossary = glossary
         self._tuning = tuning
         self._resampler = Resampler(rate)
         self._vad = StreamingVad()
@@ -338,8 +356,18 @@ class LocalLiveStream:
             return self._decode(audio, True)
 
     def _decode(self, audio: np.ndarray, words: bool) -> list[FinalSegment]:
-        options = DecodeOptions(language=self._language, word_timestamps=words)
-        return decode(self._model, audio, offset=self._offset, options=options)
+        options = DecodeOptions(
+            language=self._language,
+            word_timestamps=words,
+            temperatures=GLOSSARY_TEMPERATURES if self._glossary else (0.0,),
+            glossary=self._glossary,
+            glossary_as=LIVE_GLOSSARY_AS,
+        )
+        segments = decode(self._model, audio, offset=self._offset, options=options)
+        if self._glossary and looping(segments):
+            plain = replace(options, glossary=None, temperatures=(0.0,))
+            segments = decode(self._model, audio, offset=self._offset, options=plain)
+        return segments
 
     def _drop(self, windows: int) -> None:
         """Forget the first `windows` VAD windows of audio."""
@@ -371,8 +399,8 @@ class LocalLiveEngine:
         whisper_language(options.language, self._spec)
 
     def describe_options(self, options: LiveOptions) -> dict[str, object]:
-        """The model and the tuning a recording with these options uses."""
-        return {
+        """The model, the tuning and the glossary a recording with these options uses."""
+        described: dict[str, object] = {
             "model": self._spec.name,
             "language": options.language,
             "sample_rate": options.sample_rate,
@@ -380,6 +408,9 @@ class LocalLiveEngine:
             "end_of_speech_seconds": self._tuning.end_of_speech,
             "max_segment_seconds": self._tuning.max_segment,
         }
+        if options.glossary:
+            described["glossary"] = list(options.glossary)
+        return described
 
     @asynccontextmanager
     async def connect(self, options: LiveOptions) -> AsyncIterator[LocalLiveStream]:
@@ -387,7 +418,12 @@ class LocalLiveEngine:
         language = whisper_language(options.language, self._spec)
         model = await asyncio.to_thread(load_model, self._spec)
         stream = await asyncio.to_thread(
-            LocalLiveStream, model, language, options.sample_rate, self._tuning
+            LocalLiveStream,
+            model,
+            language,
+            options.sample_rate,
+            self._tuning,
+            glossary_text(options.glossary),
         )
         task = asyncio.create_task(stream.run(), name="local-live-stream")
         try:

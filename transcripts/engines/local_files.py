@@ -1,8 +1,9 @@
 """The local engine for uploaded files: PyAV decodes, faster-whisper transcribes.
 
 A file is decoded as a stream and transcribed in pieces of about ten minutes, each cut at
-a pause (Silero VAD), so memory stays bounded however long the recording is. Progress is
-the share of the audio transcribed so far.
+a pause (Silero VAD), so memory stays bounded however long the recording is. With a
+glossary the pieces are under 30 s, so the prompt carrying it precedes every Whisper window
+(see FILE_GLOSSARY_AS). Progress is the share of the audio transcribed so far.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from transcripts.engines.base import (
 from transcripts.engines.whisper import (
     SAMPLE_RATE,
     DecodeOptions,
+    GlossaryAs,
     ModelSpec,
     decode,
     decode_slots,
+    glossary_text,
     load_model,
     model_spec,
     whisper_language,
@@ -36,9 +39,16 @@ logger = logging.getLogger(__name__)
 
 PIECE_SECONDS = 600.0  # transcribed at a time: ~38 MB of float32
 CUT_SEARCH_SECONDS = 30.0  # a piece ends at the quietest pause in its last half-minute
+# With a glossary, pieces of at most one Whisper window (30 s), each cut at the quietest
+# pause in its last 10 s, so the prompt holding the glossary is read before every window.
+PROMPTED_PIECE_SECONDS = 28.0
+PROMPTED_CUT_SEARCH_SECONDS = 10.0
 VAD_WINDOW = 512
 QUIET = 0.35
 FILE_TEMPERATURES = (0.0, 0.2, 0.4, 0.6)
+# The prompt, on pieces of one window each; hotwords, read before every window of a long
+# piece, make tiny.en recite the glossary (bench/glossary.py measures both).
+FILE_GLOSSARY_AS: GlossaryAs = "prompt"
 
 UNREADABLE = (
     "Parley could not decode the audio in this file. It may be damaged, or hold no audio "
@@ -73,8 +83,11 @@ class DecodedAudio:
         """Release the decoder."""
         self._container.close()
 
-    def pieces(self, seconds: float = PIECE_SECONDS) -> Iterator[tuple[float, np.ndarray]]:
-        """(offset in seconds, samples) for consecutive pieces of about `seconds` each."""
+    def pieces(
+        self, seconds: float = PIECE_SECONDS, search: float = CUT_SEARCH_SECONDS
+    ) -> Iterator[tuple[float, np.ndarray]]:
+        """(offset in seconds, samples) for consecutive pieces of about `seconds` each, each
+        ending at the quietest pause in its last `search` seconds."""
         limit = int(seconds * SAMPLE_RATE)
         buffered: list[np.ndarray] = []
         size, offset = 0, 0.0
@@ -83,7 +96,7 @@ class DecodedAudio:
             size += samples.size
             if size >= limit:
                 audio = np.concatenate(buffered)
-                cut = quiet_cut(audio)
+                cut = quiet_cut(audio, search)
                 yield offset, audio[:cut]
                 offset += cut / SAMPLE_RATE
                 buffered, size = [audio[cut:]], audio.size - cut
@@ -107,11 +120,11 @@ class DecodedAudio:
             yield frame.to_ndarray().reshape(-1).astype(np.float32)
 
 
-def quiet_cut(audio: np.ndarray) -> int:
-    """Where to end a piece: the middle of the longest pause in its last half-minute."""
+def quiet_cut(audio: np.ndarray, seconds: float = CUT_SEARCH_SECONDS) -> int:
+    """Where to end a piece: the middle of the longest pause in its last `seconds`."""
     from faster_whisper.vad import get_vad_model
 
-    search = min(audio.size, int(CUT_SEARCH_SECONDS * SAMPLE_RATE)) // VAD_WINDOW * VAD_WINDOW
+    search = min(audio.size, int(seconds * SAMPLE_RATE)) // VAD_WINDOW * VAD_WINDOW
     if search == 0:
         return audio.size
     start = audio.size - search
@@ -132,6 +145,13 @@ def quietest_window(probabilities: np.ndarray) -> int:
     if best_length == 0:
         return int(np.argmin(probabilities))
     return best_start + best_length // 2
+
+
+def piece_sizes(options: DecodeOptions) -> tuple[float, float]:
+    """(piece, cut search) seconds: one window per piece when a prompt carries a glossary."""
+    if options.glossary is not None and options.glossary_as == "prompt":
+        return PROMPTED_PIECE_SECONDS, PROMPTED_CUT_SEARCH_SECONDS
+    return PIECE_SECONDS, CUT_SEARCH_SECONDS
 
 
 class LocalFileEngine:
@@ -169,6 +189,8 @@ class LocalFileEngine:
             beam_size=self._beam_size,
             vad_filter=True,
             temperatures=FILE_TEMPERATURES,
+            glossary=glossary_text(options.glossary),
+            glossary_as=FILE_GLOSSARY_AS,
         )
         model = load_model(self._spec)
         decoded = DecodedAudio(audio)
@@ -196,7 +218,7 @@ class LocalFileEngine:
             if total:
                 on_progress(min(0.99, segment.end / total))
 
-        for offset, piece in decoded.pieces():
+        for offset, piece in decoded.pieces(*piece_sizes(options)):
             if should_stop():
                 raise TranscriptionStopped
             with decode_slots.wait():

@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from statistics import fmean
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from django.conf import settings
@@ -165,6 +166,19 @@ class DecodeSlots:
 decode_slots = DecodeSlots()
 
 
+# How a glossary reaches the decoder. Both put the terms before the audio as if they had
+# been said just before ("<|startofprev|> Quarvex, Nimbalo <|startoftranscript|>..."), up
+# to about 220 tokens (of a long glossary, its last terms with a prompt, its first with
+# hotwords):
+# - "prompt" (initial_prompt): only the first 30 s window of a decode call is prompted, so
+#   both local engines decode a window at most per call when they have a glossary;
+# - "hotwords": every window is, a short leftover one after the speech included, where
+#   tiny.en then recites the glossary ("Quarvex, Zentrilo, Zentrilo, ..."): measured by
+#   bench/glossary.py, hotwords added 95 (files) and 619 (live) names nobody said in 323 s
+#   of speech, the prompt 4 and 10; docs/benchmarks.md has the figures.
+GlossaryAs = Literal["prompt", "hotwords"]
+
+
 @dataclass(frozen=True, slots=True)
 class DecodeOptions:
     """How one piece of audio is decoded."""
@@ -174,6 +188,36 @@ class DecodeOptions:
     beam_size: int = 1
     vad_filter: bool = False
     temperatures: tuple[float, ...] = (0.0,)
+    glossary: str | None = None  # glossary_text() of the recording's terms
+    glossary_as: GlossaryAs = "prompt"
+
+
+def glossary_text(terms: Sequence[str]) -> str | None:
+    """A glossary as Whisper reads it in a prompt: the terms, comma separated; None if empty."""
+    cleaned = [term.strip() for term in terms if term.strip()]
+    return ", ".join(cleaned) if cleaned else None
+
+
+# The same word this many times in a row is the decoder stuck in a loop, not speech.
+LOOP_REPEATS = 4
+
+
+def looping(segments: Sequence[FinalSegment]) -> bool:
+    """Whether the text repeats one word LOOP_REPEATS times in a row ("Vyan, Vyan, ...")."""
+    words = [w.strip(".,!?;:").lower() for s in segments for w in s.text.split()]
+    run = 1
+    for previous, word in pairwise(words):
+        run = run + 1 if word == previous else 1
+        if run >= LOOP_REPEATS:
+            return True
+    return False
+
+
+def _glossary_arguments(options: DecodeOptions) -> dict[str, str]:
+    if options.glossary is None:
+        return {}
+    name = "initial_prompt" if options.glossary_as == "prompt" else "hotwords"
+    return {name: options.glossary}
 
 
 def decode(
@@ -194,6 +238,7 @@ def decode(
         vad_filter=options.vad_filter,
         condition_on_previous_text=False,
         temperature=list(options.temperatures),
+        **_glossary_arguments(options),
     )
     segments = []
     for piece in pieces:

@@ -304,7 +304,8 @@ def _mark_task_abandoned(task_id: str) -> None:
 
 
 def job_file_options(job: TranscriptionJob) -> FileOptions:
-    """The engine options for a job: an upload's own; a refine always tells speakers apart."""
+    """The engine options for a job: an upload's own (its glossary too); a refine always tells
+    speakers apart."""
     recording = job.recording
     media_format = FORMATS_BY_NAME.get(recording.media_format)
     if media_format is None:
@@ -314,4 +315,5 @@ def job_file_options(job: TranscriptionJob) -> FileOptions:
         language=recording.language,
         diarize=refine or bool(recording.options.get("diarize")),
         mime=media_format.mime,
+        glossary=tuple(recording.options.get("glossary", [])),
     )

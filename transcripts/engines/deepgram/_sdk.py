@@ -41,6 +41,7 @@ __all__ = [
     "deepgram_message",
     "dominant_speaker",
     "environment_for",
+    "glossary_query",
     "live_socket",
     "retry_after",
     "words_from",
@@ -61,6 +62,23 @@ def environment_for(url: str) -> DeepgramClientEnvironment:
     return DeepgramClientEnvironment(
         base=base, production=websocket, agent=websocket, agent_rest=base
     )
+
+
+def glossary_query(model: str, glossary: Sequence[str]) -> dict[str, object]:
+    """The query parameters that carry a glossary to `model`; none for an empty glossary.
+
+    Nova-3 models take `keyterm` (the SDK repeats the parameter, one term each, phrases
+    whole; at most 100 terms and 500 tokens across them, or Deepgram answers 400) and refuse
+    `keywords` with a 400. Older models (nova-2, nova, enhanced, base) take `keywords`,
+    which boosts single words: a phrase is sent word by word, at the default boost.
+    """
+    terms = [term.strip() for term in glossary if term.strip()]
+    if not terms:
+        return {}
+    if model.startswith("nova-3"):
+        return {"keyterm": terms}
+    words = dict.fromkeys(word for term in terms for word in term.split())
+    return {"keywords": list(words)}
 
 
 def words_from(items: Sequence[Any] | None) -> tuple[Word, ...]:

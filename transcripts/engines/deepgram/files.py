@@ -22,6 +22,7 @@ from transcripts.engines.deepgram._sdk import (
     deepgram_message,
     dominant_speaker,
     environment_for,
+    glossary_query,
     retry_after,
     words_from,
 )
@@ -122,10 +123,17 @@ class DeepgramFileEngine:
     def check_language(self, language: str) -> None:
         """Deepgram answers for itself: an unknown language fails the job with its message."""
 
-    def describe_options(self, options: FileOptions) -> dict[str, object]:
+    def query(self, options: FileOptions) -> dict[str, object]:
         """The query a request with these options sends to Deepgram."""
         query: dict[str, object] = {"model": self.model, "language": options.language}
-        return query | FILE_FEATURES | {"diarize": options.diarize}
+        query |= FILE_FEATURES | {"diarize": options.diarize}
+        return query | glossary_query(self.model, options.glossary)
+
+    def describe_options(self, options: FileOptions) -> dict[str, object]:
+        """The query, and the glossary it carries."""
+        if not options.glossary:
+            return self.query(options)
+        return self.query(options) | {"glossary": list(options.glossary)}
 
     def transcribe(
         self,
@@ -162,7 +170,7 @@ class DeepgramFileEngine:
         }
         try:
             return client.listen.v1.media.transcribe_file(
-                request=body, request_options=request_options, **self.describe_options(options)
+                request=body, request_options=request_options, **self.query(options)
             )
         except ApiError as exc:  # BadRequestError (400) included
             raise api_error(exc) from exc

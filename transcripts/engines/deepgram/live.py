@@ -27,6 +27,7 @@ from transcripts.engines.deepgram._sdk import (
     LiveSocket,
     dominant_speaker,
     environment_for,
+    glossary_query,
     live_socket,
     words_from_json,
 )
@@ -76,8 +77,13 @@ CLOSE_MESSAGES = {
 }
 
 
-def handshake_error(exc: ApiError) -> EngineError:
-    """An EngineError for an HTTP refusal of the WebSocket upgrade."""
+# Deepgram also refuses key terms past its limit (500 tokens across them) with a bare 400.
+GLOSSARY_HINT = " With a long glossary, try a shorter one."
+
+
+def handshake_error(exc: ApiError, *, glossary: bool = False) -> EngineError:
+    """An EngineError for an HTTP refusal of the WebSocket upgrade (of a stream sending a
+    glossary, if `glossary`)."""
     status = exc.status_code or 0
     code, message = HANDSHAKE_MESSAGES.get(
         status,
@@ -87,6 +93,8 @@ def handshake_error(exc: ApiError) -> EngineError:
             "Try again shortly.",
         ),
     )
+    if status == 400 and glossary:
+        message += GLOSSARY_HINT
     # Busy or broken right now: a live session tries again; a refusal will not change.
     return EngineError(code, message, retryable=status == 429 or status >= 500)
 
@@ -241,13 +249,19 @@ class DeepgramLiveEngine:
     def check_options(self, options: LiveOptions) -> None:
         """Deepgram answers for itself: an unknown language is refused at the handshake."""
 
-    def describe_options(self, options: LiveOptions) -> dict[str, object]:
+    def query(self, options: LiveOptions) -> dict[str, object]:
         """The query a stream with these options sends to Deepgram."""
         query: dict[str, object] = {"model": self.model, "language": options.language}
         query |= LIVE_FEATURES | {"sample_rate": options.sample_rate}
         if options.diarize:
             query["diarize"] = True
-        return query
+        return query | glossary_query(self.model, options.glossary)
+
+    def describe_options(self, options: LiveOptions) -> dict[str, object]:
+        """The query, and the glossary it carries (a resumed stream sends it again)."""
+        if not options.glossary:
+            return self.query(options)
+        return self.query(options) | {"glossary": list(options.glossary)}
 
     @asynccontextmanager
     async def connect(self, options: LiveOptions) -> AsyncIterator[DeepgramLiveStream]:
@@ -255,11 +269,9 @@ class DeepgramLiveEngine:
         client = shared_client(self._api_key, self._url)
         async with AsyncExitStack() as stack:
             try:
-                socket = await stack.enter_async_context(
-                    live_socket(client, self.describe_options(options))
-                )
+                socket = await stack.enter_async_context(live_socket(client, self.query(options)))
             except ApiError as exc:
-                raise handshake_error(exc) from exc
+                raise handshake_error(exc, glossary=bool(options.glossary)) from exc
             except (OSError, InvalidHandshake, InvalidMessage) as exc:
                 raise unreachable_error(exc) from exc
             stream = DeepgramLiveStream(socket, keepalive_seconds=self._keepalive_seconds)
