@@ -11,8 +11,11 @@ from django.utils import timezone
 
 MAX_TEAM_NAME_CHARS = 100
 # A glossary: people's names, product names and jargon the speech engines should expect.
+# Deepgram takes at most 100 key terms and 500 tokens across them; 1,000 characters in all
+# stays well inside that. A colon is refused: older Deepgram models read "term:2" as a boost.
 MAX_GLOSSARY_TERMS = 100
 MAX_GLOSSARY_TERM_CHARS = 50
+MAX_GLOSSARY_CHARS = 1000
 
 
 class Team(models.Model):

@@ -20,6 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from teams.models import (
+    MAX_GLOSSARY_CHARS,
     MAX_GLOSSARY_TERM_CHARS,
     MAX_GLOSSARY_TERMS,
     MAX_TEAM_NAME_CHARS,
@@ -62,9 +63,13 @@ def parse_glossary(raw: str) -> list[str]:
         if not one_line(piece):
             continue
         term = clean_text(piece, limit=MAX_GLOSSARY_TERM_CHARS, what="A glossary term")
+        if ":" in term:
+            raise ValidationError(f"A glossary term cannot contain a colon (“{term}”).")
         terms.setdefault(term.casefold(), term)
     if len(terms) > MAX_GLOSSARY_TERMS:
         raise ValidationError(f"A glossary has at most {MAX_GLOSSARY_TERMS} terms.")
+    if sum(len(term) for term in terms.values()) > MAX_GLOSSARY_CHARS:
+        raise ValidationError(f"A glossary has at most {MAX_GLOSSARY_CHARS:,} characters in all.")
     return list(terms.values())
 
 

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from teams.models import MAX_GLOSSARY_TERMS
 from tests.audio import frames, silence
 from tests.factories import make_recording, make_user
 from tests.fake_deepgram import FakeDeepgram
 from transcripts.engines.base import (
-    MAX_GLOSSARY_TERMS,
     EngineError,
     FileOptions,
     FinalSegment,

@@ -184,6 +184,8 @@ async def test_a_live_recording_saved_to_a_team_and_a_refused_team(
 ) -> None:
     alice = await sync_to_async(make_user)("alice")
     team = await sync_to_async(make_team)("Sales", admins=(alice,))
+    team.glossary = ["Quarvex", "Acme Cloud"]
+    await team.asave()
     other = await sync_to_async(make_team)("Other", admins=(await sync_to_async(make_user)(),))
     cookie = await sync_to_async(session_cookie)(alice)
     socket = RecordSocket(cookie=cookie)
@@ -192,6 +194,8 @@ async def test_a_live_recording_saved_to_a_team_and_a_refused_team(
     await socket.stop()
     recording = await Recording.objects.select_related("team").aget(pk=recording_id)
     assert recording.team == team
+    assert deepgram.connections[-1].query["keyterm"] == ["Quarvex", "Acme Cloud"]
+    assert recording.options["glossary_from"] == "Sales"
     refused = RecordSocket(cookie=cookie)
     assert await refused.connect()
     await refused.send({"type": "start", "team": other.pk})
@@ -202,6 +206,25 @@ async def test_a_live_recording_saved_to_a_team_and_a_refused_team(
         assert await socket.connect()
         await socket.send({"type": "start", "team": bad})
         await socket.expect_error_and_close(4400)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_resumed_recording_keeps_its_glossary(deepgram: FakeDeepgram) -> None:
+    alice = await sync_to_async(make_user)("alice")
+    await Preferences.objects.acreate(user=alice, glossary=["Nimbalo"])
+    cookie = await sync_to_async(session_cookie)(alice)
+    first = RecordSocket(cookie=cookie)
+    assert await first.connect()
+    recording_id = await first.start(title="Standup")
+    await first.disconnect()  # the page lost its socket: the recording is interrupted
+    second = RecordSocket(cookie=cookie)
+    assert await second.connect()
+    await second.send({"type": "resume", "recording": recording_id})
+    await second.expect("resumed")
+    await second.stop()
+    queries = [connection.query.get("keyterm") for connection in deepgram.connections]
+    assert queries[-1] == ["Nimbalo"]
+    assert len([query for query in queries if query == ["Nimbalo"]]) >= 2
 
 
 # --- History ---------------------------------------------------------------------------

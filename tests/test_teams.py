@@ -223,6 +223,24 @@ def test_a_team_glossary_is_cleaned_deduplicated_and_bounded() -> None:
     assert "at most 100 terms" in admin.get(f"/teams/{team.pk}/").content.decode()
 
 
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ("Quarvex:3", "cannot contain a colon"),
+        ("\n".join("x" * 50 + str(n) for n in range(21)), "at most 50 characters"),
+        ("\n".join(f"{n:02}" + "y" * 46 for n in range(21)), "1,000 characters in all"),
+    ],
+)
+def test_a_glossary_deepgram_would_refuse_is_refused_in_words(raw: str, problem: str) -> None:
+    alice = make_user("alice")
+    team = make_team("Sales", admins=(alice,))
+    admin = logged_in_as(alice)
+    page = admin.post(f"/teams/{team.pk}/glossary/", {"glossary": raw}, follow=True)
+    assert problem in page.content.decode()
+    team.refresh_from_db()
+    assert team.glossary == []
+
+
 def test_a_person_keeps_their_own_glossary() -> None:
     dana = make_user("dana")
     client = logged_in_as(dana)

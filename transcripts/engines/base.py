@@ -54,12 +54,10 @@ class StreamInfo:
 
 EngineEvent = InterimText | FinalSegment | StreamInfo
 
-# A glossary: names, products and jargon every recording of a team or user should get right.
-# Deepgram takes up to 100 key terms a request (and 500 tokens across them, see
-# engines/deepgram/_sdk.py); Whisper's prompt holds about 220 tokens, so with the local
-# engine only the last terms of a long glossary reach the decoder (engines/whisper.py).
-MAX_GLOSSARY_TERMS = 100
-MAX_GLOSSARY_TERM_CHARS = 50
+# A glossary: names, products and jargon every recording of a team or user should get right
+# (its limits: teams/models.py). Deepgram takes up to 100 key terms a request and 500 tokens
+# across them (engines/deepgram/_sdk.py); Whisper's prompt holds about 220 tokens, so with the
+# local engine only the last terms of a long glossary reach the decoder (engines/whisper.py).
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +67,7 @@ class LiveOptions:
     language: str
     sample_rate: int
     diarize: bool = False
-    glossary: tuple[str, ...] = ()  # terms to favour; at most MAX_GLOSSARY_TERMS
+    glossary: tuple[str, ...] = ()  # terms to favour (teams/models.py limits them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +77,7 @@ class FileOptions:
     language: str
     diarize: bool
     mime: str
-    glossary: tuple[str, ...] = ()  # terms to favour; at most MAX_GLOSSARY_TERMS
+    glossary: tuple[str, ...] = ()  # terms to favour (teams/models.py limits them)
 
 
 @dataclass(frozen=True, slots=True)

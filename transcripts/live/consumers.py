@@ -108,6 +108,7 @@ class RecordConsumer(PlainLoopConsumer):
             language=message.language or settings.DEFAULT_LANGUAGE,
             sample_rate=message.sample_rate,
             diarize=message.diarize,
+            glossary=destination.glossary,
         )
         engine = await self._engine_for(options)
         if engine is None:
@@ -128,6 +129,7 @@ class RecordConsumer(PlainLoopConsumer):
             language=recording.language,
             sample_rate=message.sample_rate,
             diarize=bool(recording.options.get("diarize")),
+            glossary=tuple(recording.options.get("glossary", [])),
         )
         engine = await self._engine_for(options)
         if engine is None:
