@@ -248,6 +248,13 @@ if EMAIL_CONFIGURED:
         }
     }
 
+# --- Outbound requests made for users (transcripts/outbound.py) --------------
+
+# Networks a user's URL may reach although they are not public (CIDRs, comma-separated):
+# e.g. an intranet media server. Empty: only public addresses.
+OUTBOUND_ALLOWED_NETWORKS = env_list("OUTBOUND_ALLOWED_NETWORKS", [])
+OUTBOUND_MAX_REDIRECTS = int(env_float("OUTBOUND_MAX_REDIRECTS", 5))
+
 # --- Throttling -------------------------------------------------------------
 
 # Failed logins before a username, or a client address, is locked out, and for how long
