@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "config.apps.ParleyConfig",
     "accounts",
     "teams",
+    "api",
     # Before django_tasks_db: transcripts' db_worker command extends that app's.
     "transcripts",
     "django_tasks_db",
@@ -247,6 +248,13 @@ if EMAIL_CONFIGURED:
             else {},
         }
     }
+
+# --- REST API ---------------------------------------------------------------
+
+# Requests per token (or logged-in person) and period: "600/m" is 600 a minute.
+API_RATE = env_str("API_RATE") or "600/m"
+# Largest file sent to the API in one request; larger ones go in pieces (/api/v1/uploads).
+API_UPLOAD_MAX_BYTES = int(env_float("API_UPLOAD_MAX_BYTES", 100 * 1024**2))
 
 # --- Outbound requests made for users (transcripts/outbound.py) --------------
 
