@@ -138,7 +138,6 @@ def segment_correct(
     "/recordings/{recording_id}/export/{kind}",
     response={200: None} | ERRORS,
     url_name="recording_export",
-    openapi_extra={"responses": {"200": {"description": "The file, in the format asked for."}}},
 )
 def recording_export(
     request: HttpRequest,
@@ -168,7 +167,6 @@ def recording_export(
     # Not rate-limited: a player asks for many ranges while it plays (and the limit's count
     # lives in the database, which an async view must not block on).
     throttle=[],
-    openapi_extra={"responses": {"200": {"description": "The stored audio; ranges supported."}}},
 )
 async def recording_audio(request: HttpRequest, recording_id: int) -> HttpResponseBase:
     """The stored audio, with range requests."""

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "config.apps.ParleyConfig",
     "accounts",
     "teams",
+    "ninja",  # serves the API docs page's scripts itself, not from a CDN
     "api",
     # Before django_tasks_db: transcripts' db_worker command extends that app's.
     "transcripts",
