@@ -12,14 +12,17 @@ import base64
 import json
 import urllib.parse
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from django.test import Client
 from django.utils import timezone
 from pytest_django.live_server_helper import LiveServer
 
 from tests.fake_deepgram import FakeDeepgram
+from tests.servers import daphne_with
 from tests.test_worker import SCRIPT, job_of, run_worker, texts
 from tests.uploading import SPEECH_WAV, upload
 from transcripts.jobs import services as jobs
@@ -253,3 +256,22 @@ def test_a_callback_that_never_comes_fails_the_job_in_words(
     path, auth, _ = callback_parts(deepgram)
     assert deliver(client, path, result_of(deepgram), auth) == 409  # too late
     assert texts(recording) == []
+
+
+def test_a_callback_reaches_parley_through_daphne(
+    uploaded: Recording, deepgram: FakeDeepgram, settings, tmp_path: Path
+) -> None:
+    with daphne_with(deepgram, tmp_path) as daphne:
+        settings.PUBLIC_URL = daphne.url  # the ASGI server production runs
+        deepgram.callback_deliveries = 2
+        run_worker()
+        deepgram.wait_for(
+            lambda fake: len(fake.callbacks) == 2 and all(c.done for c in fake.callbacks)
+        )
+        path, auth, _ = callback_parts(deepgram)
+        nested = httpx.post(
+            daphne.url + path, content=b"[" * 100_000, headers={"Authorization": auth}
+        )
+    assert [c.status for c in deepgram.callbacks] == [200, 200]
+    assert nested.status_code == 403
+    assert texts(uploaded) == SCRIPT
