@@ -25,6 +25,7 @@ from tests.fake_deepgram import FakeDeepgram
 from tests.servers import daphne_with
 from tests.test_worker import SCRIPT, job_of, run_worker, texts
 from tests.uploading import SPEECH_WAV, upload
+from transcripts.jobs import callbacks
 from transcripts.jobs import services as jobs
 from transcripts.models import Recording, Segment, TranscriptionJob
 
@@ -275,3 +276,51 @@ def test_a_callback_reaches_parley_through_daphne(
     assert [c.status for c in deepgram.callbacks] == [200, 200]
     assert nested.status_code == 403
     assert texts(uploaded) == SCRIPT
+
+
+@pytest.mark.parametrize(
+    ("public_url", "engine", "duration", "size", "calls_back"),
+    [
+        ("", "deepgram", 700.0, None, False),
+        ("https://parley.example.com", "local", 700.0, None, False),
+        ("https://parley.example.com", "deepgram", 599.0, None, False),
+        ("https://parley.example.com", "deepgram", 600.0, None, True),
+        ("https://parley.example.com", "deepgram", 0.0, 600 * 16_000, True),  # by its size
+        ("https://parley.example.com", "deepgram", 0.0, 600 * 16_000 - 1, False),
+        ("https://parley.example.com", "deepgram", 0.0, None, False),
+    ],
+)
+def test_which_files_are_sent_with_a_callback(
+    settings, public_url: str, engine: str, duration: float, size: int | None, calls_back: bool
+) -> None:
+    settings.PUBLIC_URL = public_url
+    settings.TRANSCRIPTION_ENGINE = engine
+    settings.DEEPGRAM_API_KEY = "key"
+    settings.DEEPGRAM_CALLBACK_MIN_SECONDS = 600
+    recording = Recording(duration=duration, file_size=size)
+    assert callbacks.callback_wanted(recording) is calls_back
+
+
+def test_each_attempt_gets_its_own_credentials_in_the_url(settings) -> None:
+    settings.PUBLIC_URL = "https://parley.example.com/meet/"
+    first, second = callbacks.keys_new(7), callbacks.keys_new(7)
+    url = urllib.parse.urlsplit(first.callback.url)
+    assert (url.scheme, url.hostname, url.path) == (
+        "https",
+        "parley.example.com",
+        "/meet/hooks/deepgram/7/",
+    )
+    header = "Basic " + base64.b64encode(f"{url.username}:{url.password}".encode()).decode()
+    assert callbacks.auth_matches(header, first.auth_digest)
+    assert not callbacks.auth_matches(header, second.auth_digest)
+    assert callbacks.secret_matches(first.callback.secret, first.secret_digest)
+    assert not callbacks.secret_matches(second.callback.secret, first.secret_digest)
+    assert first.callback.secret not in (first.secret_digest, first.callback.url)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"), [(3600, "60 minutes"), (90, "1.5 minutes"), (30, "30 seconds")]
+)
+def test_the_time_limit_is_said_in_words(settings, seconds: float, words: str) -> None:
+    settings.DEEPGRAM_CALLBACK_TIMEOUT_SECONDS = seconds
+    assert f"back within {words}." in callbacks.timeout_message()

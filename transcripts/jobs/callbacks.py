@@ -135,4 +135,4 @@ def timeout_message() -> str:
     )
 
 
-WAITING_NOTE = "Deepgram has the whole file and is transcribing it; the transcript appears here."
+WAITING_NOTE = "Deepgram has the whole file and is transcribing it; the transcript follows."
