@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import urllib.parse
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from tests.fake_deepgram import FakeDeepgram
 from tests.servers import daphne_with
+from tests.test_refine import DRAFT, recorded, speech_ogg, store_audio
 from tests.test_worker import SCRIPT, job_of, run_worker, texts
 from tests.uploading import SPEECH_WAV, upload
 from transcripts.jobs import callbacks
@@ -30,6 +32,7 @@ from transcripts.jobs import services as jobs
 from transcripts.models import Recording, Segment, TranscriptionJob
 
 pytestmark = pytest.mark.django_db(transaction=True)
+__all__ = ["recorded", "speech_ogg", "store_audio"]  # fixtures used here
 
 
 @pytest.fixture
@@ -324,3 +327,24 @@ def test_each_attempt_gets_its_own_credentials_in_the_url(settings) -> None:
 def test_the_time_limit_is_said_in_words(settings, seconds: float, words: str) -> None:
     settings.DEEPGRAM_CALLBACK_TIMEOUT_SECONDS = seconds
     assert f"back within {words}." in callbacks.timeout_message()
+
+
+def test_a_long_live_recording_is_refined_by_callback(
+    recorded: Callable[..., Recording],
+    deepgram: FakeDeepgram,
+    public: str,
+    logged_in: Client,
+    settings,
+) -> None:
+    settings.DEEPGRAM_CALLBACK_MIN_SECONDS = 3  # the live recording lasted 4 s
+    deepgram.callback_deliveries = 0
+    recording = recorded()
+    run_worker()
+    assert "callback" in deepgram.requests[0].query
+    assert "Refining at Deepgram…" in logged_in.get(recording.get_absolute_url()).text
+    assert Recording.objects.get(pk=recording.pk).status == "completed"  # keeps its state
+    path, auth, _ = callback_parts(deepgram)
+    assert deliver(Client(), path, result_of(deepgram), auth) == 200
+    recording.refresh_from_db()
+    assert texts(recording) == SCRIPT
+    assert [segment["text"] for segment in recording.draft] == DRAFT
