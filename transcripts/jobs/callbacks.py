@@ -30,7 +30,7 @@ CALLBACK_USER = "deepgram"
 # A file whose length is not known yet is taken to be 128 kbit/s: a typical MP3 or AAC file
 # is estimated right, higher-rate audio (WAV) longer than it is, so it leans towards callbacks.
 ESTIMATED_BYTES_PER_SECOND = 16_000
-# A callback body is the whole transcript with every word's timing (about 2 MB an hour).
+# A callback body is the whole transcript with every word's timing (about 3 MB an hour).
 MAX_CALLBACK_BYTES = 64 * 1024 * 1024
 MAX_REQUEST_ID_CHARS = 100
 MAX_SPEAKER = 32767  # Segment.speaker is a small integer
