@@ -348,3 +348,21 @@ def test_a_long_live_recording_is_refined_by_callback(
     recording.refresh_from_db()
     assert texts(recording) == SCRIPT
     assert [segment["text"] for segment in recording.draft] == DRAFT
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [("speaker", 10**6), ("speaker", -1), ("request_id", "r" * 101), ("start", 1e400)],
+)
+def test_a_transcript_parley_cannot_store_is_refused_without_a_500(
+    waiting: TranscriptionJob, deepgram: FakeDeepgram, client: Client, where: str, value: object
+) -> None:
+    path, auth, _ = callback_parts(deepgram)
+    body = result_of(deepgram)
+    if where == "request_id":
+        body["metadata"]["request_id"] = value
+    else:
+        body["results"]["utterances"][0][where] = value
+    data = json.dumps(body).replace("Infinity", "1e400").encode()  # JSON has no infinity
+    assert deliver(client, path, data, auth) == 400
+    assert (job_of(waiting.recording).status, texts(waiting.recording)) == ("waiting", [])
