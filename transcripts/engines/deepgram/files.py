@@ -204,7 +204,11 @@ class DeepgramFileEngine:
         }
         response = self._send(body, query, options)
         if not isinstance(response, ListenV1AcceptedResponse) or not response.request_id:
-            raise EngineError("engine_error", "Deepgram did not accept the file for a callback.")
+            raise EngineError(
+                "engine_error",
+                "Deepgram did not take the file for a callback. If this Deepgram cannot call "
+                "back, an administrator can unset PUBLIC_URL.",
+            )
         return response.request_id
 
     def _send(self, body: Iterator[bytes], query: dict[str, Any], options: FileOptions) -> Any:
