@@ -38,6 +38,7 @@ urlpatterns = [
     path("upload/", views.upload, name="upload"),
     path("search/", views.search_page, name="search"),
     path("upload/files/", upload_views.upload_start, name="upload_start"),
+    path("upload/url/", upload_views.url_import, name="url_import"),
     path("upload/files/<uuid:token>/", upload_views.upload_piece, name="upload_piece"),
     path(
         "recordings/<id:recording_id>/share/",
