@@ -23,7 +23,6 @@ from django.template.defaultfilters import filesizeformat
 from transcripts import media, outbound
 from transcripts.engines.base import TranscriptionStopped
 
-BLOCK_BYTES = 64 * 1024
 # The longest wait for any one read; the whole download has URL_IMPORT_TIMEOUT_SECONDS.
 READ_TIMEOUT_SECONDS = 60.0
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -125,7 +124,7 @@ def _receive(
     received = 0
     head = b""
     found: media.MediaFormat | None = None
-    for block in response.iter_bytes(BLOCK_BYTES):
+    for block in response.iter_bytes():  # as it arrives: the limits are checked per read
         if should_stop():
             raise TranscriptionStopped
         if time.monotonic() > deadline:

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from transcripts import outbound, services
+from transcripts import engines, outbound, services
 from transcripts.engines import get_file_engine
 from transcripts.engines.base import EngineError
 from transcripts.jobs.services import job_create
@@ -53,7 +53,7 @@ def url_import_start(
         raise ValidationError(exc.message) from exc
     title = clean_field(title, limit=MAX_TITLE_CHARS, what="A title")
     options: dict[str, object] = {"diarize": diarize}
-    if settings.URL_IMPORT_VIA_DEEPGRAM and engine.name == "deepgram":
+    if links_fetched_by_deepgram():
         options["fetched_by"] = "deepgram"
     filename = filename_of(link)
     with transaction.atomic():
@@ -70,6 +70,15 @@ def url_import_start(
         )
         job_create(recording=recording)
     return recording
+
+
+def links_fetched_by_deepgram() -> bool:
+    """Whether Deepgram fetches a link itself (URL_IMPORT_VIA_DEEPGRAM with its engine)."""
+    return (
+        settings.URL_IMPORT_VIA_DEEPGRAM
+        and engines.live_engine_configured()
+        and engines.engine_name() == "deepgram"
+    )
 
 
 def checked_url(url: str) -> str:
