@@ -56,6 +56,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "/to-private": lambda: self._send(302, b"", Location="http://10.0.0.1/speech.wav"),
             "/to-metadata": lambda: self._send(302, b"", Location="http://169.254.169.254/"),
             "/slow.wav": self._trickle,
+            "/steady.wav": self._steady,
             "/flaky.wav": self._flaky,
         }
         routes.get(self.path, lambda: self._send(404, b"not here"))()
@@ -82,6 +83,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 time.sleep(0.1)
         except OSError:
             return  # Parley gave up and hung up, as it should
+
+    def _steady(self) -> None:
+        """The file in ten pieces over three seconds: slow enough to watch it arrive."""
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(AUDIO)))
+        self.end_headers()
+        piece = len(AUDIO) // 10 + 1
+        try:
+            for offset in range(0, len(AUDIO), piece):
+                self.wfile.write(AUDIO[offset : offset + piece])
+                self.wfile.flush()
+                time.sleep(0.3)
+        except OSError:
+            return
 
     def _flaky(self) -> None:
         with self.served.lock:
