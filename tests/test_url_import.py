@@ -19,7 +19,7 @@ from django.template.defaultfilters import filesizeformat
 from django.test import Client
 
 from tests.fake_deepgram import FakeDeepgram
-from tests.test_worker import job_of, run_worker, texts
+from tests.test_worker import job_of, run_job_in_thread, run_worker, texts
 from tests.uploading import SPEECH_WAV, Answer, answer
 from transcripts.engines.base import TranscriptionStopped
 from transcripts.jobs.download import DownloadFailed, download
@@ -39,6 +39,7 @@ class Served:
     paths: list[str] = field(default_factory=list)
     busy_left: int = 0  # answers 503 to /flaky.wav this many times first
     lock: threading.Lock = field(default_factory=threading.Lock)
+    requested: threading.Event = field(default_factory=threading.Event)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -47,6 +48,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         with self.served.lock:
             self.served.paths.append(self.path)
+        self.served.requested.set()
         routes = {
             "/speech.wav": lambda: self._send(200, AUDIO),
             "/hop-1": lambda: self._send(302, b"", Location="/hop-2"),
@@ -350,18 +352,38 @@ def test_a_busy_server_is_tried_again(
 
 
 def test_a_failed_import_can_be_tried_again_and_downloads_again(
-    logged_in: Client, server: Server, transcribing: FakeDeepgram
+    logged_in: Client, server: Server, transcribing: FakeDeepgram, settings
 ) -> None:
-    server.served.busy_left = 99
+    settings.JOB_MAX_ATTEMPTS = 1
+    server.served.busy_left = 1
     recording = imported(logged_in, f"{server.url}/flaky.wav")
-    TranscriptionJob.objects.filter(recording=recording).update(attempts=4)  # the last one
     run_worker()
     assert Recording.objects.get(pk=recording.pk).status == "failed"
-    server.served.busy_left = 0
     assert logged_in.post(f"/recordings/{recording.pk}/retry/").status_code == 302
     run_worker()
     recording.refresh_from_db()
     assert (recording.status, texts(recording)) == ("completed", SCRIPT)
+
+
+def test_a_download_cancelled_midway_stops_and_keeps_nothing(
+    logged_in: Client, server: Server, transcribing: FakeDeepgram, settings
+) -> None:
+    recording = imported(logged_in, f"{server.url}/steady.wav")
+    job = job_of(recording)
+    running = threading.Thread(target=run_job_in_thread, args=(job.pk, str(job.token)))
+    running.start()
+    assert server.served.requested.wait(timeout=10)
+    cancelled = logged_in.post(
+        f"/recordings/{recording.pk}/cancel/", headers={"Accept": "application/json"}
+    )
+    assert cancelled.json()["status"] == "cancelled"
+    running.join(timeout=30)
+    assert not running.is_alive()
+    recording.refresh_from_db()
+    assert (recording.status, recording.audio.name) == ("cancelled", "")
+    assert transcribing.requests == []
+    assert list(Path(settings.UPLOAD_TEMP_DIR).glob("*")) == []
+    assert list(Path(settings.MEDIA_ROOT).rglob("*.wav")) == []
 
 
 def test_the_download_reports_progress_when_the_size_is_known(
