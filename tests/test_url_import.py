@@ -18,6 +18,7 @@ from django.contrib.auth.models import User
 from django.template.defaultfilters import filesizeformat
 from django.test import Client
 
+from tests.factories import make_team
 from tests.fake_deepgram import FakeDeepgram
 from tests.test_worker import job_of, run_job_in_thread, run_worker, texts
 from tests.uploading import SPEECH_WAV, Answer, answer
@@ -228,6 +229,20 @@ def test_a_malformed_request_is_refused_in_words(
     assert words in response.json()["error"]
 
 
+def test_a_link_saved_to_a_team_carries_its_glossary_to_deepgram(
+    logged_in: Client, user: User, server: Server, transcribing: FakeDeepgram
+) -> None:
+    team = make_team("Finance", members=(user,))
+    team.glossary = ["Quarvex", "EBITDA"]
+    team.save(update_fields=["glossary"])
+    recording = imported(logged_in, f"{server.url}/speech.wav", team=team.pk)
+    assert recording.team == team
+    assert recording.options["glossary_from"] == "Finance"
+    run_worker()
+    assert transcribing.requests[0].query["keyterm"] == ["Quarvex", "EBITDA"]
+    assert Recording.objects.get(pk=recording.pk).status == "completed"
+
+
 def test_the_link_endpoint_needs_a_csrf_token(user: User, transcribing: FakeDeepgram) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
@@ -322,6 +337,8 @@ def test_the_failure_reaches_the_recording_page(
     assert "Transcription failed." in page
     assert "it is a web page; link to the file itself" in page
     assert "From the link" in page
+    history = logged_in.get("/recordings/").content.decode()
+    assert '<span class="source-tag">Link</span>' in history
 
 
 def test_a_slow_file_is_given_up_after_the_time_limit(
