@@ -280,8 +280,9 @@ def test_a_redirect_chain_is_followed(
 
 
 def test_progress_shows_the_download_then_the_transcription(
-    logged_in: Client, server: Server, transcribing: FakeDeepgram
+    logged_in: Client, server: Server, transcribing: FakeDeepgram, settings
 ) -> None:
+    settings.EVENTS_VIA_OUTBOX = True  # every event the worker sends, kept in order
     recording = imported(logged_in, f"{server.url}/speech.wav")
     OutboxEvent.objects.all().delete()
     run_worker()

@@ -1,5 +1,9 @@
 """Running one transcription job in the worker process.
 
+A file imported from a link is downloaded first (jobs/download.py) in the same attempt,
+then stored and transcribed like an upload; with Deepgram fetching links, the link goes
+to the engine instead.
+
 The job's stored file streams to the engine while a lease keeper thread renews the
 job's lease once a second and records progress. If the job is cancelled meanwhile,
 the keeper notices (the lease can no longer be renewed) and the upload to the engine
