@@ -187,6 +187,8 @@ def test_a_link_is_answered_like_a_finished_upload(
         ("file:///etc/passwd", "Only http:// and https:// addresses"),
         ("http://admin:secret@example.com/a.wav", "user name or password"),
         ("", "Give the link of an audio or video file."),
+        ("http://[zz]/meeting.mp3", "The address is not a valid URL."),
+        ("http://a\x00b/meeting.mp3", "could not be found"),
     ],
 )
 def test_a_link_the_guard_refuses_creates_nothing_and_says_why(
@@ -227,6 +229,15 @@ def test_a_malformed_request_is_refused_in_words(
     response = logged_in.post("/upload/url/", json.dumps(body), content_type="application/json")
     assert response.status_code == 400
     assert words in response.json()["error"]
+
+
+@pytest.mark.parametrize("body", ["null", "[]", '"https://example.com/a.mp3"', "{", ""])
+def test_a_request_that_is_not_an_object_is_refused(
+    logged_in: Client, transcribing: FakeDeepgram, body: str
+) -> None:
+    response = logged_in.post("/upload/url/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"error": "Expected a JSON object with the link to import."}
 
 
 def test_a_link_saved_to_a_team_carries_its_glossary_to_deepgram(
