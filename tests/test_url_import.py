@@ -60,6 +60,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "/to-metadata": lambda: self._send(302, b"", Location="http://169.254.169.254/"),
             "/slow.wav": self._trickle,
             "/steady.wav": self._steady,
+            "/stall.wav": self._stall,
             "/flaky.wav": self._flaky,
         }
         routes.get(self.path, lambda: self._send(404, b"not here"))()
@@ -98,6 +99,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(AUDIO[offset : offset + piece])
                 self.wfile.flush()
                 time.sleep(0.3)
+        except OSError:
+            return
+
+    def _stall(self) -> None:
+        """Headers, then silence for two seconds (the stall under test), then the file."""
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(AUDIO)))
+        self.end_headers()
+        self.wfile.flush()
+        time.sleep(2)
+        try:
+            self.wfile.write(AUDIO)
         except OSError:
             return
 
@@ -365,6 +378,19 @@ def test_a_slow_file_is_given_up_after_the_time_limit(
     assert recording.status == "failed"
     assert "did not arrive within 0.5 seconds. Gave up after 2 attempts." in recording.error
     assert server.served.paths == ["/slow.wav", "/slow.wav"]
+    assert transcribing.requests == []
+
+
+def test_a_server_that_stops_sending_is_given_up(
+    logged_in: Client, server: Server, transcribing: FakeDeepgram, settings
+) -> None:
+    settings.URL_IMPORT_TIMEOUT_SECONDS = 0.3
+    settings.JOB_MAX_ATTEMPTS = 1
+    recording = imported(logged_in, f"{server.url}/stall.wav")
+    run_worker()
+    recording.refresh_from_db()
+    assert recording.status == "failed"
+    assert "The server of that link sent nothing for 0.3 seconds." in recording.error
     assert transcribing.requests == []
 
 

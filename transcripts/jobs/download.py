@@ -73,10 +73,12 @@ def download(
     except outbound.OutboundRefused as exc:
         raise DownloadFailed(f"Parley will not fetch that link: {exc}") from exc
     except httpx.TimeoutException as exc:
-        raise DownloadFailed(_too_slow(), retryable=True) from exc
+        raise DownloadFailed(
+            f"The server of that link sent nothing for {timeout:g} seconds.", retryable=True
+        ) from exc
     except httpx.TransportError as exc:
         raise DownloadFailed(
-            f"Parley could not reach the server of that link ({type(exc).__name__}).",
+            f"The connection to the server of that link failed ({type(exc).__name__}).",
             retryable=True,
         ) from exc
     finally:
