@@ -59,7 +59,7 @@ def url_import_start(
     with transaction.atomic():
         recording = services.recording_create_import(
             owner_id=owner.pk,
-            title=title or PurePosixPath(filename).stem[:MAX_TITLE_CHARS] or filename,
+            title=title or (PurePosixPath(filename).stem or filename)[:MAX_TITLE_CHARS],
             language=language,
             engine=engine.name,
             model=engine.model,
