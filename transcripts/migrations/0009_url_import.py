@@ -9,7 +9,7 @@ from transcripts import search_schema
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("transcripts", "0007_teams_sharing_tags"),
+        ("transcripts", "0008_deepgram_callbacks"),
     ]
 
     operations = [
