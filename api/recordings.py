@@ -29,7 +29,7 @@ from transcripts.models import Recording, Segment
 from transcripts.ranges import ranged_response
 
 router = Router(tags=["recordings"])
-ERRORS = {frozenset([400, 401, 403, 404, 409, 413, 422, 429]): ErrorOut}
+ERRORS = {frozenset([400, 401, 403, 404, 409, 413, 422, 429, 503]): ErrorOut}
 MAX_PER_PAGE = 100
 
 

@@ -113,6 +113,14 @@ class UploadAnnounce(Schema):
     team: int | None = None
 
 
+class UrlImport(Schema):
+    url: str = Field(max_length=2000, description="An http(s) link to an audio or video file.")
+    title: str = Field("", max_length=1000)
+    language: str | None = Field(None, max_length=35)
+    diarize: bool = False
+    team: int | None = None
+
+
 class UploadStarted(Schema):
     upload: str
     url: str

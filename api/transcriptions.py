@@ -14,12 +14,14 @@ from ninja.files import UploadedFile
 from accounts.auth import AuthenticatedHttpRequest
 from api.auth import need_scope
 from api.recordings import ERRORS, _recording
-from api.schemas import JobOut, UploadAnnounce, UploadProgress, UploadStarted
+from api.schemas import JobOut, UploadAnnounce, UploadProgress, UploadStarted, UrlImport
 from transcripts import params, selectors
 from transcripts.access import Access
+from transcripts.engines.base import EngineUnavailable
 from transcripts.jobs.services import job_cancel
 from transcripts.models import PendingUpload, Recording
 from transcripts.uploads import services as uploads
+from transcripts.uploads.url_import import url_import_start
 
 router = Router(tags=["transcriptions"])
 
@@ -60,6 +62,24 @@ def transcribe_file(
         upload = uploads.upload_append(upload=upload, offset=offset, stream=file, length=length)
         offset += length
     return Status(201, _job_out(uploads.upload_finish(upload=upload)))
+
+
+@router.post("/transcriptions/url", response={201: JobOut} | ERRORS)
+def transcribe_link(
+    request: AuthenticatedHttpRequest, body: UrlImport
+) -> Status[dict[str, object]]:
+    """Transcribe a file at a public http(s) link: Parley downloads it (size, time and
+    content checked as for uploads; private and internal addresses refused) and transcribes
+    it; `GET /transcriptions/{id}` shows the download, then the transcription."""
+    need_scope(request, "write")
+    try:
+        recording = url_import_start(
+            owner=request.user, url=body.url, title=body.title, language=body.language,
+            diarize=body.diarize, team_id=body.team,
+        )  # fmt: skip
+    except EngineUnavailable as exc:
+        raise HttpError(503, exc.message) from None
+    return Status(201, _job_out(recording))
 
 
 @router.post("/uploads", response={201: UploadStarted} | ERRORS)

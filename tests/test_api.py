@@ -91,6 +91,7 @@ def request_for(world: World, path: str, method: str) -> dict[str, Any]:
         ("PATCH", "/api/v1/recordings/{recording_id}"): {"title": "Budget review, final"},
         ("PATCH", "/api/v1/recordings/{recording_id}/segments/{index}"): {"text": "Approved."},
         ("POST", "/api/v1/uploads"): {"filename": "memo.wav", "size": 1000},
+        ("POST", "/api/v1/transcriptions/url"): {"url": "https://example.com/memo.wav"},
     }
     if (method, path) in bodies:
         kwargs["json"] = bodies[method, path]
@@ -116,6 +117,7 @@ OPERATIONS = [
             "/api/v1/recordings/{recording_id}/audio": ["get"],
             "/api/v1/search": ["get"],
             "/api/v1/transcriptions": ["post"],
+            "/api/v1/transcriptions/url": ["post"],
             "/api/v1/uploads": ["post"],
             "/api/v1/uploads/{token}": ["put", "delete"],
             "/api/v1/transcriptions/{recording_id}": ["get"],
@@ -212,6 +214,23 @@ def test_a_script_uploads_in_one_request_and_follows_the_job(world: World) -> No
     assert status["job"] == "queued"
     cancelled = call("POST", f"{BASE}/transcriptions/{recording.pk}/cancel", world.rw).json()
     assert cancelled["status"] == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("http://10.0.0.7/memo.wav", "private address"),
+        ("http://169.254.169.254/latest/meta-data/", "metadata"),
+        ("file:///etc/passwd", "Only http:// and https://"),
+    ],
+)
+def test_a_link_to_an_internal_address_is_refused_in_words(
+    world: World, url: str, words: str
+) -> None:
+    answer = call("POST", f"{BASE}/transcriptions/url", world.rw, json={"url": url})
+    assert answer.status_code == 400
+    assert words in answer.json()["error"]["message"]
+    assert not Recording.objects.filter(source_url=url).exists()
 
 
 def test_a_file_that_is_not_audio_is_refused_in_words(world: World) -> None:
