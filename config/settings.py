@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     # Before django_tasks_db: transcripts' db_worker command extends that app's.
     "transcripts",
     "django_tasks_db",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -254,6 +255,16 @@ if EMAIL_CONFIGURED:
 # e.g. an intranet media server. Empty: only public addresses.
 OUTBOUND_ALLOWED_NETWORKS = env_list("OUTBOUND_ALLOWED_NETWORKS", [])
 OUTBOUND_MAX_REDIRECTS = int(env_float("OUTBOUND_MAX_REDIRECTS", 5))
+
+# --- Outgoing webhooks (webhooks/) ------------------------------------------
+
+# Seconds to wait for a webhook receiver to connect and answer.
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10.0)
+# First retry delay after a failed delivery; doubles each attempt, up to the maximum.
+WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 30.0)
+WEBHOOK_RETRY_MAX_SECONDS = env_float("WEBHOOK_RETRY_MAX_SECONDS", 3600.0)
+# A delivery is retried for this long; an endpoint failing for this long is disabled.
+WEBHOOK_RETRY_HOURS = env_float("WEBHOOK_RETRY_HOURS", 24.0)
 
 # --- Throttling -------------------------------------------------------------
 
