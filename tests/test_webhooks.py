@@ -487,29 +487,33 @@ def logged_in_user(client: Client) -> User:
     return User.objects.get(pk=client.session["_auth_user_id"])
 
 
-@pytest.mark.parametrize(
-    ("name", "args"),
-    [
-        ("endpoint_detail", ()),
-        ("endpoint_delete", ()),
-        ("endpoint_test", ()),
-        ("endpoint_enable", ()),
-        ("endpoint_disable", ()),
-        ("endpoint_events", ()),
-    ],
-)
-def test_someone_elses_endpoint_answers_404(
-    receiver: Receiver, other_user: User, logged_in: Client, name: str, args: tuple[int, ...]
+STRANGERS_REQUESTS = [
+    ("get", "endpoint_detail"),
+    ("get", "endpoint_delete"),
+    ("post", "endpoint_delete"),
+    ("post", "endpoint_test"),
+    ("post", "endpoint_enable"),
+    ("post", "endpoint_disable"),
+    ("post", "endpoint_events"),
+    ("post", "delivery_redeliver"),
+]
+
+
+@pytest.mark.parametrize(("method", "name"), STRANGERS_REQUESTS)
+def test_someone_elses_endpoint_answers_404_like_a_missing_one(
+    receiver: Receiver, user: User, other_user: User, logged_in: Client, method: str, name: str
 ) -> None:
     endpoint = register(receiver, other_user, ["recording.started"])
-    url = reverse(f"webhooks:{name}", args=[endpoint.pk, *args])
-    method = logged_in.get if name in ("endpoint_detail", "endpoint_delete") else logged_in.post
-    assert method(url).status_code == 404
-    assert (
-        logged_in.get(reverse("webhooks:endpoint_detail", args=[endpoint.pk + 99])).status_code
-        == 404
+    webhook_services.endpoint_send_test(endpoint=endpoint)
+    args = (
+        [endpoint.pk, Delivery.objects.get().pk] if name == "delivery_redeliver" else [endpoint.pk]
     )
+    missing = [endpoint.pk + 99, *args[1:]]
+    send = getattr(logged_in, method)
+    assert send(reverse(f"webhooks:{name}", args=args)).status_code == 404
+    assert send(reverse(f"webhooks:{name}", args=missing)).status_code == 404
     assert Endpoint.objects.get().enabled
+    assert Delivery.objects.get().attempts == 0
 
 
 def test_team_admins_manage_the_teams_endpoints_and_members_do_not(
@@ -551,3 +555,21 @@ def test_the_list_page_reads_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(8):
         page = logged_in.get(reverse("webhooks:endpoint_list"))
     assert page.content.decode().count(receiver.url) == 6
+
+
+def test_staff_see_endpoints_and_deliveries_with_their_attempts_in_the_admin(
+    receiver: Receiver, user: User
+) -> None:
+    register(receiver, user, ["recording.started"])
+    start(user)
+    receiver.script = [502]
+    attempt(Delivery.objects.get())
+    staff = Client()
+    staff.force_login(make_user("root", is_staff=True, is_superuser=True))
+    assert receiver.url in staff.get(reverse("admin:webhooks_endpoint_changelist")).content.decode()
+    assert (
+        "recording.started"
+        in staff.get(reverse("admin:webhooks_delivery_changelist")).content.decode()
+    )
+    page = staff.get(reverse("admin:webhooks_delivery_change", args=[Delivery.objects.get().pk]))
+    assert "boom: the receiver fell over" in page.content.decode()
