@@ -218,10 +218,10 @@ def _judge_failing(endpoint: Endpoint, now: datetime, outcome: Outcome) -> None:
     if now - endpoint.failing_since < _retry_window():
         return
     since = date_format(timezone.localtime(endpoint.failing_since), "j M Y, H:i")
-    last = outcome.error or f"the last answer was HTTP {outcome.status_code}"
+    last = outcome.error or f"HTTP {outcome.status_code}."
     reason = (
         f"Disabled because every delivery has failed since {since} "
-        f"({settings.WEBHOOK_RETRY_HOURS:g} hours); {last.rstrip('.')}."
+        f"(over {settings.WEBHOOK_RETRY_HOURS:g} hours). Last attempt: {last}"
     )
     endpoint_disable(endpoint=endpoint, reason=reason)
     logger.warning("Disabled webhook endpoint %s: failing since %s", endpoint.pk, since)
