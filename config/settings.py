@@ -265,6 +265,8 @@ WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 30.0)
 WEBHOOK_RETRY_MAX_SECONDS = env_float("WEBHOOK_RETRY_MAX_SECONDS", 3600.0)
 # A delivery is retried for this long; an endpoint failing for this long is disabled.
 WEBHOOK_RETRY_HOURS = env_float("WEBHOOK_RETRY_HOURS", 24.0)
+# Finished deliveries and their attempts are kept this long for the endpoint's page.
+WEBHOOK_LOG_DAYS = env_float("WEBHOOK_LOG_DAYS", 30.0)
 
 # --- Throttling -------------------------------------------------------------
 

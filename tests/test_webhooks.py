@@ -26,6 +26,7 @@ from tests.factories import make_recording, make_team, make_user
 from transcripts import services
 from transcripts.engines.base import FileTranscript
 from transcripts.jobs import services as job_services
+from transcripts.management.commands.db_worker import sweep
 from transcripts.models import Recording, RecordingShare
 from webhooks import delivery as deliveries
 from webhooks import services as webhook_services
@@ -573,3 +574,38 @@ def test_staff_see_endpoints_and_deliveries_with_their_attempts_in_the_admin(
     )
     page = staff.get(reverse("admin:webhooks_delivery_change", args=[Delivery.objects.get().pk]))
     assert "boom: the receiver fell over" in page.content.decode()
+
+
+def test_the_janitor_resends_what_a_dead_worker_left_and_forgets_old_deliveries(
+    receiver: Receiver, user: User
+) -> None:
+    endpoint = register(receiver, user, ["recording.started"])
+    start(user)
+    left = Delivery.objects.get()
+    # A worker claimed the attempt and died: its task is gone, the attempt long overdue.
+    DBTaskResult.objects.all().delete()
+    Delivery.objects.filter(pk=left.pk).update(
+        attempts=1, next_attempt_at=timezone.now() - timedelta(hours=1)
+    )
+    old = webhook_services.endpoint_send_test(endpoint=endpoint)
+    DBTaskResult.objects.all().delete()
+    Delivery.objects.filter(pk=old.pk).update(
+        status=Delivery.Status.SUCCEEDED, created_at=timezone.now() - timedelta(days=31)
+    )
+    sweep()
+    run_worker()
+    left.refresh_from_db()
+    assert (left.status, left.attempts) == (Delivery.Status.SUCCEEDED, 2)
+    assert not Delivery.objects.filter(pk=old.pk).exists()
+    assert [p["id"] for p in receiver.received.payloads] == [left.event_id]
+
+
+def test_a_person_keeps_at_most_ten_endpoints(receiver: Receiver, logged_in: Client) -> None:
+    for _ in range(10):
+        register(receiver, logged_in_user(logged_in), ["recording.started"])
+    answer = logged_in.post(
+        reverse("webhooks:endpoint_list"), {"url": receiver.url, "events": ["recording.started"]}
+    )
+    assert answer.status_code == 400
+    assert "at most 10 endpoints" in answer.content.decode()
+    assert Endpoint.objects.count() == 10

@@ -249,6 +249,13 @@ def deliveries_for_event(
         ]
 
 
+def deliveries_prune() -> int:
+    """Forget finished deliveries, with their attempts, older than WEBHOOK_LOG_DAYS."""
+    cutoff = timezone.now() - timedelta(days=settings.WEBHOOK_LOG_DAYS)
+    old = Delivery.objects.filter(created_at__lt=cutoff).exclude(status=Delivery.Status.PENDING)
+    return old.delete()[1].get(Delivery._meta.label, 0)
+
+
 def deliveries_recover() -> int:
     """Queue again deliveries whose attempt is long overdue (a worker died mid-attempt)."""
     overdue = timezone.now() - timedelta(seconds=settings.JOB_LEASE_SECONDS)

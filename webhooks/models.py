@@ -12,6 +12,8 @@ from django.utils import timezone
 
 MAX_URL_CHARS = 2000
 MAX_EXCERPT_CHARS = 500
+# Endpoints one person keeps for their own recordings, and one team for its recordings.
+MAX_ENDPOINTS = 10
 
 # The events an endpoint may choose, with words for the page.
 EVENTS: dict[str, str] = {

@@ -13,7 +13,7 @@ from django.dispatch import Signal
 from transcripts import signals
 from transcripts.models import Recording, RecordingShare
 from transcripts.representation import recording_json
-from webhooks.delivery import deliveries_for_event, deliveries_recover
+from webhooks.delivery import deliveries_for_event, deliveries_prune, deliveries_recover
 from webhooks.selectors import endpoints_for_event
 
 EVENT_OF_SIGNAL: dict[str, Signal] = {
@@ -75,3 +75,4 @@ def connect() -> None:
 
 def _sweep(sender: object, **kwargs: Any) -> None:
     deliveries_recover()
+    deliveries_prune()

@@ -14,7 +14,14 @@ from django.db import transaction
 from transcripts.errors import ApplicationError
 from transcripts.outbound import OutboundRefused, check_url
 from webhooks import delivery, signing
-from webhooks.models import EVENTS, MAX_URL_CHARS, TEST_EVENT, Delivery, Endpoint
+from webhooks.models import (
+    EVENTS,
+    MAX_ENDPOINTS,
+    MAX_URL_CHARS,
+    TEST_EVENT,
+    Delivery,
+    Endpoint,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -46,15 +53,18 @@ def clean_events(events: list[str]) -> list[str]:
     return [event for event in EVENTS if event in events]
 
 
-@transaction.atomic
 def endpoint_create(*, owner: User, team: Team | None, url: str, events: list[str]) -> Endpoint:
-    """A new endpoint with a fresh secret; `team` only for one of its admins (views check)."""
+    """A new endpoint with a fresh secret; `team` only for one of its admins (views check).
+
+    Not in a transaction: checking the URL resolves its host name, which may take a while.
+    """
+    url, events = clean_url(url), clean_events(events)
+    kept = Endpoint.objects.filter(team=team) if team else owner.webhook_endpoints.filter(team=None)
+    if kept.count() >= MAX_ENDPOINTS:
+        whose = "A team" if team else "You"
+        raise ValidationError(f"{whose} can have at most {MAX_ENDPOINTS} endpoints.")
     return Endpoint.objects.create(
-        owner=owner,
-        team=team,
-        url=clean_url(url),
-        events=clean_events(events),
-        secret=signing.secret_new(),
+        owner=owner, team=team, url=url, events=events, secret=signing.secret_new()
     )
 
 
