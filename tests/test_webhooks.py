@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
@@ -609,3 +610,20 @@ def test_a_person_keeps_at_most_ten_endpoints(receiver: Receiver, logged_in: Cli
     assert answer.status_code == 400
     assert "at most 10 endpoints" in answer.content.decode()
     assert Endpoint.objects.count() == 10
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("", "Enter the address"),
+        ("ftp://example.com/hook", "Only http:// and https://"),
+        ("http://user:pw@example.com/hook", "user name or password"),
+        ("http://169.254.169.254/latest/", "metadata"),
+        ("http://example.com/a b", "spaces or control characters"),
+        ("http://example.com/\x00", "spaces or control characters"),
+        ("http://example.com/" + "a" * 2000, "at most 2,000 characters"),
+    ],
+)
+def test_an_address_parley_must_not_send_to_is_refused_in_words(url: str, words: str) -> None:
+    with pytest.raises(ValidationError, match=words):
+        webhook_services.clean_url(url)

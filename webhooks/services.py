@@ -36,6 +36,8 @@ def clean_url(url: str) -> str:
         raise ValidationError("Enter the address to send events to.")
     if len(url) > MAX_URL_CHARS:
         raise ValidationError(f"An address has at most {MAX_URL_CHARS:,} characters.")
+    if any(char.isspace() or not char.isprintable() for char in url):
+        raise ValidationError("An address cannot contain spaces or control characters.")
     try:
         check_url(url)
     except OutboundRefused as exc:
