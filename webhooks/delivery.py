@@ -153,6 +153,11 @@ def post(delivery: Delivery) -> Outcome:
         error = f"No answer within {settings.WEBHOOK_TIMEOUT_SECONDS:g} seconds."
     except httpx.HTTPError as exc:
         error = f"Could not connect: {exc or type(exc).__name__}"
+    except Exception as exc:
+        # Logged for the operator; the attempt is still recorded, so retries and the
+        # retry window apply as for any failure.
+        logger.exception("Webhook delivery %s failed unexpectedly", delivery.pk)
+        error = f"Could not send: {type(exc).__name__}"
     elapsed = int((time.monotonic() - started) * 1000)
     return Outcome(status_code, excerpt, error[:MAX_EXCERPT_CHARS], elapsed)
 
@@ -196,7 +201,8 @@ def _record(delivery_id: int, outcome: Outcome) -> None:
             endpoint.save(update_fields=["failing_since"])
         return
     _schedule_retry(delivery, now)
-    _judge_failing(endpoint, now, outcome)
+    if endpoint.enabled:
+        _judge_failing(endpoint, now, outcome)
 
 
 def _schedule_retry(delivery: Delivery, now: datetime) -> None:
