@@ -245,9 +245,9 @@ def test_a_live_recording_that_fails_sends_transcription_failed(
 ) -> None:
     endpoint = register(receiver, user, ["transcription.failed", "recording.completed"])
     _fail_live(user)
-    assert [d.event_type for d in Delivery.objects.filter(endpoint=endpoint)] == [
-        "transcription.failed"
-    ]
+    [failed] = Delivery.objects.filter(endpoint=endpoint)
+    assert failed.event_type == "transcription.failed"
+    assert failed.payload["data"]["recording"]["error"] == "No."
 
 
 def test_no_delivery_for_events_not_chosen_nor_for_other_peoples_recordings(

@@ -41,6 +41,7 @@ def recording_json(recording: Recording) -> dict[str, object]:
         "team": {"id": team.pk, "name": team.name} if team else None,
         "tags": sorted(tag.name for tag in recording.tags.all()),
         "segment_count": segment_count,
+        "error": recording.error,
         "url": recording.get_absolute_url(),
         "exports": {
             kind: reverse("transcripts:recording_export", args=[recording.pk, kind])
