@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "config.apps.ParleyConfig",
     "accounts",
     "teams",
+    "ninja",  # serves the API docs page's scripts itself, not from a CDN
+    "api",
     # Before django_tasks_db: transcripts' db_worker command extends that app's.
     "transcripts",
     "django_tasks_db",
@@ -249,6 +251,13 @@ if EMAIL_CONFIGURED:
         }
     }
 
+# --- REST API ---------------------------------------------------------------
+
+# Requests per token (or logged-in person) and period: "600/m" is 600 a minute.
+API_RATE = env_str("API_RATE") or "600/m"
+# Largest file sent to the API in one request; larger ones go in pieces (/api/v1/uploads).
+API_UPLOAD_MAX_BYTES = int(env_float("API_UPLOAD_MAX_BYTES", 100 * 1024**2))
+
 # --- Outbound requests made for users (transcripts/outbound.py) --------------
 
 # Networks a user's URL may reach although they are not public (CIDRs, comma-separated):
@@ -381,6 +390,13 @@ LIVE_AUDIO_DIR = Path(env_str("LIVE_AUDIO_DIR") or VAR_DIR / "live-audio")
 LIVE_ARCHIVE_ENCODERS = int(env_float("LIVE_ARCHIVE_ENCODERS", 1))
 # How long one prerecorded request may take (Deepgram allows up to 10 minutes).
 DEEPGRAM_FILE_TIMEOUT = env_float("DEEPGRAM_FILE_TIMEOUT", 900.0)
+# Where Deepgram reaches this server (https://parley.example.com); unset, no callbacks. Files
+# at least DEEPGRAM_CALLBACK_MIN_SECONDS long are then sent with a callback, so no request
+# waits for the transcript; a job whose callback has not come after
+# DEEPGRAM_CALLBACK_TIMEOUT_SECONDS fails in words (docs/deepgram-callbacks.md).
+PUBLIC_URL = env_str("PUBLIC_URL").rstrip("/")
+DEEPGRAM_CALLBACK_MIN_SECONDS = env_float("DEEPGRAM_CALLBACK_MIN_SECONDS", 600.0)
+DEEPGRAM_CALLBACK_TIMEOUT_SECONDS = env_float("DEEPGRAM_CALLBACK_TIMEOUT_SECONDS", 3600.0)
 
 # Which engine transcribes: "deepgram" or "local". Empty: Deepgram when DEEPGRAM_API_KEY is
 # set, else the local engine (resolved at use, see transcripts.engines.engine_name).

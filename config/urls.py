@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import include, path, register_converter
+from django.urls import include, path
 from django.views.generic import RedirectView
 
-from transcripts.params import IdConverter, IndexConverter, SpeakerConverter
-
-# Bounded URL parameters (transcripts/params.py), for every app's URLs.
-register_converter(IdConverter, "id")
-register_converter(IndexConverter, "index")
-register_converter(SpeakerConverter, "speaker")
+from api.urls import api_urls, token_urls
 
 urlpatterns = [
+    path("api/v1/", api_urls),
+    path("accounts/tokens/", include(token_urls)),
     path("", RedirectView.as_view(pattern_name="transcripts:recording_list"), name="home"),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),

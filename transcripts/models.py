@@ -247,13 +247,15 @@ class TranscriptionJob(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
+        # Deepgram has the file and will post the transcript back (jobs/callbacks.py).
+        WAITING = "waiting", "Waiting for Deepgram"
 
     class Kind(models.TextChoices):
         TRANSCRIBE = "transcribe", "Transcribe an upload"
         REFINE = "refine", "Refine a live recording"
 
-    # A job in one of these states is waiting for, or in the hands of, a worker.
-    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+    # A job in one of these states is waiting for, or in the hands of, a worker or Deepgram.
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING, Status.WAITING)
 
     recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="jobs")
     kind = models.CharField(max_length=12, choices=Kind, default=Kind.TRANSCRIBE)
@@ -264,7 +266,10 @@ class TranscriptionJob(models.Model):
     )
     task_id = models.CharField(max_length=64, blank=True, help_text="The queued task's id.")
     lease_expires_at = models.DateTimeField(
-        null=True, blank=True, help_text="A running job whose lease lapses is run again."
+        null=True,
+        blank=True,
+        help_text="A running job whose lease lapses is run again; a job waiting for "
+        "Deepgram's callback past this time fails.",
     )
     retry_at = models.DateTimeField(null=True, blank=True)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent.")
@@ -272,6 +277,17 @@ class TranscriptionJob(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A callback's credentials are single-use random secrets: only their SHA-256 is kept, so
+    # whoever reads the database (or a backup) cannot forge a transcript.
+    callback_auth = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the callback's Basic Auth user:password."
+    )
+    callback_secret = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the secret Deepgram sends back in extra."
+    )
+    callback_request_id = models.CharField(
+        max_length=100, blank=True, help_text="Deepgram's id for the request it calls back about."
+    )
 
     class Meta:
         indexes = [models.Index(fields=["status", "lease_expires_at"], name="job_lease_sweep")]

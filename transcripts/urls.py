@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from transcripts import views
+from transcripts.jobs import hooks
 from transcripts.sharing import views as sharing_views
 from transcripts.uploads import views as upload_views
 
@@ -36,6 +37,7 @@ urlpatterns = [
     ),
     path("recordings/status/", upload_views.recording_status, name="recording_status"),
     path("upload/", views.upload, name="upload"),
+    path("hooks/deepgram/<id:job_id>/", hooks.deepgram_hook, name="deepgram_hook"),
     path("search/", views.search_page, name="search"),
     path("upload/files/", upload_views.upload_start, name="upload_start"),
     path("upload/files/<uuid:token>/", upload_views.upload_piece, name="upload_piece"),

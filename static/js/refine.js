@@ -6,14 +6,15 @@
 
 import { LiveStatus } from "./live-status.js";
 
-const ACTIVE = new Set(["queued", "running"]);
+const ACTIVE = new Set(["queued", "running", "waiting"]);
+const LABELS = { queued: "Waiting to refine…", waiting: "Refining at Deepgram…" };
 const root = document.getElementById("recording");
 const panel = document.getElementById("refine-state");
 
 function show(refine) {
   panel.dataset.refineState = refine.status;
   panel.querySelector("[data-role=refine-label]").textContent =
-    refine.status === "queued" ? "Waiting to refine…" : "Refining…";
+    LABELS[refine.status] || "Refining…";
   const bar = panel.querySelector("[data-role=refine-progress]");
   bar.hidden = refine.status !== "running";
   bar.value = refine.progress;

@@ -149,7 +149,9 @@ class UploadRow {
     };
     const text = event.status === "failed" ? `Failed: ${event.error}` : labels[event.status] || event.status_label;
     const percent = event.status === "completed" ? 100 : event.progress || 0;
-    this.show(event.status === "queued" && event.error ? event.error : text, event.status, percent);
+    // A queued job's note says when it is tried again; a transcribing one's that Deepgram has it.
+    const note = ["queued", "transcribing"].includes(event.status) && event.error;
+    this.show(note ? event.error : text, event.status, percent);
     const finished = !["queued", "transcribing"].includes(event.status);
     this.cancelButton.hidden = finished;
     this.bar.hidden = event.status === "failed" || event.status === "cancelled";

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .callbacks import CallbackDelivery
 from .common import DROP_CONNECTION
 from .protocol import NET0000_REASON, NET0001_REASON, FakeProtocolError
 from .records import LiveConnection, RestRequest
@@ -13,6 +14,7 @@ __all__ = [
     "DROP_CONNECTION",
     "NET0000_REASON",
     "NET0001_REASON",
+    "CallbackDelivery",
     "FakeDeepgram",
     "FakeProtocolError",
     "LiveConnection",

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 
 from .protocol import auth_ok, error_body, validate_query
 from .records import LiveConnection, RestRequest, StateHub
+
+if TYPE_CHECKING:
+    from .callbacks import CallbackDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +42,10 @@ class FakeServer(Protocol):
     connections: list[LiveConnection]
     requests: list[RestRequest]
     hub: StateHub
+    callback_deliveries: int
+    callbacks: list[CallbackDelivery]
+    callback_tasks: set[asyncio.Task[None]]
+    callback_bodies: dict[str, dict[str, Any]]
 
     def pop_reject(self) -> int | None:
         """Pop the next forced rejection status, if any."""

@@ -276,7 +276,8 @@ _LIVE_TYPES: dict[str, type[pydantic.BaseModel]] = {
     "ConfigureFailure": ListenV1ConfigureFailure,
 }
 # Fields Deepgram really sends that the SDK types do not declare (kept as pydantic extras).
-_ALLOWED_EXTRAS = frozenset({"models", "model_info", "punctuated_word"})
+# `extra`: a callback's metadata carries the request's extra=key:value pairs back.
+_ALLOWED_EXTRAS = frozenset({"models", "model_info", "punctuated_word", "extra"})
 
 
 def encode_live_message(message: dict[str, Any]) -> str:

@@ -14,6 +14,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from .audio import WavStream, sniff_container
+from .callbacks import accept_for_callback, wants_callback
 from .common import (
     FakeServer,
     Rejection,
@@ -153,6 +154,8 @@ async def _serve(fake: FakeServer, request: web.Request, record: RestRequest) ->
     if rejection is not None:
         return _respond_error(fake, record, rejection)
     body = _response_body(fake, query, reader, record.request_id)
+    if wants_callback(query):
+        return accept_for_callback(fake, record, body)
     text = encode_rest_response(body)
     with fake.hub:
         record.status, record.response = 200, body

@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .callbacks import CallbackDelivery
 from .common import Closable
 from .live import handle_live
 from .records import LiveConnection, RestRequest, StateHub
@@ -31,8 +32,9 @@ class FakeDeepgram:
     Knobs are plain attributes, settable from any thread; most are read when a connection or
     request arrives, `idle_timeout` continuously: api_key, reject_next, retry_after,
     idle_timeout, close_after_audio, script, silence_ms, max_final_seconds, rest_delay,
-    rest_drop_next, keep_audio, stamp_finals, ignore_close_stream, handshake_gate. Observe
-    via `connections`, `requests`, `errors`, `wait_for()` and `await_for()`.
+    rest_drop_next, keep_audio, stamp_finals, ignore_close_stream, handshake_gate,
+    callback_deliveries. Observe via `connections`, `requests`, `callbacks`, `errors`,
+    `wait_for()` and `await_for()`.
     """
 
     def __init__(
@@ -62,6 +64,11 @@ class FakeDeepgram:
         self.name_by_pitch = False
         # While set to an unset Event, live handshakes are held (recorded, not yet answered).
         self.handshake_gate: threading.Event | None = None
+        # How many times a request sent with `callback=` has its result posted back (0: never).
+        self.callback_deliveries = 1
+        self.callbacks: list[CallbackDelivery] = []
+        self.callback_tasks: set[asyncio.Task[None]] = set()
+        self.callback_bodies: dict[str, dict[str, Any]] = {}  # by request id
         self.connections: list[LiveConnection] = []
         self.requests: list[RestRequest] = []
         self.hub = StateHub()
@@ -175,6 +182,8 @@ class FakeDeepgram:
     async def _shutdown(self) -> None:
         sessions = list(self._sessions)
         await asyncio.gather(*(s.shutdown() for s in sessions), return_exceptions=True)
+        for task in list(self.callback_tasks):
+            task.cancel()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -252,6 +261,8 @@ class FakeDeepgram:
                 f"  rest[{i}] status={r.status} body={r.body_bytes}B chunked={r.chunked} "
                 f"dropped={r.dropped} errors={r.errors}"
             )
+        for i, d in enumerate(self.callbacks):
+            lines.append(f"  callback[{i}] to={d.url} status={d.status} error={d.error!r}")
         lines.append(f"  errors={self.errors}")
         return "\n".join(lines)
 

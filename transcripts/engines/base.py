@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +87,15 @@ class FileTranscript:
     segments: tuple[FinalSegment, ...]
     duration: float
     request_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Callback:
+    """Where an engine posts a transcript later: a URL with Basic Auth credentials in it, and a
+    secret it must send back in the body (jobs/callbacks.py checks both)."""
+
+    url: str
+    secret: str
 
 
 class EngineError(Exception):
@@ -170,6 +179,27 @@ class FileEngine(Protocol):
         should_stop: Callable[[], bool],
     ) -> FileTranscript:
         """Transcribe `size` bytes read from `audio`, reporting progress from 0 to 1.
+
+        Raises EngineError on failure and TranscriptionStopped once `should_stop()`.
+        """
+        ...
+
+
+@runtime_checkable
+class CallbackFileEngine(FileEngine, Protocol):
+    """A file engine that can also answer at once and post the transcript to a URL later."""
+
+    def submit(
+        self,
+        *,
+        audio: BinaryIO,
+        size: int,
+        options: FileOptions,
+        callback: Callback,
+        on_progress: Callable[[float], None],
+        should_stop: Callable[[], bool],
+    ) -> str:
+        """Send the file for transcription with `callback`; returns the engine's request id.
 
         Raises EngineError on failure and TranscriptionStopped once `should_stop()`.
         """

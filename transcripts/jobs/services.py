@@ -22,8 +22,10 @@ from django.utils.formats import time_format
 from django_tasks_db.models import DBTaskResult
 
 from transcripts import protocol, realtime, services
-from transcripts.engines.base import EngineError, FileOptions, FileTranscript
+from transcripts.engines.base import Callback, EngineError, FileOptions, FileTranscript
 from transcripts.errors import ApplicationError
+from transcripts.jobs import callbacks
+from transcripts.jobs.callbacks import CallbackOutcome
 from transcripts.jobs.merge import refine_apply
 from transcripts.jobs.tasks import transcribe_job
 from transcripts.media import ACCEPTED_DESCRIPTION, FORMATS_BY_NAME
@@ -36,7 +38,7 @@ ACTIVE = TranscriptionJob.ACTIVE_STATUSES
 # What a job's transitions change (the recording and kind never do).
 JOB_FIELDS = [
     "status", "attempts", "token", "lease_expires_at", "retry_at", "progress", "error",
-    "started_at", "finished_at",
+    "started_at", "finished_at", "callback_auth", "callback_secret", "callback_request_id",
 ]  # fmt: skip
 
 
@@ -133,16 +135,21 @@ def job_complete(*, job_id: int, token: str, transcript: FileTranscript) -> bool
     job = _current(job_id, token)
     if job is None:
         return False
+    _settle(job, transcript)
+    return True
+
+
+def _settle(job: TranscriptionJob, transcript: FileTranscript) -> None:
+    """Write the transcript and end the job: succeeded, or failed if it cannot be applied."""
     try:
         _write_transcript(job, transcript)
     except ApplicationError as exc:
         _finish(job, TranscriptionJob.Status.FAILED, str(exc))
         _save(job, Recording.Status.FAILED, str(exc))
-        return True
+        return
     _finish(job, TranscriptionJob.Status.SUCCEEDED)
     job.progress = 100
     _save(job, Recording.Status.COMPLETED)
-    return True
 
 
 def _write_transcript(job: TranscriptionJob, transcript: FileTranscript) -> None:
@@ -219,6 +226,8 @@ def _requeue(job: TranscriptionJob, error: str) -> None:
     job.token = uuid.uuid4()  # the old attempt can no longer finish
     job.lease_expires_at = None
     job.error = error
+    # Nor can a callback Deepgram may still send for it.
+    job.callback_auth = job.callback_secret = job.callback_request_id = ""
 
 
 @transaction.atomic
@@ -265,6 +274,90 @@ def job_retry(*, recording: Recording) -> TranscriptionJob:
     if recording.status not in (Recording.Status.FAILED, Recording.Status.CANCELLED):
         raise ApplicationError("Only a failed or cancelled transcription can be retried.")
     return job_create(recording=recording)
+
+
+@transaction.atomic
+def job_callback_prepare(*, job_id: int, token: str) -> Callback | None:
+    """New callback credentials for a running attempt; None if it is not ours any more."""
+    job = _current(job_id, token)
+    if job is None:
+        return None
+    keys = callbacks.keys_new(job.pk)
+    job.callback_auth, job.callback_secret = keys.auth_digest, keys.secret_digest
+    job.callback_request_id = ""
+    job.save(update_fields=["callback_auth", "callback_secret", "callback_request_id"])
+    return keys.callback
+
+
+@transaction.atomic
+def job_await_callback(*, job_id: int, token: str, request_id: str) -> bool:
+    """Deepgram has the file: wait for its callback, until the time limit; False if not ours
+    (cancelled, or the transcript already arrived)."""
+    job = _current(job_id, token)
+    if job is None:
+        return False
+    job.status = TranscriptionJob.Status.WAITING
+    job.callback_request_id = request_id
+    timeout = timedelta(seconds=settings.DEEPGRAM_CALLBACK_TIMEOUT_SECONDS)
+    job.lease_expires_at = timezone.now() + timeout
+    job.error = callbacks.WAITING_NOTE
+    _save(job, Recording.Status.TRANSCRIBING, callbacks.WAITING_NOTE)
+    return True
+
+
+def job_callback_receive(*, job_id: int, authorization: str, body: bytes) -> CallbackOutcome:
+    """Check and save one callback delivery; a repeated one saves nothing (idempotent)."""
+    from transcripts.engines.deepgram.files import callback_secret, callback_transcript
+
+    job = TranscriptionJob.objects.filter(pk=job_id).exclude(callback_auth="").first()
+    if job is None:
+        return CallbackOutcome.UNKNOWN_JOB
+    if not callbacks.auth_matches(authorization, job.callback_auth):
+        return CallbackOutcome.BAD_CREDENTIALS
+    if not callbacks.secret_matches(callback_secret(body), job.callback_secret):
+        return CallbackOutcome.BAD_SECRET
+    try:
+        transcript = callback_transcript(body)
+    except ValueError:
+        return CallbackOutcome.BAD_BODY
+    if not callbacks.plausible(transcript):
+        return CallbackOutcome.BAD_BODY
+    return _callback_save(job_id=job.pk, auth=job.callback_auth, transcript=transcript)
+
+
+@transaction.atomic
+def _callback_save(*, job_id: int, auth: str, transcript: FileTranscript) -> CallbackOutcome:
+    job = _locked_job(job_id)
+    if job is None or job.callback_auth != auth:  # requeued meanwhile: a new attempt's keys
+        return CallbackOutcome.NOT_WAITING
+    succeeded = job.status == TranscriptionJob.Status.SUCCEEDED
+    if succeeded and job.callback_request_id == transcript.request_id:
+        return CallbackOutcome.DUPLICATE
+    # Before the worker records the request id (a quick Deepgram), the job is still running.
+    waiting = (TranscriptionJob.Status.RUNNING, TranscriptionJob.Status.WAITING)
+    if job.status not in waiting or job.callback_request_id not in ("", transcript.request_id):
+        return CallbackOutcome.NOT_WAITING
+    job.callback_request_id = transcript.request_id
+    _settle(job, transcript)
+    return CallbackOutcome.SAVED
+
+
+def jobs_expire_callbacks() -> int:
+    """Fail, in words, the jobs whose callback did not come in time; returns how many."""
+    expired = 0
+    with transaction.atomic():
+        lapsed = (
+            TranscriptionJob.objects.select_for_update(skip_locked=True)
+            .select_related("recording")
+            .filter(status=TranscriptionJob.Status.WAITING, lease_expires_at__lt=timezone.now())
+        )
+        for job in lapsed:
+            logger.warning("Job %s: Deepgram's callback never came", job.pk)
+            message = callbacks.timeout_message()
+            _finish(job, TranscriptionJob.Status.FAILED, message)
+            _save(job, Recording.Status.FAILED, message)
+            expired += 1
+    return expired
 
 
 def jobs_recover_orphans() -> int:

@@ -4,19 +4,34 @@ The job's stored file streams to the engine while a lease keeper thread renews t
 job's lease once a second and records progress. If the job is cancelled meanwhile,
 the keeper notices (the lease can no longer be renewed) and the upload to the engine
 stops. Whatever happens, the outcome is written by exactly one of the job services.
+A long file sent to Deepgram with a callback (jobs/callbacks.py) ends the attempt once
+Deepgram has it: the job waits, and the transcript arrives at jobs/hooks.py.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import BinaryIO, cast
 
 from config.db import close_connections
 from transcripts.engines import get_file_engine
-from transcripts.engines.base import EngineError, TranscriptionStopped
+from transcripts.engines.base import (
+    Callback,
+    CallbackFileEngine,
+    EngineError,
+    FileEngine,
+    FileOptions,
+    FileTranscript,
+    TranscriptionStopped,
+)
+from transcripts.jobs.callbacks import callback_wanted
 from transcripts.jobs.services import (
+    job_await_callback,
+    job_callback_prepare,
     job_claim,
     job_complete,
     job_fail,
@@ -99,14 +114,16 @@ def _transcribe(job: TranscriptionJob, token: str) -> None:
     recording = job.recording
     try:
         engine = get_file_engine()
+        callback = _callback_for(engine, job, token)
         with LeaseKeeper(job) as lease, recording.audio.open("rb") as audio:
-            transcript = engine.transcribe(
+            request = FileRequest(
                 audio=cast(BinaryIO, audio),  # a stored file reads and seeks like one
                 size=recording.file_size or recording.audio.size,
                 options=job_file_options(job),
                 on_progress=lease.set_progress,
                 should_stop=lease.lost,
             )
+            outcome = _send(engine, request, callback)
     except TranscriptionStopped:
         logger.info("Job %s: stopped, it was cancelled", job.pk)
         return
@@ -116,7 +133,56 @@ def _transcribe(job: TranscriptionJob, token: str) -> None:
     except FileNotFoundError:
         job_fail(job_id=job.pk, token=token, message=MISSING_AUDIO[job.kind])
         return
-    if not job_complete(job_id=job.pk, token=token, transcript=transcript):
+    _record(job, token, outcome)
+
+
+@dataclass(frozen=True, slots=True)
+class FileRequest:
+    """What the engine is given for one attempt, with or without a callback."""
+
+    audio: BinaryIO
+    size: int
+    options: FileOptions
+    on_progress: Callable[[float], None]
+    should_stop: Callable[[], bool]
+
+
+def _callback_for(engine: FileEngine, job: TranscriptionJob, token: str) -> Callback | None:
+    """A callback for this attempt when the engine takes one and the file is long enough."""
+    if not isinstance(engine, CallbackFileEngine) or not callback_wanted(job.recording):
+        return None
+    return job_callback_prepare(job_id=job.pk, token=token)
+
+
+def _send(
+    engine: FileEngine, request: FileRequest, callback: Callback | None
+) -> FileTranscript | str:
+    """The transcript, or (with a callback) the engine's request id."""
+    if callback is not None and isinstance(engine, CallbackFileEngine):
+        return engine.submit(
+            audio=request.audio,
+            size=request.size,
+            options=request.options,
+            callback=callback,
+            on_progress=request.on_progress,
+            should_stop=request.should_stop,
+        )
+    return engine.transcribe(
+        audio=request.audio,
+        size=request.size,
+        options=request.options,
+        on_progress=request.on_progress,
+        should_stop=request.should_stop,
+    )
+
+
+def _record(job: TranscriptionJob, token: str, outcome: FileTranscript | str) -> None:
+    """Save the transcript, or note that Deepgram will post it back."""
+    if isinstance(outcome, str):
+        if not job_await_callback(job_id=job.pk, token=token, request_id=outcome):
+            logger.info("Job %s: the callback came first, or the job was cancelled", job.pk)
+        return
+    if not job_complete(job_id=job.pk, token=token, transcript=outcome):
         logger.info("Job %s: finished after it was cancelled; result discarded", job.pk)
 
 

@@ -24,6 +24,7 @@ from deepgram.core.websocket_compat import (  # type: ignore[attr-defined]
 from deepgram.environment import DeepgramClientEnvironment
 from deepgram.listen.v1.socket_client import AsyncV1SocketClient
 from deepgram.listen.v1.types import ListenV1Error, ListenV1Metadata, ListenV1Results
+from deepgram.types import ListenV1AcceptedResponse, ListenV1Response
 from django.core.exceptions import ImproperlyConfigured
 from websockets.legacy.client import connect as websocket_connect
 
@@ -34,8 +35,10 @@ __all__ = [
     "AsyncDeepgramClient",
     "AsyncV1SocketClient",
     "DeepgramClient",
+    "ListenV1AcceptedResponse",
     "ListenV1Error",
     "ListenV1Metadata",
+    "ListenV1Response",
     "ListenV1Results",
     "LiveSocket",
     "deepgram_message",

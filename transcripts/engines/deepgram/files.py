@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
@@ -10,6 +11,7 @@ import httpx
 from django.conf import settings
 
 from transcripts.engines.base import (
+    Callback,
     EngineError,
     FileOptions,
     FileTranscript,
@@ -19,6 +21,8 @@ from transcripts.engines.base import (
 from transcripts.engines.deepgram._sdk import (
     ApiError,
     DeepgramClient,
+    ListenV1AcceptedResponse,
+    ListenV1Response,
     deepgram_message,
     dominant_speaker,
     environment_for,
@@ -31,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 # Read from storage and sent to Deepgram in pieces this size, so a file is never in memory.
 SEND_CHUNK_BYTES = 256 * 1024
+# Deepgram returns `extra=<key>:<value>` in the callback's metadata.extra as {key: value}.
+CALLBACK_SECRET_KEY = "callback_secret"
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 
 FILE_FEATURES: dict[str, Any] = {
@@ -99,6 +105,35 @@ def segments_from(response: Any) -> tuple[FinalSegment, ...]:
     return tuple(segments)
 
 
+def transcript_from(response: Any) -> FileTranscript:
+    """The transcript in a prerecorded response (answered at once or posted to a callback)."""
+    return FileTranscript(
+        segments=segments_from(response),
+        duration=float(response.metadata.duration or 0.0),
+        request_id=response.metadata.request_id or "",
+    )
+
+
+def callback_secret(body: bytes) -> str | None:
+    """The secret a callback's body carries back in `metadata.extra`, if any."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reason
+        return None
+    metadata = payload.get("metadata") if isinstance(payload, dict) else None
+    extra = metadata.get("extra") if isinstance(metadata, dict) else None
+    secret = extra.get(CALLBACK_SECRET_KEY) if isinstance(extra, dict) else None
+    return secret if isinstance(secret, str) else None
+
+
+def callback_transcript(body: bytes) -> FileTranscript:
+    """The transcript in a callback's body, read with the SDK's own response type.
+
+    Raises ValueError when the body is not a prerecorded response.
+    """
+    return transcript_from(ListenV1Response.model_validate_json(body))
+
+
 class DeepgramFileEngine:
     """Prerecorded transcription with Deepgram: the file streams from storage to the API."""
 
@@ -146,6 +181,37 @@ class DeepgramFileEngine:
     ) -> FileTranscript:
         """Send the file and turn Deepgram's utterances into segments."""
         body = read_in_chunks(audio, size, on_progress, should_stop)
+        response = self._send(body, self.query(options), options)
+        if not isinstance(response, ListenV1Response):
+            raise EngineError("engine_error", "Deepgram answered without a transcript.")
+        return transcript_from(response)
+
+    def submit(
+        self,
+        *,
+        audio: BinaryIO,
+        size: int,
+        options: FileOptions,
+        callback: Callback,
+        on_progress: Callable[[float], None],
+        should_stop: Callable[[], bool],
+    ) -> str:
+        """Send the file with a callback; Deepgram answers at once with its request id."""
+        body = read_in_chunks(audio, size, on_progress, should_stop)
+        query = self.query(options) | {
+            "callback": callback.url,
+            "extra": f"{CALLBACK_SECRET_KEY}:{callback.secret}",
+        }
+        response = self._send(body, query, options)
+        if not isinstance(response, ListenV1AcceptedResponse) or not response.request_id:
+            raise EngineError(
+                "engine_error",
+                "Deepgram did not take the file for a callback. If this Deepgram cannot call "
+                "back, an administrator can unset PUBLIC_URL.",
+            )
+        return response.request_id
+
+    def _send(self, body: Iterator[bytes], query: dict[str, Any], options: FileOptions) -> Any:
         timeout = httpx.Timeout(self._timeout, connect=15.0)
         with httpx.Client(timeout=timeout) as http:
             # The SDK applies its own timeout to every request, over the httpx client's.
@@ -155,14 +221,15 @@ class DeepgramFileEngine:
                 httpx_client=http,
                 timeout=self._timeout,
             )
-            response = self._send(client, body, options)
-        return FileTranscript(
-            segments=segments_from(response),
-            duration=float(response.metadata.duration or 0.0),
-            request_id=response.metadata.request_id or "",
-        )
+            return self._request(client, body, query, options)
 
-    def _send(self, client: DeepgramClient, body: Iterator[bytes], options: FileOptions) -> Any:
+    def _request(
+        self,
+        client: DeepgramClient,
+        body: Iterator[bytes],
+        query: dict[str, Any],
+        options: FileOptions,
+    ) -> Any:
         request_options = {
             "max_retries": 0,  # the job retries with its own backoff
             # Lower-case key: the SDK's own default header is replaced, not duplicated.
@@ -170,7 +237,7 @@ class DeepgramFileEngine:
         }
         try:
             return client.listen.v1.media.transcribe_file(
-                request=body, request_options=request_options, **self.query(options)
+                request=body, request_options=request_options, **query
             )
         except ApiError as exc:  # BadRequestError (400) included
             raise api_error(exc) from exc

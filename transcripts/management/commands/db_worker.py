@@ -2,8 +2,8 @@
 
 django-tasks-db leaves the task of a killed worker marked as running forever. Parley's
 jobs hold a lease instead: while this worker runs, a janitor thread requeues jobs whose
-lease has lapsed (checked at start and then every half lease), and clears out old page
-events and abandoned uploads.
+lease has lapsed (checked at start and then every half lease), fails jobs whose Deepgram
+callback never came, and clears out old page events and abandoned uploads.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django_tasks_db.management.commands.db_worker import Command as DatabaseWor
 
 from config.db import close_connections
 from transcripts import realtime, signals
-from transcripts.jobs.services import jobs_recover_orphans
+from transcripts.jobs.services import jobs_expire_callbacks, jobs_recover_orphans
 from transcripts.live.recovery import recordings_recover
 from transcripts.uploads.services import uploads_discard_abandoned
 
@@ -30,6 +30,9 @@ def sweep() -> None:
         recovered = jobs_recover_orphans()
         if recovered:
             logger.warning("Requeued %d job(s) whose worker had stopped", recovered)
+        expired = jobs_expire_callbacks()
+        if expired:
+            logger.warning("Failed %d job(s) whose Deepgram callback never came", expired)
         interrupted = recordings_recover()
         if interrupted:
             logger.warning("Marked %d abandoned live recording(s) interrupted", interrupted)
