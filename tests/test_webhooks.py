@@ -627,3 +627,33 @@ def test_a_person_keeps_at_most_ten_endpoints(receiver: Receiver, logged_in: Cli
 def test_an_address_parley_must_not_send_to_is_refused_in_words(url: str, words: str) -> None:
     with pytest.raises(ValidationError, match=words):
         webhook_services.clean_url(url)
+
+
+def test_a_disabled_endpoint_is_sent_no_test_and_no_redelivery_and_says_so(
+    receiver: Receiver, logged_in: Client
+) -> None:
+    endpoint = register(receiver, logged_in_user(logged_in), ["recording.started"])
+    sent = webhook_services.endpoint_send_test(endpoint=endpoint)
+    logged_in.post(reverse("webhooks:endpoint_disable", args=[endpoint.pk]))
+    for url in (
+        reverse("webhooks:endpoint_test", args=[endpoint.pk]),
+        reverse("webhooks:delivery_redeliver", args=[endpoint.pk, sent.pk]),
+    ):
+        answer = logged_in.post(url)
+        assert answer.status_code == 409
+        assert "Enable the endpoint first" in answer.content.decode()
+    run_worker()
+    assert receiver.received.headers == []
+    assert Delivery.objects.get().status == Delivery.Status.FAILED
+
+
+def test_the_endpoint_page_reads_in_a_fixed_number_of_queries(
+    receiver: Receiver, logged_in: Client, django_assert_max_num_queries
+) -> None:
+    endpoint = register(receiver, logged_in_user(logged_in), ["recording.started"])
+    receiver.script = [500] * 6
+    for _ in range(6):
+        attempt(webhook_services.endpoint_send_test(endpoint=endpoint))
+    with django_assert_max_num_queries(8):
+        page = logged_in.get(reverse("webhooks:endpoint_detail", args=[endpoint.pk]))
+    assert page.content.decode().count("HTTP 500") == 6
