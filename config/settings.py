@@ -206,6 +206,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, UPLOAD_CHUNK_BYTES)
 UPLOAD_TEMP_DIR = Path(env_str("UPLOAD_TEMP_DIR") or VAR_DIR / "uploads-partial")
 # Pending uploads untouched for this long are discarded.
 UPLOAD_ABANDON_SECONDS = env_float("UPLOAD_ABANDON_SECONDS", 24 * 3600)
+# A file imported from a link (transcripts/jobs/download.py) must arrive within this many
+# seconds in all; UPLOAD_MAX_BYTES bounds its size as for uploads.
+URL_IMPORT_TIMEOUT_SECONDS = env_float("URL_IMPORT_TIMEOUT_SECONDS", 600.0)
+# With the Deepgram engine: hand a link to Deepgram (transcribe_url) instead of downloading
+# it; the audio is then not kept by Parley.
+URL_IMPORT_VIA_DEEPGRAM = env_bool("URL_IMPORT_VIA_DEEPGRAM", False)
 
 # --- Accounts ---------------------------------------------------------------
 

@@ -75,8 +75,8 @@ class RecordingAdmin(admin.ModelAdmin):
     raw_id_fields = ("owner",)
     readonly_fields = (
         "listen", "source", "engine", "model", "options", "started_at", "ended_at", "duration",
-        "upstream_request_id", "audio", "original_filename", "file_size", "media_format",
-        "live_lag",
+        "upstream_request_id", "audio", "source_url", "original_filename", "file_size",
+        "media_format", "live_lag",
     )  # fmt: skip
     inlines = (ShareInline, TagInline, JobInline, SegmentInline)
 

@@ -17,6 +17,7 @@ MAX_SPEAKER_NAME_CHARS = 60
 MAX_FILENAME_CHARS = 255
 MAX_TAG_CHARS = 40
 MAX_TAGS_PER_RECORDING = 20
+MAX_URL_CHARS = 2000
 
 
 class Recording(models.Model):
@@ -69,6 +70,12 @@ class Recording(models.Model):
         help_text="The uploaded file's name, for display only.",
     )
     file_size = models.BigIntegerField(null=True, blank=True, help_text="Bytes.")
+    source_url = models.CharField(
+        max_length=MAX_URL_CHARS,
+        blank=True,
+        default="",
+        help_text="The link an imported file was fetched from (empty for a file sent).",
+    )
     media_format = models.CharField(
         max_length=16, blank=True, help_text="Container detected from the content."
     )
@@ -134,6 +141,21 @@ class Recording(models.Model):
         if self.engine == "local":
             return f"Whisper {self.model}, on this server"
         return f"{self.engine.capitalize()} {self.model}".strip()
+
+    @property
+    def fetched_by_engine(self) -> bool:
+        """Whether the engine fetched the audio from `source_url` itself (none is kept here)."""
+        return bool(self.source_url) and self.options.get("fetched_by") == "deepgram"
+
+    @property
+    def downloading(self) -> bool:
+        """Whether Parley is fetching this recording's file from its link right now."""
+        return (
+            self.status == self.Status.TRANSCRIBING
+            and bool(self.source_url)
+            and not self.audio
+            and not self.fetched_by_engine
+        )
 
     def speaker_name(self, speaker: int | None) -> str:
         """What to call a speaker: the name given, else "Speaker N" counting from 1."""

@@ -96,7 +96,10 @@ def address_refusal(address: IPAddress) -> str:
 
 def check_url(url: str) -> Target:
     """The URL's target if Parley may fetch it; OutboundRefused with the reason otherwise."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # e.g. a bracketed host that is no IPv6 address
+        raise OutboundRefused("The address is not a valid URL.") from None
     if parts.scheme not in ("http", "https"):
         raise OutboundRefused("Only http:// and https:// addresses can be used.")
     if parts.username is not None or parts.password is not None:

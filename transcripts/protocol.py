@@ -232,6 +232,7 @@ class JobState(TypedDict):
     progress: int
     error: str
     refine: NotRequired[RefineProgress]
+    downloading: NotRequired[bool]  # true while the file is fetched from its link
 
 
 LiveEvent = Interim | Final | Ended
@@ -347,7 +348,7 @@ def error(code: str, message: str) -> Problem:
 
 def status_event(recording: Recording, progress: int) -> JobState:
     """What a page needs to show a recording's state: status in words, progress, error."""
-    return {
+    event: JobState = {
         "type": "job",
         "recording": recording.pk,
         "status": recording.status,
@@ -355,6 +356,10 @@ def status_event(recording: Recording, progress: int) -> JobState:
         "progress": progress,
         "error": recording.error,
     }
+    if recording.downloading:  # an imported file: fetched first, then transcribed
+        event["status_label"] = "Downloading"
+        event["downloading"] = True
+    return event
 
 
 def job_event(job: TranscriptionJob) -> JobState:

@@ -241,6 +241,45 @@ def recording_create_upload(
     return _place(recording, destination)
 
 
+@transaction.atomic
+def recording_create_import(
+    *,
+    owner_id: int,
+    title: str,
+    language: str,
+    engine: str,
+    model: str,
+    options: dict[str, Any],
+    source_url: str,
+    original_filename: str,
+    destination: Destination | None = None,
+) -> Recording:
+    """A file to import from a link: an upload's recording, queued, without its file yet."""
+    recording = Recording(
+        owner_id=owner_id,
+        title=title,
+        source=Recording.Source.UPLOAD,
+        language=language,
+        engine=engine,
+        model=model,
+        options=options,
+        status=Recording.Status.QUEUED,
+        source_url=source_url,
+        original_filename=original_filename,
+    )
+    return _place(recording, destination)
+
+
+def recording_attach_download(
+    *, recording: Recording, audio: str, file_size: int, media_format: str
+) -> None:
+    """The file fetched from an imported recording's link, now in storage."""
+    recording.audio = audio
+    recording.file_size = file_size
+    recording.media_format = media_format
+    recording.save(update_fields=["audio", "file_size", "media_format"])
+
+
 def recording_mirror_job(*, recording: Recording, status: Recording.Status, error: str) -> None:
     """An upload's recording shows its transcription job's state (queued, transcribing...)."""
     recording.status = status

@@ -40,6 +40,7 @@ urlpatterns = [
     path("hooks/deepgram/<id:job_id>/", hooks.deepgram_hook, name="deepgram_hook"),
     path("search/", views.search_page, name="search"),
     path("upload/files/", upload_views.upload_start, name="upload_start"),
+    path("upload/url/", upload_views.url_import, name="url_import"),
     path("upload/files/<uuid:token>/", upload_views.upload_piece, name="upload_piece"),
     path(
         "recordings/<id:recording_id>/share/",

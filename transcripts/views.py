@@ -28,10 +28,11 @@ from transcripts.forms import HistoryForm, SearchForm
 from transcripts.jobs import refine
 from transcripts.jobs.services import job_cancel, job_retry
 from transcripts.media import ACCEPTED_DESCRIPTION, FORMATS_BY_NAME
-from transcripts.models import MAX_TITLE_CHARS, Recording, Segment
+from transcripts.models import MAX_TITLE_CHARS, MAX_URL_CHARS, Recording, Segment
 from transcripts.ranges import ranged_response
 from transcripts.search import selectors as search
 from transcripts.text import one_line
+from transcripts.uploads.url_import import links_fetched_by_deepgram
 
 RECORDINGS_PER_PAGE = 20
 HISTORY_FILTERS = ("q", "owner", "tag", "date_from", "date_to", "source", "sort")
@@ -53,6 +54,8 @@ def upload(request: HttpRequest) -> HttpResponse:
         | {
             "max_bytes": settings.UPLOAD_MAX_BYTES,
             "accepted": ACCEPTED_DESCRIPTION,
+            "max_url_chars": MAX_URL_CHARS,
+            "link_via_deepgram": links_fetched_by_deepgram(),
         }
     )
     return render(request, "transcripts/upload.html", context)

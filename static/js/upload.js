@@ -1,5 +1,6 @@
 // The upload page: files are announced, sent in pieces with a progress bar each, then
-// followed live through their transcription. The protocol is in transcripts/upload_api.py.
+// followed live through their transcription. A link is sent instead of a file: the server
+// downloads it, and its row follows it the same way. The protocol is in transcripts/upload_api.py.
 
 import { LiveStatus } from "./live-status.js";
 
@@ -12,6 +13,9 @@ const ui = {
   language: document.getElementById("language"),
   diarize: document.getElementById("diarize"),
   saveTo: document.getElementById("save-to"),
+  linkForm: document.getElementById("link-import"),
+  linkUrl: document.getElementById("link-url"),
+  linkError: document.getElementById("link-error"),
 };
 const csrfToken = root.querySelector("[name=csrfmiddlewaretoken]").value;
 const maxBytes = Number(root.dataset.maxBytes);
@@ -87,7 +91,7 @@ class UploadRow {
       <div class="file-actions"><button type="button" class="button">Cancel</button></div>
       <div><progress max="100" value="0"></progress><p class="file-status" role="status"></p></div>`;
     this.element.querySelector(".file-name").textContent = file.name;
-    this.element.querySelector(".file-size").textContent = formatBytes(file.size);
+    this.element.querySelector(".file-size").textContent = file.size === null ? "link" : formatBytes(file.size);
     this.bar = this.element.querySelector("progress");
     this.bar.setAttribute("aria-label", `Progress of ${file.name}`);
     this.statusText = this.element.querySelector(".file-status");
@@ -143,7 +147,9 @@ class UploadRow {
   apply(event) {
     const labels = {
       queued: "Queued for transcription.",
-      transcribing: `Transcribing… ${event.progress || 0} %`,
+      transcribing: event.downloading
+        ? `Downloading…${event.progress ? ` ${event.progress} %` : ""}`
+        : `Transcribing… ${event.progress || 0} %`,
       completed: "Transcribed.",
       cancelled: "Cancelled.",
     };
@@ -194,14 +200,48 @@ async function upload(row, title) {
       filename: file.name,
       size: file.size,
       title,
-      language: ui.language.value,
-      diarize: ui.diarize.checked,
-      team: ui.saveTo && ui.saveTo.value ? Number(ui.saveTo.value) : null,
+      ...transcriptionFields(),
     });
     row.pieceUrl = started.url;
     row.uploaded(await sendPieces(row, started));
   } catch (error) {
     if (!row.cancelled) row.fail(error instanceof UploadError ? error.message : `Upload failed: ${error.message || error}`);
+  }
+}
+
+function transcriptionFields() {
+  return {
+    language: ui.language.value,
+    diarize: ui.diarize.checked,
+    team: ui.saveTo && ui.saveTo.value ? Number(ui.saveTo.value) : null,
+  };
+}
+
+function showLinkError(message) {
+  ui.linkError.textContent = message;
+  ui.linkError.hidden = !message;
+  ui.linkUrl.setAttribute("aria-invalid", message ? "true" : "false");
+  if (message) ui.linkUrl.focus();
+}
+
+// A link is sent as it is; the server checks it and says why when it refuses it.
+async function importLink(event) {
+  event.preventDefault();
+  const url = ui.linkUrl.value.trim();
+  if (!url) return showLinkError("Paste the link of an audio or video file first.");
+  const button = ui.linkForm.querySelector("button");
+  button.disabled = true;
+  try {
+    const answer = await postJson(root.dataset.urlImportUrl, { url, title: ui.title.value.trim(), ...transcriptionFields() });
+    showLinkError("");
+    ui.linkUrl.value = "";
+    const row = new UploadRow({ name: url, size: null });
+    rows.push(row);
+    row.uploaded(answer);
+  } catch (error) {
+    showLinkError(error instanceof UploadError ? error.message : `The link could not be sent: ${error.message || error}`);
+  } finally {
+    button.disabled = false;
   }
 }
 
@@ -240,6 +280,7 @@ if (root.dataset.engineConfigured === "true") {
     event.preventDefault();
     addFiles(event.dataTransfer.files);
   });
+  ui.linkForm.addEventListener("submit", importLink);
   window.addEventListener("beforeunload", (event) => {
     if (rows.some((row) => row.element.classList.contains("uploading"))) event.preventDefault();
   });

@@ -82,6 +82,7 @@ class RestRequest:
     status: int | None = None
     response: dict[str, Any] | None = None
     dropped: bool = False
+    url: str | None = None  # a `{"url": ...}` body: what the fake fetched
     done: bool = False
     errors: list[str] = field(default_factory=list)
     received_at: float = field(default_factory=time.time)

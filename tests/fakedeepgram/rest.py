@@ -8,7 +8,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -24,6 +24,7 @@ from .common import (
     query_lists,
     record_error,
 )
+from .fetch import fetch_into, url_of
 from .protocol import (
     CORRUPT_AUDIO,
     FakeProtocolError,
@@ -140,6 +141,11 @@ async def handle_rest(fake: FakeServer, request: web.Request) -> web.StreamRespo
 async def _serve(fake: FakeServer, request: web.Request, record: RestRequest) -> web.StreamResponse:
     query = first_values(record.query)
     reader = await _read_body(request, query, fake)
+    if reader.container == "url":
+        fetched = await _fetch_url_body(fake, reader, record)
+        if isinstance(fetched, Rejection):
+            return _respond_error(fake, record, fetched)
+        reader = fetched
     with fake.hub:
         record.body_bytes = reader.size
         record.sha256 = reader.sha256
@@ -173,6 +179,19 @@ async def _read_body(request: web.Request, query: dict[str, str], fake: FakeServ
         reader.feed(chunk)
     reader.finish()
     return reader
+
+
+async def _fetch_url_body(
+    fake: FakeServer, reader: BodyReader, record: RestRequest
+) -> BodyReader | Rejection:
+    """A `{"url": ...}` body: the audio fetched from the URL, read as a sent file would be."""
+    url = url_of(bytes(reader._json or b""))
+    with fake.hub:
+        record.url = url
+    fetched = await fetch_into(
+        url, lambda: BodyReader(silence_seconds=reader.silence_seconds, want_json=False)
+    )
+    return fetched if isinstance(fetched, Rejection) else cast(BodyReader, fetched)
 
 
 def _is_number(value: str | None) -> bool:

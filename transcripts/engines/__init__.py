@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from transcripts.engines.base import EngineUnavailable, FileEngine, LiveEngine
+from transcripts.engines.base import EngineUnavailable, FileEngine, LiveEngine, UrlEngine
 
 ENGINES = ("deepgram", "local")
 
@@ -123,6 +123,19 @@ def get_file_engine() -> FileEngine:
         from transcripts.engines.local_files import LocalFileEngine
 
         return LocalFileEngine.from_settings()
+    from transcripts.engines.deepgram.files import DeepgramFileEngine
+
+    return DeepgramFileEngine.from_settings()
+
+
+def get_url_engine() -> UrlEngine:
+    """The engine that fetches links itself (Deepgram); EngineUnavailable for any other."""
+    if engine_name() != "deepgram" or not settings.DEEPGRAM_API_KEY:
+        raise EngineUnavailable(
+            "engine_unavailable",
+            "Deepgram was to fetch this link, but Deepgram is no longer the configured engine. "
+            "Delete this recording and import the link again.",
+        )
     from transcripts.engines.deepgram.files import DeepgramFileEngine
 
     return DeepgramFileEngine.from_settings()

@@ -203,4 +203,14 @@ class CallbackFileEngine(FileEngine, Protocol):
 
         Raises EngineError on failure and TranscriptionStopped once `should_stop()`.
         """
+
+
+class UrlEngine(Protocol):
+    """A speech engine that fetches a file from a public link itself (Deepgram)."""
+
+    name: str
+    model: str
+
+    def transcribe_url(self, *, url: str, options: FileOptions) -> FileTranscript:
+        """Have the engine fetch `url` and transcribe it; raises EngineError on failure."""
         ...

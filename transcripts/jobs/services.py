@@ -177,6 +177,24 @@ def _finish(job: TranscriptionJob, status: TranscriptionJob.Status, error: str =
 
 
 @transaction.atomic
+def job_downloaded(*, job_id: int, token: str, audio: str, size: int, media_format: str) -> bool:
+    """The file of an imported recording arrived and is stored: transcription comes next.
+
+    False if the attempt is no longer ours (the caller removes the stored file).
+    """
+    job = _current(job_id, token)
+    if job is None:
+        return False
+    services.recording_attach_download(
+        recording=job.recording, audio=audio, file_size=size, media_format=media_format
+    )
+    job.progress = 0
+    job.save(update_fields=["progress"])
+    _publish(job)
+    return True
+
+
+@transaction.atomic
 def job_fail(*, job_id: int, token: str, message: str) -> bool:
     """End an attempt for good with `message` for the owner; False if not ours."""
     job = _current(job_id, token)
@@ -267,7 +285,7 @@ def job_cancel(*, recording: Recording) -> TranscriptionJob:
 @transaction.atomic
 def job_retry(*, recording: Recording) -> TranscriptionJob:
     """Transcribe a failed or cancelled upload again, as a fresh job."""
-    if recording.source != Recording.Source.UPLOAD or not recording.audio:
+    if recording.source != Recording.Source.UPLOAD or not (recording.audio or recording.source_url):
         raise ApplicationError("Only uploaded files can be transcribed again.")
     if recording.jobs.filter(status__in=ACTIVE).exists():
         raise ApplicationError("This recording is already being transcribed.")
@@ -401,12 +419,14 @@ def job_file_options(job: TranscriptionJob) -> FileOptions:
     speakers apart."""
     recording = job.recording
     media_format = FORMATS_BY_NAME.get(recording.media_format)
-    if media_format is None:
+    if recording.fetched_by_engine:  # the engine reads the link's own Content-Type
+        media_format = None
+    elif media_format is None:
         raise EngineError("bad_format", f"Parley reads {ACCEPTED_DESCRIPTION} files.")
     refine = job.kind == TranscriptionJob.Kind.REFINE
     return FileOptions(
         language=recording.language,
         diarize=refine or bool(recording.options.get("diarize")),
-        mime=media_format.mime,
+        mime=media_format.mime if media_format else "",
         glossary=tuple(recording.options.get("glossary", [])),
     )

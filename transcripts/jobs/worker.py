@@ -1,5 +1,9 @@
 """Running one transcription job in the worker process.
 
+A file imported from a link is downloaded first (jobs/download.py) in the same attempt,
+then stored and transcribed like an upload; with Deepgram fetching links, the link goes
+to the engine instead.
+
 The job's stored file streams to the engine while a lease keeper thread renews the
 job's lease once a second and records progress. If the job is cancelled meanwhile,
 the keeper notices (the lease can no longer be renewed) and the upload to the engine
@@ -14,11 +18,15 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, cast
 
+from django.conf import settings
+
 from config.db import close_connections
-from transcripts.engines import get_file_engine
+from transcripts import outbound
+from transcripts.engines import get_file_engine, get_url_engine
 from transcripts.engines.base import (
     Callback,
     CallbackFileEngine,
@@ -29,17 +37,20 @@ from transcripts.engines.base import (
     TranscriptionStopped,
 )
 from transcripts.jobs.callbacks import callback_wanted
+from transcripts.jobs.download import DownloadFailed, download
 from transcripts.jobs.services import (
     job_await_callback,
     job_callback_prepare,
     job_claim,
     job_complete,
+    job_downloaded,
     job_fail,
     job_file_options,
     job_renew,
     job_retry_later,
 )
 from transcripts.models import TranscriptionJob
+from transcripts.storage import delete_stored, store_file
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +111,7 @@ def run_job(*, job_id: int, token: str) -> None:
         logger.info("Job %s: attempt no longer current, skipped", job_id)
         return
     try:
-        _transcribe(job, token)
+        _run(job, token)
     except Exception:
         logger.exception("Job %s failed unexpectedly", job_id)
         job_fail(
@@ -108,6 +119,66 @@ def run_job(*, job_id: int, token: str) -> None:
             token=token,
             message="Parley hit an internal error while transcribing this file.",
         )
+
+
+def _run(job: TranscriptionJob, token: str) -> None:
+    """An imported file is fetched first (or handed to the engine by link); then transcribed."""
+    recording = job.recording
+    if recording.fetched_by_engine:
+        _transcribe_link(job, token)
+        return
+    if not recording.audio and recording.source_url:
+        if not _download(job, token):
+            return
+        recording.refresh_from_db()
+    _transcribe(job, token)
+
+
+def _download(job: TranscriptionJob, token: str) -> bool:
+    """Fetch the recording's link into storage; False when the job ended instead."""
+    path = Path(settings.UPLOAD_TEMP_DIR) / f"import-{job.pk}.part"
+    try:
+        with LeaseKeeper(job) as lease:
+            fetched = download(
+                job.recording.source_url,
+                path,
+                on_progress=lease.set_progress,
+                should_stop=lease.lost,
+            )
+        stored = store_file(fetched.path, fetched.media_format.extension)
+    except TranscriptionStopped:
+        logger.info("Job %s: download stopped, it was cancelled", job.pk)
+        return False
+    except DownloadFailed as exc:
+        _failed(job, token, exc.message, retryable=exc.retryable, retry_after=exc.retry_after)
+        return False
+    finally:
+        path.unlink(missing_ok=True)
+    media_format = fetched.media_format.name
+    if job_downloaded(
+        job_id=job.pk, token=token, audio=stored, size=fetched.size, media_format=media_format
+    ):
+        return True
+    delete_stored(stored)  # cancelled meanwhile: nothing of it is kept
+    return False
+
+
+def _transcribe_link(job: TranscriptionJob, token: str) -> None:
+    """The engine fetches the link itself; Parley keeps no audio."""
+    url = job.recording.source_url
+    try:
+        outbound.check_url(url)  # again: what the name points to may have changed
+        engine = get_url_engine()
+        with LeaseKeeper(job):
+            transcript = engine.transcribe_url(url=url, options=job_file_options(job))
+    except outbound.OutboundRefused as exc:
+        job_fail(job_id=job.pk, token=token, message=f"Parley will not pass that link on: {exc}")
+        return
+    except EngineError as exc:
+        _engine_failed(job, token, exc)
+        return
+    if not job_complete(job_id=job.pk, token=token, transcript=transcript):
+        logger.info("Job %s: finished after it was cancelled; result discarded", job.pk)
 
 
 def _transcribe(job: TranscriptionJob, token: str) -> None:
@@ -187,9 +258,14 @@ def _record(job: TranscriptionJob, token: str, outcome: FileTranscript | str) ->
 
 
 def _engine_failed(job: TranscriptionJob, token: str, exc: EngineError) -> None:
-    if exc.retryable:
-        job_retry_later(
-            job_id=job.pk, token=token, message=exc.message, retry_after=exc.retry_after
-        )
+    _failed(job, token, exc.message, retryable=exc.retryable, retry_after=exc.retry_after)
+
+
+def _failed(
+    job: TranscriptionJob, token: str, message: str, *, retryable: bool, retry_after: float | None
+) -> None:
+    """Another attempt later for a failure that may pass; the job fails for good otherwise."""
+    if retryable:
+        job_retry_later(job_id=job.pk, token=token, message=message, retry_after=retry_after)
     else:
-        job_fail(job_id=job.pk, token=token, message=exc.message)
+        job_fail(job_id=job.pk, token=token, message=message)

@@ -21,7 +21,8 @@ from transcripts.engines.base import EngineError
 from transcripts.models import Recording
 from transcripts.schemas import NotAnObject, complaint, json_object
 from transcripts.uploads import services as uploads
-from transcripts.uploads.schemas import UploadAnnouncement
+from transcripts.uploads.schemas import UploadAnnouncement, UrlImportRequest
+from transcripts.uploads.url_import import url_import_start
 
 
 def error(message: str, status: int = 400, **extra: object) -> JsonResponse:
@@ -69,6 +70,31 @@ def upload_start(request: AuthenticatedHttpRequest) -> JsonResponse:
         {"upload": str(upload.token), "url": url, "chunk_bytes": settings.UPLOAD_CHUNK_BYTES},
         status=201,
     )
+
+
+@require_POST
+def url_import(request: AuthenticatedHttpRequest) -> JsonResponse:
+    """Import a file from a link: checked now, fetched and transcribed by the worker."""
+    try:
+        asked = UrlImportRequest.model_validate(json_object(request.body, what="The request"))
+    except NotAnObject:
+        return error("Expected a JSON object with the link to import.")
+    except PydanticError as exc:
+        return error(complaint(exc, kind="the request"))
+    try:
+        recording = url_import_start(
+            owner=request.user,
+            url=asked.url,
+            title=asked.title,
+            language=asked.language,
+            diarize=asked.diarize,
+            team_id=asked.team,
+        )
+    except ValidationError as exc:
+        return error(exc.messages[0])
+    except EngineError as exc:
+        return error(exc.message, status=503)
+    return JsonResponse(recording_state(recording), status=201)
 
 
 @require_http_methods(["PUT", "DELETE"])

@@ -82,6 +82,15 @@ def api_error(exc: ApiError) -> EngineError:
     return EngineError("engine_error", f"Deepgram answered with HTTP {status}.{detail}")
 
 
+def unreachable(exc: httpx.TransportError) -> EngineError:
+    """A retryable EngineError for a request that never got Deepgram's answer."""
+    return EngineError(
+        "engine_unreachable",
+        f"Parley could not reach Deepgram ({type(exc).__name__}).",
+        retryable=True,
+    )
+
+
 def segments_from(response: Any) -> tuple[FinalSegment, ...]:
     """One segment per utterance, in time order."""
     utterances = sorted(response.results.utterances or [], key=lambda u: u.start or 0.0)
@@ -211,6 +220,25 @@ class DeepgramFileEngine:
             )
         return response.request_id
 
+    def transcribe_url(self, *, url: str, options: FileOptions) -> FileTranscript:
+        """Have Deepgram fetch `url` (checked as public by Parley) and transcribe it."""
+        with httpx.Client(timeout=httpx.Timeout(self._timeout, connect=15.0)) as http:
+            client = DeepgramClient(
+                api_key=self._api_key,
+                environment=self._environment,
+                httpx_client=http,
+                timeout=self._timeout,
+            )
+            try:
+                response = client.listen.v1.media.transcribe_url(
+                    url=url, request_options={"max_retries": 0}, **self.query(options)
+                )
+            except ApiError as exc:
+                raise api_error(exc) from exc
+            except httpx.TransportError as exc:
+                raise unreachable(exc) from exc
+        return transcript_from(response)
+
     def _send(self, body: Iterator[bytes], query: dict[str, Any], options: FileOptions) -> Any:
         timeout = httpx.Timeout(self._timeout, connect=15.0)
         with httpx.Client(timeout=timeout) as http:
@@ -242,8 +270,4 @@ class DeepgramFileEngine:
         except ApiError as exc:  # BadRequestError (400) included
             raise api_error(exc) from exc
         except httpx.TransportError as exc:
-            raise EngineError(
-                "engine_unreachable",
-                f"Parley could not reach Deepgram ({type(exc).__name__}).",
-                retryable=True,
-            ) from exc
+            raise unreachable(exc) from exc
