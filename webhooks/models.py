@@ -20,7 +20,7 @@ EVENTS: dict[str, str] = {
     "recording.started": "A live recording started",
     "recording.completed": "A live recording ended and its transcript is complete",
     "recording.refined": "A recording's refined transcript replaced the live draft",
-    "transcription.completed": "An uploaded file was transcribed",
+    "transcription.completed": "An uploaded or linked file was transcribed",
     "transcription.failed": "A transcription failed",
     "recording.deleted": "A recording was deleted",
 }
