@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     # Before django_tasks_db: transcripts' db_worker command extends that app's.
     "transcripts",
     "django_tasks_db",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -269,6 +270,18 @@ API_UPLOAD_MAX_BYTES = int(env_float("API_UPLOAD_MAX_BYTES", 100 * 1024**2))
 # e.g. an intranet media server. Empty: only public addresses.
 OUTBOUND_ALLOWED_NETWORKS = env_list("OUTBOUND_ALLOWED_NETWORKS", [])
 OUTBOUND_MAX_REDIRECTS = int(env_float("OUTBOUND_MAX_REDIRECTS", 5))
+
+# --- Outgoing webhooks (webhooks/) ------------------------------------------
+
+# Seconds to wait for a webhook receiver to connect and answer.
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10.0)
+# First retry delay after a failed delivery; doubles each attempt, up to the maximum.
+WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 30.0)
+WEBHOOK_RETRY_MAX_SECONDS = env_float("WEBHOOK_RETRY_MAX_SECONDS", 3600.0)
+# A delivery is retried for this long; an endpoint failing for this long is disabled.
+WEBHOOK_RETRY_HOURS = env_float("WEBHOOK_RETRY_HOURS", 24.0)
+# Finished deliveries and their attempts are kept this long for the endpoint's page.
+WEBHOOK_LOG_DAYS = env_float("WEBHOOK_LOG_DAYS", 30.0)
 
 # --- Throttling -------------------------------------------------------------
 

@@ -15,5 +15,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("teams/", include("teams.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("", include("transcripts.urls")),
 ]

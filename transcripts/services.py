@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from transcripts import lease, realtime
+from transcripts import lease, realtime, signals
 from transcripts.engines.base import FinalSegment
 from transcripts.errors import ApplicationError
 from transcripts.library import Destination
@@ -83,7 +83,9 @@ def recording_start(
         live_until=lease.lease_until(),
         refine=refine,
     )
-    return _place(recording, destination)
+    recording = _place(recording, destination)
+    signals.send_on_commit(signals.recording_started, recording_id=recording.pk)
+    return recording
 
 
 def _place(recording: Recording, destination: Destination | None) -> Recording:
@@ -163,6 +165,7 @@ def recording_finish(
         "status", "ended_at", "duration", "error", "upstream_request_id", "live_until", "live_lag",
     ]  # fmt: skip
     recording.save(update_fields=fields)
+    signals.finished_on_commit(recording)
     return recording
 
 
@@ -198,6 +201,7 @@ def recording_complete_refined(*, recording: Recording, duration: float) -> Reco
     recording.error = ""
     recording.duration = max(recording.duration, duration)
     recording.save(update_fields=["draft", "status", "error", "duration"])
+    signals.send_on_commit(signals.recording_refined, recording_id=recording.pk)
     return recording
 
 
@@ -281,6 +285,7 @@ def recording_mirror_job(*, recording: Recording, status: Recording.Status, erro
     recording.status = status
     recording.error = error
     recording.save(update_fields=["status", "error"])
+    signals.transcribed_on_commit(recording)
 
 
 # --- Segments and edits --------------------------------------------------------------
@@ -359,6 +364,7 @@ def recording_delete(*, recording: Recording) -> None:
     audio = recording.audio.name
     # Anyone watching is cut off, as when sharing stops.
     transaction.on_commit(partial(realtime.viewers_disconnect, recording.pk), robust=True)
+    signals.deleted_on_commit(recording)
     recording.delete()  # segments first, so the search index triggers see their owner
     if audio:
         transaction.on_commit(partial(delete_stored, audio))

@@ -16,7 +16,7 @@ from django.conf import settings
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
 from config.db import close_connections
-from transcripts import realtime
+from transcripts import realtime, signals
 from transcripts.jobs.services import jobs_expire_callbacks, jobs_recover_orphans
 from transcripts.live.recovery import recordings_recover
 from transcripts.uploads.services import uploads_discard_abandoned
@@ -38,6 +38,7 @@ def sweep() -> None:
             logger.warning("Marked %d abandoned live recording(s) interrupted", interrupted)
         realtime.outbox_prune()
         uploads_discard_abandoned()
+        signals.worker_sweep.send_robust(sender=None)
     except Exception:
         logger.exception("Job housekeeping failed; trying again later")
 

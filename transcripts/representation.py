@@ -1,0 +1,50 @@
+"""A recording as the outside world sees it: webhooks' payloads and the API, one shape.
+
+Plain JSON types only (strings, numbers, lists, dicts, None); times are ISO 8601 in UTC,
+links are absolute paths on this server. No audio, no segments' text: a receiver that wants
+the transcript fetches an export.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.urls import reverse
+
+from transcripts.exports import FORMATS
+from transcripts.models import Recording
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def recording_json(recording: Recording) -> dict[str, object]:
+    """The recording's API representation (without audio).
+
+    Uses `segment_count` and prefetched `tags` when a list annotated them; otherwise asks.
+    """
+    segment_count = getattr(recording, "segment_count", None)
+    if segment_count is None:
+        segment_count = recording.segments.count()
+    team = recording.team
+    return {
+        "id": recording.pk,
+        "title": recording.title,
+        "status": recording.status,
+        "source": recording.source,
+        "language": recording.language,
+        "started_at": _iso(recording.started_at),
+        "ended_at": _iso(recording.ended_at),
+        "duration": recording.duration,
+        "owner": recording.owner.get_username(),
+        "team": {"id": team.pk, "name": team.name} if team else None,
+        "tags": sorted(tag.name for tag in recording.tags.all()),
+        "segment_count": segment_count,
+        "error": recording.error,
+        "url": recording.get_absolute_url(),
+        "exports": {
+            kind: reverse("transcripts:recording_export", args=[recording.pk, kind])
+            for kind in FORMATS
+        },
+    }
