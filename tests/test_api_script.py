@@ -101,6 +101,6 @@ def test_a_script_submits_gets_a_signed_webhook_fetches_and_searches(
     srt = client.get(f"/api/v1/recordings/{recording_id}/export/srt", headers=auth)
     cues = srt.content.decode().split("\n\n")
     assert [cue.splitlines()[0] for cue in cues if cue] == ["1", "2"]
-    assert cues[1].endswith(SCRIPT[1])
+    assert cues[1].rstrip().endswith(SCRIPT[1])
     found = client.get("/api/v1/search?q=zeppelin", headers=auth).json()
     assert [hit["recording"] for hit in found["items"]] == [recording_id]
