@@ -95,7 +95,8 @@ def summary(timed: list[Timed]) -> dict[str, Any]:
     """n, p50, p95, max, mean (ms), the statements' medians and the totals' spread."""
     ordered = sorted(t.ms for t in timed)
     totals = sorted(t.total for t in timed)
-    counts = [t.statement_ms[0] for t in timed if t.statement_ms] or [0.0]
+    # The statements: the user's teams, the count, the page.
+    counts = [t.statement_ms[-2] for t in timed if len(t.statement_ms) > 1] or [0.0]
     pages = [t.statement_ms[-1] for t in timed if t.statement_ms] or [0.0]
     return {
         "n": len(timed),
