@@ -69,8 +69,11 @@ def create_people(teams: dict[int, list[int]]) -> People:
 
 def build(
     kind: str, db: BenchDatabase, path: Path, args: argparse.Namespace
-) -> tuple[dict[str, Any], Corpus, Vocabulary]:
-    """Users, teams, recordings, shares, tags, segments; then statistics; the setup figures."""
+) -> tuple[dict[str, Any], Vocabulary, dict[str, list[int]]]:
+    """Users, teams, recordings, shares, tags, segments; then statistics.
+
+    Returns the setup figures, the vocabulary and the timed user's recordings by the plan.
+    """
     vocabulary = build_vocabulary()
     plans = plan_recordings(args.segments // SEGMENTS_PER_RECORDING)
     teams = team_plan(own_only=args.own_only)
@@ -91,13 +94,7 @@ def build(
     analysed = time.perf_counter()
     setup = {
         "scenario": "own-only" if args.own_only else "teams",
-        "users": USERS,
-        "teams": len(loader.people.team_ids),
-        "memberships": sum(len(theirs) for theirs in teams.values()),
-        "recordings": len(corpus.plans),
-        "team_shares": sum(1 for s in corpus.sharings if s.team is not None),
-        "person_shares": sum(1 for s in corpus.sharings if s.person is not None),
-        "tags": sum(len(s.tags) for s in corpus.sharings),
+        **_sharing_figures(corpus, teams),
         "segments": corpus.segments,
         "words": maker.words,
         "vocabulary_entries": len(vocabulary.entries),
@@ -106,8 +103,20 @@ def build(
         "analyse_seconds": analysed - loaded,
         "sizes": sizes_postgres(db.url) if kind == "postgres" else sizes_sqlite(path),
     }
-    setup["visible_by_plan"] = _visible_by_plan(corpus, teams)
-    return setup, corpus, vocabulary
+    return setup, vocabulary, _visible_by_plan(corpus, teams)
+
+
+def _sharing_figures(corpus: Corpus, teams: dict[int, list[int]]) -> dict[str, int]:
+    """How many people, teams, memberships, recordings, shares and tags were written."""
+    return {
+        "users": USERS,
+        "teams": TEAMS if any(teams.values()) else 0,
+        "memberships": sum(len(theirs) for theirs in teams.values()),
+        "recordings": len(corpus.plans),
+        "team_shares": sum(1 for s in corpus.sharings if s.team is not None),
+        "person_shares": sum(1 for s in corpus.sharings if s.person is not None),
+        "tags": sum(len(s.tags) for s in corpus.sharings),
+    }
 
 
 def _visible_by_plan(corpus: Corpus, teams: dict[int, list[int]]) -> dict[str, list[int]]:
@@ -119,9 +128,8 @@ def _visible_by_plan(corpus: Corpus, teams: dict[int, list[int]]) -> dict[str, l
     return {why: sorted(ids[n] for n in positions) for why, positions in groups.items()}
 
 
-def visibility(setup: dict[str, Any], segments: list[UserSegment]) -> dict[str, Any]:
+def visibility(planned: dict[str, list[int]], segments: list[UserSegment]) -> dict[str, Any]:
     """What the timed user reads (by the reference rule), and whether the plan agrees."""
-    planned = setup.pop("visible_by_plan")
     visible = {seg.recording_id for seg in segments}
     per_recording = Counter(seg.recording_id for seg in segments)
     return {
@@ -181,10 +189,10 @@ def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         setup_django(env)
         path = workdir / "bench.sqlite3"
         print(f"{LABELS[kind]}: writing {args.segments:,} segments ...", flush=True)
-        setup, _, vocabulary = build(kind, db, path, args)
+        setup, vocabulary, planned = build(kind, db, path, args)
         print(f"  {LABELS[kind]}: timing the queries ...", flush=True)
         timed, deep, segments = measure(vocabulary)
-        visible = visibility(setup, segments)
+        visible = visibility(planned, segments)
         run = figures(kind, setup, timed, deep)
         run["user_segments"] = len(segments)
         run["visible"] = visible
