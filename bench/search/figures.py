@@ -87,7 +87,8 @@ def format_run(run: dict[str, Any]) -> str:
         f"{index} {_size(sizes['search_index'])}",
         _scenario(run),
         f"  queries    by {run['query_user']} ({run['user_segments']:,} segments), "
-        f"limit {PAGE_SIZE}, after a warm-up pass; count/page ms: each statement's p50",
+        f"limit {PAGE_SIZE}, after a warm-up pass; count/page ms: each statement's p50 "
+        "(count 0: the page statement counts too)",
         "  class           n  p50 ms  p95 ms  max ms mean ms count ms page ms hits p50 hits max",
         *[_row(name, s) for name, s in run["classes"].items()],
         _row("all", run["overall"]),
