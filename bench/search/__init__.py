@@ -28,9 +28,10 @@ What is measured
       readable segments: 20,000 of their own 200 recordings, some 18,000 of their teams',
       1,000 shared with them directly; the exact split is printed),
       each through `transcripts.search.search_segments` with `limit=20, offset=0` as the
-      search page runs it: its three SQL statements (the user's teams, the count, the ranked
-      page) and the snippets. Each call is timed with `time.perf_counter` after one untimed
-      warm-up pass over all queries; the count and the page are also timed on their own.
+      search page runs it: its SQL statements (the user's teams, the count and the ranked
+      page, one statement or two) and the snippets. Each call is timed with
+      `time.perf_counter` after one untimed warm-up pass over all queries; the count and the
+      page are also timed on their own.
       Query classes: very common words ("the", "we"), common and rare content words, two-
       and three-word AND queries, "quoted phrases" cut from segments the user may read, exclusions
       (`word -other`, `word -"a phrase"`), misspelt words with no hits, and common words or
