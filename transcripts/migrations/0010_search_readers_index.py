@@ -8,6 +8,6 @@ from transcripts import search_schema
 
 
 class Migration(migrations.Migration):
-    dependencies = [("transcripts", "0007_teams_sharing_tags")]
+    dependencies = [("transcripts", "0009_url_import")]
 
     operations = [search_schema.readers_index()]
