@@ -12,7 +12,7 @@ import traceback
 from types import FrameType
 
 from bench.search.constants import LABELS, RESULTS, ROOT, SEGMENTS_PER_RECORDING, USERS
-from bench.search.figures import format_run, verdict, write_results
+from bench.search.figures import format_run, results_name, verdict, write_results
 from bench.search.run import run_database
 
 
@@ -26,6 +26,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     which.add_argument("--sqlite", action="store_const", dest="which", const="sqlite")
     which.add_argument("--both", action="store_const", dest="which", const="both")
     parser.add_argument("--segments", type=int, default=1_000_000, help="default 1,000,000")
+    parser.add_argument(
+        "--own-only", action="store_true", help="the old scenario: no teams, nothing shared"
+    )
+    parser.add_argument(
+        "--pg-database", default="", help="PostgreSQL database to (re)create; default per run"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database(s)")
     parser.add_argument("--explain", action="store_true", help="plans of each class's slowest")
     args = parser.parse_args(argv)
@@ -63,6 +69,8 @@ def run_child(kind: str, args: argparse.Namespace) -> int:
     """This benchmark for one database, in a child process; waits for its clean-up on Ctrl+C."""
     command = [sys.executable, "-m", "bench.search", f"--{kind}", "--segments", str(args.segments)]
     command += ["--keep"] * args.keep + ["--explain"] * args.explain
+    command += ["--own-only"] * args.own_only
+    command += ["--pg-database", args.pg_database] * bool(args.pg_database)
     child = subprocess.Popen(command, cwd=ROOT)
     try:
         return child.wait()
@@ -82,7 +90,7 @@ def run_both(args: argparse.Namespace) -> int:
     try:
         for kind in ("postgres", "sqlite"):
             codes[kind] = run_child(kind, args)
-            path = RESULTS / f"search-{kind}.json"
+            path = RESULTS / results_name(kind, own_only=args.own_only)
             if codes[kind] in (0, 1):
                 runs.append(json.loads(path.read_text())["run"])
             print(flush=True)

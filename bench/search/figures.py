@@ -85,8 +85,10 @@ def format_run(run: dict[str, Any]) -> str:
         f"  size       database {_size(sizes['database'])}; segments table "
         f"{_size(sizes['segments_table'])} + btree indexes {_size(sizes['segments_indexes'])}; "
         f"{index} {_size(sizes['search_index'])}",
+        _scenario(run),
         f"  queries    by {run['query_user']} ({run['user_segments']:,} segments), "
-        f"limit {PAGE_SIZE}, after a warm-up pass; count/page ms: each statement's p50",
+        f"limit {PAGE_SIZE}, after a warm-up pass; count/page ms: each statement's p50 "
+        "(count 0: the page statement counts too)",
         "  class           n  p50 ms  p95 ms  max ms mean ms count ms page ms hits p50 hits max",
         *[_row(name, s) for name, s in run["classes"].items()],
         _row("all", run["overall"]),
@@ -96,13 +98,30 @@ def format_run(run: dict[str, Any]) -> str:
     wrong = run["totals_wrong"]
     lines.append(
         f"  totals     {run['totals_checked'] - len(wrong)}/{run['totals_checked']} agree "
-        "with a brute-force scan of the user's segments"
+        "with a brute-force scan of the segments the user may read"
         + "".join(
             f"\n    WRONG {w['text']!r}: {w['total']} (expected {w['expected_total']})"
             for w in wrong
         )
     )
     return "\n".join(lines + run.get("plans", []))
+
+
+def _scenario(run: dict[str, Any]) -> str:
+    """The teams and shares, and what the timed user reads through each."""
+    setup, seen = run["setup"], run["visible"]
+    if setup["scenario"] == "own-only":
+        return f"  sharing    none (own-only): {seen['recordings']:,} recordings readable"
+    return (
+        f"  sharing    {setup['teams']} teams, {setup['memberships']} memberships; "
+        f"{setup['team_shares']:,} recordings saved to a team, {setup['person_shares']:,} "
+        f"shared with a person; {setup['tags']:,} tags\n"
+        f"  readable   {seen['recordings']:,} recordings, {seen['segments']:,} segments: own "
+        f"{seen['own_segments']:,} ({seen['own_recordings']}), through a team "
+        f"{seen['team_segments']:,} ({seen['team_recordings']}), shared directly "
+        f"{seen['direct_segments']:,} ({seen['direct_recordings']}); the plan "
+        f"{'agrees' if seen['plan_agrees'] else 'DISAGREES'} with access.recordings_visible"
+    )
 
 
 def verdict(runs: list[dict[str, Any]]) -> tuple[bool, str]:
@@ -116,10 +135,16 @@ def verdict(runs: list[dict[str, Any]]) -> tuple[bool, str]:
     return met, f"Search targets {'MET' if met else 'NOT MET'}: " + "; ".join(parts)
 
 
+def results_name(kind: str, *, own_only: bool) -> str:
+    """The JSON file of one database's run, in bench/results/."""
+    return f"search-{kind}{'-own-only' if own_only else ''}.json"
+
+
 def write_results(run: dict[str, Any], runtime: float) -> Path:
     """The raw figures as JSON in bench/results/."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"search-{run['database']}.json"
+    own_only = run["setup"]["scenario"] == "own-only"
+    path = RESULTS / results_name(run["database"], own_only=own_only)
     document = {
         "command": " ".join([Path(sys.executable).name, "-m", "bench.search", *sys.argv[1:]]),
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

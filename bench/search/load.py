@@ -13,8 +13,9 @@ from typing import Any
 
 import psycopg
 
-from bench.search.constants import BATCH_RECORDINGS, QUERY_USER, SEGMENTS_PER_RECORDING
+from bench.search.constants import BATCH_RECORDINGS, SEGMENTS_PER_RECORDING
 from bench.search.data import PlannedRecording, SpeechMaker
+from bench.search.sharing import Sharing
 
 
 def db_time(moment: datetime) -> Any:
@@ -58,30 +59,42 @@ def _needs_value(model_field: Any) -> bool:
 
 # The attnames each loader row starts with, in this order.
 RECORDING_FIELDS = ["owner_id", "title", "source", "language", "engine", "model", "status"]
-RECORDING_FIELDS += ["started_at", "ended_at", "duration"]
+RECORDING_FIELDS += ["started_at", "ended_at", "duration", "team_id", "readers"]
+SHARE_FIELDS = ["recording_id", "user_id", "team_id", "role"]
+TAG_FIELDS = ["recording_id", "name"]
 SEGMENT_FIELDS = ["recording_id", "index", "start", "end", "text", "speaker", "confidence"]
 SEGMENT_FIELDS += ["words", "edited", "created_at"]
 
 
 @dataclass
 class Corpus:
-    """What was generated: the plan, and the timed user's segments for the queries."""
+    """What was generated: the plan, who each recording is shared with, the segment count."""
 
     plans: list[PlannedRecording]
-    user_segments: list[tuple[PlannedRecording, str]] = field(default_factory=list)
+    sharings: list[Sharing]
     segments: int = 0
 
 
+@dataclass
+class People:
+    """Database ids of the people (by index) and teams (by index)."""
+
+    user_ids: list[int]
+    team_ids: list[int] = field(default_factory=list)
+
+
 class Loader:
-    """Writes users' recordings and segments, batch by batch, to one database."""
+    """Writes recordings, their shares and tags, and segments, batch by batch, to one database."""
 
-    def __init__(self, maker: SpeechMaker, corpus: Corpus, user_ids: list[int]) -> None:
-        from transcripts.models import Recording, Segment
+    def __init__(self, maker: SpeechMaker, corpus: Corpus, people: People) -> None:
+        from transcripts.models import Recording, RecordingShare, RecordingTag, Segment
 
-        self.maker, self.corpus, self.user_ids = maker, corpus, user_ids
+        self.maker, self.corpus, self.people = maker, corpus, people
         self.seconds = 0.0  # making rows, in Python
         self.recordings = Table.of(Recording, RECORDING_FIELDS)
         self.segments = Table.of(Segment, SEGMENT_FIELDS)
+        self.shares = Table.of(RecordingShare, SHARE_FIELDS)
+        self.tags = Table.of(RecordingTag, TAG_FIELDS)
 
     def segment_batches(self, recording_ids: list[int]) -> Iterator[list[tuple[Any, ...]]]:
         """Rows of BATCH_RECORDINGS recordings at a time; fills in each plan's end time."""
@@ -108,8 +121,6 @@ class Loader:
                         *self.segments.constants,
                     )
                 )
-            if plan.owner == QUERY_USER:
-                self.corpus.user_segments += [(plan, s.text) for s in spoken]
             self.corpus.segments += len(spoken)
             if len(batch) >= BATCH_RECORDINGS * SEGMENTS_PER_RECORDING:
                 self.seconds += time.perf_counter() - began
@@ -119,15 +130,30 @@ class Loader:
         if batch:
             yield batch
 
+    def _shared_with(self, sharing: Sharing) -> list[tuple[int | None, int | None, str]]:
+        """(user_id, team_id, role) of a recording's shares, in the order they are written."""
+        shares: list[tuple[int | None, int | None, str]] = []
+        if sharing.team is not None:  # saved to the team's library: editors, as the app does
+            shares.append((None, self.people.team_ids[sharing.team], "editor"))
+        if sharing.person is not None:
+            shares.append((self.people.user_ids[sharing.person], None, "viewer"))
+        return shares
+
     def recording_rows(self) -> list[tuple[Any, ...]]:
-        """Recording rows; `ended_at` and `duration` are set after the segments are known."""
+        """Recording rows, readers included (before any segment: the SQLite triggers copy
+        them); `ended_at` and `duration` are set after the segments are known."""
+        from transcripts.readers import readers_tokens
+
         rows = []
-        for plan in self.corpus.plans:
+        for plan, sharing in zip(self.corpus.plans, self.corpus.sharings, strict=True):
             # Estimated for now: 100 segments of about 8 s; corrected after the segments.
             ended = plan.started_at + timedelta(seconds=800)
+            owner_id = self.people.user_ids[plan.owner]
+            shares = [(user, team) for user, team, _ in self._shared_with(sharing)]
+            team_id = None if sharing.team is None else self.people.team_ids[sharing.team]
             rows.append(
                 (
-                    self.user_ids[plan.owner],
+                    owner_id,
                     plan.title,
                     plan.source,
                     "en",
@@ -137,10 +163,28 @@ class Loader:
                     db_time(plan.started_at),
                     db_time(ended),
                     800.0,
+                    team_id,
+                    readers_tokens(owner_id=owner_id, shares=shares),
                     *self.recordings.constants,
                 )
             )
         return rows
+
+    def share_rows(self, recording_ids: list[int]) -> list[tuple[Any, ...]]:
+        """RecordingShare rows for every planned share."""
+        rows = []
+        for sharing, recording_id in zip(self.corpus.sharings, recording_ids, strict=True):
+            for user_id, team_id, role in self._shared_with(sharing):
+                rows.append((recording_id, user_id, team_id, role, *self.shares.constants))
+        return rows
+
+    def tag_rows(self, recording_ids: list[int]) -> list[tuple[Any, ...]]:
+        """RecordingTag rows (names lower-case, as the app keeps them)."""
+        return [
+            (recording_id, name, *self.tags.constants)
+            for sharing, recording_id in zip(self.corpus.sharings, recording_ids, strict=True)
+            for name in sharing.tags
+        ]
 
     def duration_rows(self, recording_ids: list[int]) -> list[tuple[Any, ...]]:
         """(ended_at, duration, id) per recording, once its segments are made."""
@@ -170,6 +214,15 @@ def load_sqlite(loader: Loader, path: Path) -> None:
         )
         conn.execute("COMMIT")
         ids = [row[0] for row in conn.execute(f"SELECT id FROM {rec.name} ORDER BY id")]
+        conn.execute("BEGIN")
+        for table, rows in (
+            (loader.shares, loader.share_rows(ids)),
+            (loader.tags, loader.tag_rows(ids)),
+        ):
+            conn.executemany(
+                insert.format(table.name, table.column_list(), _placeholders(table, "?")), rows
+            )
+        conn.execute("COMMIT")
         statement = insert.format(seg.name, seg.column_list(), _placeholders(seg, "?"))
         for batch in loader.segment_batches(ids):
             conn.execute("BEGIN")
@@ -191,6 +244,14 @@ def load_postgres(loader: Loader, url: str) -> None:
         conn.commit()
         cursor.execute(f"SELECT id FROM {rec.name} ORDER BY id")
         ids = [row[0] for row in cursor.fetchall()]
+        for table, rows in (
+            (loader.shares, loader.share_rows(ids)),
+            (loader.tags, loader.tag_rows(ids)),
+        ):
+            with cursor.copy(f"COPY {table.name} ({table.column_list()}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        conn.commit()
         for batch in loader.segment_batches(ids):
             with cursor.copy(f"COPY {seg.name} ({seg.column_list()}) FROM STDIN") as copy:
                 for row in batch:

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from bench.search.constants import DEEP_OFFSET, PAGE_SIZE, SEED, SPAN_DAYS, SPAN_START, WORD
-from bench.search.load import Corpus
+from bench.search.constants import (
+    DEEP_OFFSET,
+    PAGE_SIZE,
+    SEED,
+    SPAN_DAYS,
+    SPAN_START,
+    TAG_NAMES,
+    WORD,
+)
 from bench.search.vocabulary import OUTSIDE_VOCABULARY, Vocabulary
 
 
@@ -33,21 +41,45 @@ class BenchQuery:
 
 @dataclass
 class UserSegment:
-    """The timed user's segment, tokenised for the brute-force check."""
+    """A segment the timed user may read, tokenised for the brute-force check."""
 
-    started: date
+    recording_id: int
+    started: date  # local day, as the date filters count
     source: str
+    owner: str  # username, lower-case
+    tags: frozenset[str]
     tokens: set[str]
     joined: str  # " tok tok tok "
 
 
-def user_index(corpus: Corpus) -> list[UserSegment]:
-    """The timed user's segments, tokenised as the index does."""
+def visible_index(user: Any) -> list[UserSegment]:
+    """Every segment of every recording `user` may read by the reference rule
+    (access.recordings_visible), read by plain queries without the search index."""
+    from django.utils import timezone
+
+    from transcripts.access import recordings_visible
+    from transcripts.models import RecordingTag, Segment
+
+    visible = recordings_visible(user=user)
+    recordings = {
+        pk: (timezone.localtime(started).date(), source, owner.lower())
+        for pk, started, source, owner in visible.values_list(
+            "pk", "started_at", "source", "owner__username"
+        )
+    }
+    tags: dict[int, set[str]] = defaultdict(set)
+    named = RecordingTag.objects.filter(recording_id__in=visible.values("pk"))
+    for recording_id, name in named.values_list("recording_id", "name"):
+        tags[recording_id].add(name)
+    segments = Segment.objects.filter(recording_id__in=visible.values("pk"))
     result = []
-    for plan, text in corpus.user_segments:
+    for recording_id, text in segments.values_list("recording_id", "text").order_by("pk"):
         tokens = WORD.findall(text.lower())
+        started, source, owner = recordings[recording_id]
+        frozen = frozenset(tags[recording_id])
+        joined = f" {' '.join(tokens)} "
         result.append(
-            UserSegment(plan.started_at.date(), plan.source, set(tokens), f" {' '.join(tokens)} ")
+            UserSegment(recording_id, started, source, owner, frozen, set(tokens), joined)
         )
     return result
 
@@ -71,6 +103,10 @@ def expected_total(query: BenchQuery, segments: list[UserSegment]) -> int:
         if query.date_to and seg.started > query.date_to:
             return False
         if query.source and seg.source != query.source:
+            return False
+        if any(tag.lower() not in seg.tags for tag in parsed.tags):
+            return False
+        if any(owner.lower() != seg.owner for owner in parsed.owners):
             return False
         wanted = [(word,) for word in parsed.words] + list(parsed.phrases)
         return all(has(seg, p) for p in wanted) and not any(has(seg, p) for p in parsed.excluded)
@@ -106,6 +142,7 @@ class QueryMaker:
         queries += [BenchQuery("exclusion", self._exclusion(n % 4 == 0)) for n in range(20)]
         queries += [BenchQuery("no hits", self._misspelt()) for _ in range(10)]
         queries += [self._filtered(n) for n in range(25)]
+        queries += [BenchQuery("tag/owner", self._tag_owner(n)) for n in range(10)]
         return queries
 
     def deep_pages(self, totals: dict[str, int]) -> list[BenchQuery]:
@@ -175,3 +212,12 @@ class QueryMaker:
         if number % 4 != 0:  # three in four: a source
             query.source = rng.choice(["live", "upload"])
         return query
+
+    def _tag_owner(self, number: int) -> str:
+        """A common word with tag:, owner: or both (an owner whose recordings the user reads)."""
+        rng = self.rng
+        tag = rng.choice(TAG_NAMES)
+        tag_filter = f'tag:"{tag}"' if " " in tag else f"tag:{tag}"
+        owner_filter = f"owner:{rng.choice(sorted({seg.owner for seg in self.segments}))}"
+        filters = [tag_filter, owner_filter, f"{owner_filter} {tag_filter}"][number % 3]
+        return f"{rng.choice(self.common)} {filters}"

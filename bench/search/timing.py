@@ -91,12 +91,22 @@ def nearest_rank(ordered: list[float], p: float) -> float:
     return ordered[max(0, -(-len(ordered) * p // 100) - 1)]
 
 
+def _statement_ms(timed: Timed, role: str) -> list[float]:
+    """The call's count statement's time, or its page's (which also counts, on PostgreSQL)."""
+
+    def plays(sql: str) -> bool:
+        return " LIMIT " in sql if role == "page" else sql.startswith("SELECT count(*)")
+
+    pairs = zip(timed.statements, timed.statement_ms, strict=True)
+    return [ms for (sql, _), ms in pairs if plays(sql)]
+
+
 def summary(timed: list[Timed]) -> dict[str, Any]:
     """n, p50, p95, max, mean (ms), the statements' medians and the totals' spread."""
     ordered = sorted(t.ms for t in timed)
     totals = sorted(t.total for t in timed)
-    counts = [t.statement_ms[0] for t in timed if t.statement_ms] or [0.0]
-    pages = [t.statement_ms[-1] for t in timed if t.statement_ms] or [0.0]
+    counts = [ms for t in timed for ms in _statement_ms(t, "count")] or [0.0]
+    pages = [ms for t in timed for ms in _statement_ms(t, "page")] or [0.0]
     return {
         "n": len(timed),
         "p50_ms": nearest_rank(ordered, 50),

@@ -180,6 +180,7 @@ class CompiledSearch:
     params: list[Any]
     order: str
     order_params: list[Any]
+    counts_alongside: bool = False  # the page's statement also gives the total
 
 
 def _compile_postgres(query: SearchQuery, readers: list[str], where: str) -> CompiledSearch:
@@ -193,6 +194,7 @@ def _compile_postgres(query: SearchQuery, readers: list[str], where: str) -> Com
         params=[tsquery, readers],
         order="ts_rank(s.search_vector, to_tsquery('simple', %s)) DESC",
         order_params=[tsquery],
+        counts_alongside=True,
     )
 
 
@@ -225,8 +227,9 @@ def search_segments(
 ) -> SearchResult:
     """The segments the user may read matching `query`, best first.
 
-    Three queries whatever the data: the user's teams, the count, the page. Who may read
-    is part of the full-text condition itself (readers.py), not a filter on its results.
+    Two or three queries whatever the data: the user's teams, then the page and its total
+    (one statement on PostgreSQL, see `_page_and_total`). Who may read is part of the
+    full-text condition itself (readers.py), not a filter on its results.
     """
     if query.is_empty or user.pk is None:
         return SearchResult([], 0)
@@ -234,21 +237,39 @@ def search_segments(
     compile_for = _compile_postgres if connection.vendor == "postgresql" else _compile_sqlite
     readers = [f"u{user.pk}", *(f"t{team_id}" for team_id in team_ids_of(user_id=user.pk))]
     compiled = compile_for(query, readers, where)
-    params = [*compiled.params, *filter_params]
-    ranked = (
-        f"SELECT s.id, r.id, r.title, r.started_at, s.start, s.text {compiled.source} "
-        f'ORDER BY {compiled.order}, r.started_at DESC, s."index" LIMIT %s OFFSET %s'
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) {compiled.source}", params)
-        total = cursor.fetchone()[0]
-        cursor.execute(ranked, [*params, *compiled.order_params, limit, offset])
-        rows = cursor.fetchall()
+    rows, total = _page_and_total(compiled, [*compiled.params, *filter_params], limit, offset)
     hits = [Hit(*row) for row in rows]
     for hit in hits:
         hit.started_at = _aware(hit.started_at)
         hit.snippet = highlight(hit.text, query)
     return SearchResult(hits, total)
+
+
+def _page_and_total(
+    compiled: CompiledSearch, params: list[Any], limit: int, offset: int
+) -> tuple[list[tuple[Any, ...]], int]:
+    """One page of rows and the number of matches.
+
+    PostgreSQL counts alongside the page with count(*) OVER (), so the matches are found
+    once, not twice (a separate count only for a page past the last). SQLite cannot: FTS5's
+    bm25() refuses a window query; it counts first.
+    """
+    columns = "s.id, r.id, r.title, r.started_at, s.start, s.text"
+    order = f'ORDER BY {compiled.order}, r.started_at DESC, s."index" LIMIT %s OFFSET %s'
+    page_params = [*params, *compiled.order_params, limit, offset]
+    with connection.cursor() as cursor:
+        if compiled.counts_alongside:
+            counted = f"SELECT {columns}, count(*) OVER () {compiled.source} {order}"
+            cursor.execute(counted, page_params)
+            rows = cursor.fetchall()
+            if rows or not offset:
+                return [row[:-1] for row in rows], rows[0][-1] if rows else 0
+        cursor.execute(f"SELECT count(*) {compiled.source}", params)
+        total = cursor.fetchone()[0]
+        if compiled.counts_alongside:
+            return [], total
+        cursor.execute(f"SELECT {columns} {compiled.source} {order}", page_params)
+        return cursor.fetchall(), total
 
 
 def _aware(value: Any) -> datetime:
