@@ -6,8 +6,9 @@ of their teams (search/selectors.py). A segment matches a search only if its tok
 searcher's meet, inside the full-text query itself (search/selectors.py). The tokens give
 the same answer as access.recordings_visible(need=VIEW), which the tests check.
 
-On SQLite the FTS table keeps a copy of each segment's tokens, written by triggers when
-segments change; when a recording's readers change, `readers_refresh` rewrites its rows.
+The index keeps a copy of each segment's tokens, written by triggers when segments are saved
+(SQLite: the FTS table; PostgreSQL: `readers_vector`, in the GIN index beside the words);
+when a recording's readers change, `readers_refresh` rewrites its rows.
 """
 
 from __future__ import annotations
@@ -37,14 +38,21 @@ def readers_refresh(*, recording_id: int) -> str:
         owner_id=current.owner_id, shares=shares.values_list("user_id", "team_id")
     )
     if readers != current.readers:
-        _reindex_sqlite(recording_id, before=current.readers, after=readers)
+        _reindex(recording_id, before=current.readers, after=readers)
         Recording.objects.filter(pk=recording_id).update(readers=readers)
     return readers
 
 
-def _reindex_sqlite(recording_id: int, *, before: str, after: str) -> None:
-    """SQLite's contentless FTS rows of the recording, from the old readers to the new."""
-    if connection.vendor != "sqlite":
+def _reindex(recording_id: int, *, before: str, after: str) -> None:
+    """The index's copy of the recording's readers, from the old to the new: PostgreSQL's
+    readers_vector of each segment, SQLite's contentless FTS rows."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE transcripts_segment SET readers_vector = to_tsvector('simple', %s) "
+                "WHERE recording_id = %s",
+                [after, recording_id],
+            )
         return
     with connection.cursor() as cursor:
         cursor.execute(

@@ -100,13 +100,54 @@ def _runner(statements: dict[str, list[str]]) -> Callable[[Any, Any], None]:
     return run
 
 
-# PostgreSQL's search filters recordings with `string_to_array(readers, ' ') && ARRAY[...]`:
-# this index answers it and, being on the expression, gives the planner its statistics.
+# Migration 0010 (superseded by 0011, which drops it): PostgreSQL's search filtered recordings
+# with `string_to_array(readers, ' ') && ARRAY[...]`, answered by this index.
 POSTGRES_READERS_INDEX = [
     "CREATE INDEX transcripts_recording_readers ON transcripts_recording "
     "USING gin (string_to_array(readers, ' '))",
 ]
 POSTGRES_READERS_INDEX_DROP = ["DROP INDEX IF EXISTS transcripts_recording_readers"]
+
+
+# Version 2 on PostgreSQL (migration 0011): each segment carries its recording's readers as a
+# tsvector, beside its words, in one GIN index, so a search finds the user's own hits in the
+# index alone (as FTS5 does). A trigger fills it on insert, reading the recording's readers
+# under a share lock, so a change of readers (readers.py, which holds the recording's row lock)
+# and a segment being saved cannot pass each other.
+POSTGRES_SEGMENT_READERS = [
+    "ALTER TABLE transcripts_segment ADD COLUMN readers_vector tsvector",
+    "UPDATE transcripts_segment s SET readers_vector = to_tsvector('simple', r.readers) "
+    "FROM transcripts_recording r WHERE r.id = s.recording_id",
+    """CREATE FUNCTION transcripts_segment_readers() RETURNS trigger AS $$
+    BEGIN
+        NEW.readers_vector := to_tsvector('simple', (
+            SELECT readers FROM transcripts_recording WHERE id = NEW.recording_id FOR SHARE));
+        RETURN NEW;
+    END $$ LANGUAGE plpgsql""",
+    "CREATE TRIGGER transcripts_segment_readers BEFORE INSERT ON transcripts_segment "
+    "FOR EACH ROW EXECUTE FUNCTION transcripts_segment_readers()",
+    "CREATE INDEX transcripts_segment_search_readers ON transcripts_segment "
+    "USING gin (search_vector, readers_vector)",
+    "DROP INDEX IF EXISTS transcripts_segment_search",
+    *POSTGRES_READERS_INDEX_DROP,
+]
+POSTGRES_SEGMENT_READERS_DROP = [
+    *POSTGRES_READERS_INDEX,
+    "CREATE INDEX IF NOT EXISTS transcripts_segment_search ON transcripts_segment "
+    "USING gin (search_vector)",
+    "DROP INDEX IF EXISTS transcripts_segment_search_readers",
+    "DROP TRIGGER IF EXISTS transcripts_segment_readers ON transcripts_segment",
+    "DROP FUNCTION IF EXISTS transcripts_segment_readers()",
+    "ALTER TABLE transcripts_segment DROP COLUMN IF EXISTS readers_vector",
+]
+
+
+def segment_readers() -> migrations.RunPython:
+    """PostgreSQL: the readers of every segment inside the full-text index."""
+    return migrations.RunPython(
+        _runner({"postgresql": POSTGRES_SEGMENT_READERS}),
+        _runner({"postgresql": POSTGRES_SEGMENT_READERS_DROP}),
+    )
 
 
 def readers_index() -> migrations.RunPython:

@@ -189,9 +189,9 @@ def _compile_postgres(query: SearchQuery, readers: list[str], where: str) -> Com
         source=(
             "FROM transcripts_segment s JOIN transcripts_recording r ON r.id = s.recording_id "
             "WHERE s.search_vector @@ to_tsquery('simple', %s) "
-            f"AND string_to_array(r.readers, ' ') && %s::text[]{where}"
+            f"AND s.readers_vector @@ to_tsquery('simple', %s){where}"
         ),
-        params=[tsquery, readers],
+        params=[tsquery, " | ".join(readers)],
         order="ts_rank(s.search_vector, to_tsquery('simple', %s)) DESC",
         order_params=[tsquery],
         counts_alongside=True,
