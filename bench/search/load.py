@@ -296,10 +296,11 @@ def sizes_sqlite(path: Path) -> dict[str, int]:
 
 def sizes_postgres(url: str) -> dict[str, int]:
     """Bytes: database, segments heap (+TOAST), its btree indexes, the GIN index."""
-    query = """SELECT pg_database_size(current_database()),
+    gin = "pg_relation_size('transcripts_segment_search_readers')"
+    query = f"""SELECT pg_database_size(current_database()),
         pg_table_size('transcripts_segment'),
-        pg_indexes_size('transcripts_segment') - pg_relation_size('transcripts_segment_search'),
-        pg_relation_size('transcripts_segment_search')"""
+        pg_indexes_size('transcripts_segment') - {gin},
+        {gin}"""
     with psycopg.connect(url) as conn:
         row = conn.execute(query).fetchone()
     assert row is not None
