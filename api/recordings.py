@@ -98,26 +98,12 @@ def recording_delete(request: HttpRequest, recording_id: int) -> Status[None]:
     return Status(204, None)
 
 
-def _segment_out(recording: Recording, segment: Segment) -> dict[str, object]:
-    return {
-        "index": segment.index,
-        "start": segment.start,
-        "end": segment.end,
-        "speaker": segment.speaker,
-        "speaker_name": recording.speaker_name(segment.speaker) or None,
-        "text": segment.text,
-        "confidence": segment.confidence,
-        "edited": segment.edited,
-        "words": segment.words,
-    }
-
-
 @router.get("/recordings/{recording_id}/segments", response={200: list[SegmentOut]} | ERRORS)
 def segment_list(request: HttpRequest, recording_id: int) -> list[dict[str, object]]:
     """The transcript, segment by segment, with word timings."""
     need_scope(request, "read")
     recording = _recording(request, recording_id, Access.VIEW)
-    return [_segment_out(recording, s) for s in selectors.segment_list(recording=recording)]
+    return [exports.segment_json(recording, s) for s in selectors.segment_list(recording=recording)]
 
 
 @router.patch("/recordings/{recording_id}/segments/{index}", response={200: SegmentOut} | ERRORS)
@@ -131,7 +117,7 @@ def segment_correct(
         segment = services.segment_edit(recording=recording, index=index, text=body.text)
     except Segment.DoesNotExist:
         raise Http404 from None
-    return _segment_out(recording, segment)
+    return exports.segment_json(recording, segment)
 
 
 @router.get(

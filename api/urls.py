@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import path
+from django.urls import include, path
 
 from api import pages
 from api.v1 import api
@@ -24,4 +24,9 @@ api_urls = answering_for_itself(api.urls)
 token_urls = [
     path("", pages.token_list, name="token_list"),
     path("<id:token_id>/revoke/", pages.token_revoke, name="token_revoke"),
+]
+
+urlpatterns = [
+    path("api/v1/", api_urls),
+    path("accounts/tokens/", include(token_urls)),
 ]

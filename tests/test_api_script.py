@@ -17,8 +17,9 @@ from django.test import Client
 
 from api.tokens import token_create
 from tests.fake_deepgram import FakeDeepgram
-from tests.test_webhooks import Receiver, run_worker
+from tests.test_webhooks import Receiver
 from tests.uploading import SPEECH_WAV
+from tests.working import run_worker
 from webhooks import services as webhook_services
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import signal
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,7 +13,6 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
@@ -24,6 +22,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from teams.models import Team
 from tests.factories import make_recording, make_team, make_user
+from tests.working import run_worker
 from transcripts import services
 from transcripts.engines.base import FileTranscript
 from transcripts.jobs import services as job_services
@@ -113,17 +112,6 @@ def register(
     )
     receiver.secret = endpoint.secret
     return endpoint
-
-
-def run_worker() -> None:
-    """Parley's db_worker until nothing is ready to run (its signal handlers put back)."""
-    watched = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
-    handlers = {number: signal.getsignal(number) for number in watched}
-    try:
-        call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
-    finally:
-        for number, handler in handlers.items():
-            signal.signal(number, handler)
 
 
 def start(owner: User) -> Recording:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import signal
 import threading
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -17,6 +15,7 @@ from config.db import close_connections
 from tests.fake_deepgram import FakeDeepgram
 from tests.test_record_socket import unused_port
 from tests.uploading import SPEECH_WAV, upload
+from tests.working import run_worker
 from transcripts.engines.base import FileTranscript, FinalSegment
 from transcripts.jobs import services as jobs
 from transcripts.jobs import worker
@@ -32,17 +31,6 @@ def uploaded(deepgram: FakeDeepgram, logged_in: Client) -> Recording:
     deepgram.script = SCRIPT
     answer = upload(logged_in, SPEECH_WAV.read_bytes(), filename="sync.wav", diarize=True)
     return Recording.objects.get(pk=answer.body["recording"])
-
-
-def run_worker() -> None:
-    """Parley's db_worker until nothing is ready to run (its signal handlers put back)."""
-    watched = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
-    handlers = {number: signal.getsignal(number) for number in watched}
-    try:
-        call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
-    finally:
-        for number, handler in handlers.items():
-            signal.signal(number, handler)
 
 
 def run_job_in_thread(job_id: int, token: str) -> None:

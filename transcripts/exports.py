@@ -82,6 +82,21 @@ def as_vtt(recording: Recording, segments: Sequence[Segment]) -> str:
     return "\n".join(cues)
 
 
+def segment_json(recording: Recording, segment: Segment) -> dict[str, object]:
+    """A segment as the JSON export and the API show it."""
+    return {
+        "index": segment.index,
+        "start": segment.start,
+        "end": segment.end,
+        "speaker": segment.speaker,
+        "speaker_name": recording.speaker_name(segment.speaker) or None,
+        "text": segment.text,
+        "confidence": segment.confidence,
+        "edited": segment.edited,
+        "words": segment.words,
+    }
+
+
 def as_json(recording: Recording, segments: Sequence[Segment]) -> str:
     """Everything: the recording, its segments, and every word with its timing."""
     document = {
@@ -96,20 +111,7 @@ def as_json(recording: Recording, segments: Sequence[Segment]) -> str:
             "model": recording.model,
             "tags": tags_of(recording),
         },
-        "segments": [
-            {
-                "index": segment.index,
-                "start": segment.start,
-                "end": segment.end,
-                "speaker": segment.speaker,
-                "speaker_name": recording.speaker_name(segment.speaker) or None,
-                "text": segment.text,
-                "confidence": segment.confidence,
-                "edited": segment.edited,
-                "words": segment.words,
-            }
-            for segment in segments
-        ],
+        "segments": [segment_json(recording, segment) for segment in segments],
     }
     return json.dumps(document, ensure_ascii=False, indent=2)
 

@@ -217,13 +217,15 @@ def recording_create_upload(
     engine: str,
     model: str,
     options: dict[str, Any],
-    audio: str,
     original_filename: str,
-    file_size: int,
-    media_format: str,
+    audio: str = "",
+    file_size: int | None = None,
+    media_format: str = "",
+    source_url: str = "",
     destination: Destination | None = None,
 ) -> Recording:
-    """An uploaded file's recording, queued for its transcription job."""
+    """An uploaded file's recording, queued for its transcription job; for a file to import
+    from a link, `source_url` without its audio yet (the job downloads it)."""
     recording = Recording(
         owner_id=owner_id,
         title=title,
@@ -237,35 +239,7 @@ def recording_create_upload(
         original_filename=original_filename,
         file_size=file_size,
         media_format=media_format,
-    )
-    return _place(recording, destination)
-
-
-@transaction.atomic
-def recording_create_import(
-    *,
-    owner_id: int,
-    title: str,
-    language: str,
-    engine: str,
-    model: str,
-    options: dict[str, Any],
-    source_url: str,
-    original_filename: str,
-    destination: Destination | None = None,
-) -> Recording:
-    """A file to import from a link: an upload's recording, queued, without its file yet."""
-    recording = Recording(
-        owner_id=owner_id,
-        title=title,
-        source=Recording.Source.UPLOAD,
-        language=language,
-        engine=engine,
-        model=model,
-        options=options,
-        status=Recording.Status.QUEUED,
         source_url=source_url,
-        original_filename=original_filename,
     )
     return _place(recording, destination)
 

@@ -57,7 +57,7 @@ def url_import_start(
         options["fetched_by"] = "deepgram"
     filename = filename_of(link)
     with transaction.atomic():
-        recording = services.recording_create_import(
+        recording = services.recording_create_upload(
             owner_id=owner.pk,
             title=title or (PurePosixPath(filename).stem or filename)[:MAX_TITLE_CHARS],
             language=language,
