@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -30,6 +29,7 @@ from bench.speech_corpus import (
     SPEEDS,
     VOICES,
     WerCount,
+    cached,
     normalise,
     read_wav,
     word_errors,
@@ -105,21 +105,11 @@ def voices_for(sentence: int) -> tuple[int, int]:
 
 def load_meetings(cache_root: Path) -> list[Meeting]:
     """One meeting per voice, made on first use and cached under `cache_root`."""
-    directory = cache_root / _digest()
-    manifest = directory / "manifest.json"
-    if not manifest.is_file():
-        cache_root.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix="making-", dir=cache_root))
-        try:
-            entries = [_make_meeting(voice, staging) for voice in range(len(VOICES))]
-            (staging / "manifest.json").write_text(json.dumps(entries, indent=1))
-            staging.rename(directory)  # all or nothing: a half-made corpus is never reused
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return [
-        Meeting(**(entry | {"path": directory / entry["path"]}))
-        for entry in json.loads(manifest.read_text())
-    ]
+
+    def make(staging: Path) -> list[dict[str, Any]]:
+        return [_make_meeting(voice, staging) for voice in range(len(VOICES))]
+
+    return [Meeting(**entry) for entry in cached(cache_root / _digest(), make)]
 
 
 def _digest() -> str:

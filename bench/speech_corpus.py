@@ -14,10 +14,11 @@ import shutil
 import subprocess
 import tempfile
 import wave
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from itertools import cycle
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -126,20 +127,27 @@ def quick_subset(clips: Sequence[Clip]) -> list[Clip]:
 
 def load_corpus(cache_root: Path) -> list[Clip]:
     """Every clip (clean and noisy), made on first use and cached under `cache_root`."""
-    directory = cache_root / _digest()
+
+    def make(staging: Path) -> list[dict[str, object]]:
+        return [asdict(c) | {"path": c.path.name} for c in _make_all(staging)]
+
+    return [Clip(**entry) for entry in cached(cache_root / _digest(), make)]
+
+
+def cached(directory: Path, make: Callable[[Path], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The manifest entries of a corpus in `directory`, made there by `make` on first use
+    (each entry's "path" a file name it made); paths come back whole."""
     manifest = directory / "manifest.json"
     if not manifest.is_file():
-        cache_root.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix="making-", dir=cache_root))
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix="making-", dir=directory.parent))
         try:
-            clips = [asdict(c) | {"path": c.path.name} for c in _make_all(staging)]
-            (staging / "manifest.json").write_text(json.dumps(clips, indent=1))
+            (staging / "manifest.json").write_text(json.dumps(make(staging), indent=1))
             staging.rename(directory)  # all or nothing: a half-made corpus is never reused
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return [
-        Clip(**(entry | {"path": directory / entry["path"]}))
-        for entry in json.loads(manifest.read_text())
+        entry | {"path": directory / entry["path"]} for entry in json.loads(manifest.read_text())
     ]
 
 
