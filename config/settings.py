@@ -390,6 +390,12 @@ LIVE_LEASE_SECONDS = env_float("LIVE_LEASE_SECONDS", 15.0)
 LIVE_MAX_SESSIONS = int(env_float("LIVE_MAX_SESSIONS", 300))
 # A live session whose audio waits this long before the engine hears it tells its page.
 LIVE_LAG_WARN_SECONDS = env_float("LIVE_LAG_WARN_SECONDS", 2.0)
+# Words below this confidence are marked on the transcript page, by engine: Deepgram's
+# confidences run high, Whisper's word probabilities lower for the same quality.
+LOW_CONFIDENCE = {
+    "deepgram": env_float("LOW_CONFIDENCE_DEEPGRAM", 0.6),
+    "local": env_float("LOW_CONFIDENCE_LOCAL", 0.4),
+}
 # Where a live recording's compressed audio is written while it is being recorded.
 LIVE_AUDIO_DIR = Path(env_str("LIVE_AUDIO_DIR") or VAR_DIR / "live-audio")
 # Processes that encode finished recordings' audio to Ogg/Opus (at low priority), per server.

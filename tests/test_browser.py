@@ -381,3 +381,44 @@ def test_a_page_whose_socket_drops_resumes_the_recording_and_keeps_every_word(
     # What the first stream had not finalised went again (Opus pads to its 60 ms frames).
     assert duration - 0.1 <= heard < duration + 4.0
     assert problems == []
+
+
+@pytest.fixture
+def unsure(person: User) -> Recording:
+    """A recording whose words carry confidences, one of them low."""
+    with SPEECH_WAV.open("rb") as audio:
+        name = default_storage.save("recordings/unsure.wav", File(audio))
+    recording = Recording.objects.create(
+        owner=person, title="Unsure words", language="en", engine="deepgram",
+        status=Recording.Status.COMPLETED, duration=8.8, audio=name, media_format="wav",
+    )  # fmt: skip
+    said = "Good morning everyone Quarvex joined"
+    words = [
+        {"word": w, "start": 0.5 + i * 0.4, "end": 0.9 + i * 0.4,
+         "confidence": 0.31 if w == "Quarvex" else 0.97}
+        for i, w in enumerate(said.split())
+    ]  # fmt: skip
+    Segment.objects.create(
+        recording=recording, index=0, start=0.5, end=2.9, text=said, speaker=0, words=words
+    )
+    return recording
+
+
+def test_the_page_marks_unsure_words_and_follows_playback_word_by_word(
+    server: DaphneServer, unsure: Recording, browser: Browser
+) -> None:
+    page = browser.new_page()
+    problems = watch_console(page)
+    log_in(page, server.url)
+    page.goto(f"{server.url}/recordings/{unsure.pk}/")
+    expect(page.locator(".word.low")).to_have_text(["Quarvex"])
+    expect(page.locator(".low-legend")).to_contain_text("1 in this transcript")
+    page.locator(".word", has_text="everyone").click()  # seeks there and plays
+    page.evaluate("document.getElementById('player').pause()")
+    page.evaluate("""() => { const p = document.getElementById('player');
+        p.currentTime = 2.0; p.dispatchEvent(new Event('timeupdate')); }""")
+    expect(page.locator(".word.speaking")).to_have_text("Quarvex")
+    page.evaluate("""() => { const p = document.getElementById('player');
+        p.currentTime = 0.6; p.dispatchEvent(new Event('timeupdate')); }""")
+    expect(page.locator(".word.speaking")).to_have_text("Good")
+    assert problems == []

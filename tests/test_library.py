@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
 
 import pytest
 import srt
@@ -237,3 +238,34 @@ def test_the_transcript_page_takes_the_same_queries_for_any_length(
         make_segment(meeting, index, words=WORDS)
     with django_assert_num_queries(len(few.captured_queries)):
         logged_in.get(f"/recordings/{meeting.pk}/")
+
+
+@pytest.mark.parametrize(
+    ("engine", "confidences", "low"),
+    [
+        ("deepgram", [0.97, 0.55, 0.99], ["morning"]),  # Deepgram: under 0.6
+        ("local", [0.97, 0.55, 0.35], ["everyone"]),  # Whisper: under 0.4
+    ],
+)
+def test_words_the_engine_was_unsure_of_are_marked(
+    logged_in: Client, user: User, engine: str, confidences: list[float], low: list[str]
+) -> None:
+    recording = make_recording(user, engine=engine)
+    said = ["Good", "morning", "everyone"]
+    words = [
+        {"word": word, "start": i * 0.4, "end": i * 0.4 + 0.3, "confidence": confidence}
+        for i, (word, confidence) in enumerate(zip(said, confidences, strict=True))
+    ]
+    make_segment(recording, 0, text="Good morning everyone", words=words)
+    page = logged_in.get(f"/recordings/{recording.pk}/").content.decode()
+    marked = re.findall(r'class="word low"[^>]*>([^<]+)<', page)
+    assert marked == low
+    assert f"{len(low)} in this transcript" in page
+
+
+def test_no_legend_without_confidences(logged_in: Client, user: User) -> None:
+    recording = make_recording(user)
+    make_segment(recording, 0, words=[{"word": "Hello", "start": 0.0, "end": 0.4}])
+    page = logged_in.get(f"/recordings/{recording.pk}/").content.decode()
+    assert "low-legend" not in page
+    assert 'class="word low"' not in page

@@ -189,6 +189,7 @@ def recording_detail(request: HttpRequest, recording_id: int) -> HttpResponse:
     recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.VIEW)
     level = access.access_of(user=request.user, recording=recording)
     segments = list(selectors.segment_list(recording=recording))
+    threshold = settings.LOW_CONFIDENCE.get(recording.engine, 0.5)
     job = selectors.latest_job(recording=recording)
     context = {
         "recording": recording,
@@ -197,6 +198,8 @@ def recording_detail(request: HttpRequest, recording_id: int) -> HttpResponse:
         "can_export": access.may_export(access=level, recording=recording),
         "role": "editor" if level == Access.EDIT else "viewer",
         "tags": [tag.name for tag in recording.tags.all()],
+        "low_confidence": threshold,
+        "low_words": low_confidence_words(segments, threshold),
         "tag_suggestions": selectors.tags_suggested(user=request.user),
         "shares": selectors.recording_shares(recording=recording) if level >= Access.OWN else [],
         "owner_teams": list(teams_of(user=request.user)) if level >= Access.OWN else [],
@@ -206,6 +209,16 @@ def recording_detail(request: HttpRequest, recording_id: int) -> HttpResponse:
         "refine": selectors.recording_refine_state(recording=recording, latest_job=job),
     }
     return render(request, "transcripts/recording_detail.html", context)
+
+
+def low_confidence_words(segments: list[Segment], threshold: float) -> int:
+    """How many words the engine gave a confidence under `threshold`."""
+    return sum(
+        1
+        for segment in segments
+        for word in segment.words
+        if word.get("confidence") is not None and word["confidence"] < threshold
+    )
 
 
 def _wants_json(request: HttpRequest) -> bool:

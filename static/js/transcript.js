@@ -1,7 +1,7 @@
 // The transcript page: play the recording beside its text, follow along, correct it.
 //
 // Clicking a time or a word seeks there; while playing, the current passage is
-// highlighted and kept in view. ?t=SECONDS opens the page at that moment. Passages are
+// highlighted and kept in view, and the word being said is marked. ?t=SECONDS opens the page at that moment. Passages are
 // corrected in place and speakers named for the whole recording (plain forms without JS).
 
 const root = document.getElementById("recording");
@@ -29,6 +29,22 @@ function segmentAt(time) {
     }
   }
   return found >= 0 ? segments[found] : null;
+}
+
+let speaking = null;
+
+// The word being said at `time` in the passage playing, marked while the player plays.
+function followWord(segment, time) {
+  let found = null;
+  if (segment) {
+    for (const word of segment.querySelectorAll(".word")) {
+      if (Number(word.dataset.start) <= time + 0.05 && time < Number(word.dataset.end || Infinity)) found = word;
+    }
+  }
+  if (found === speaking) return;
+  if (speaking) speaking.classList.remove("speaking");
+  speaking = found;
+  if (found) found.classList.add("speaking");
 }
 
 function highlight(segment, scroll) {
@@ -82,6 +98,7 @@ function renderWords(paragraph, words, text) {
     const span = document.createElement("span");
     span.className = "word";
     span.dataset.start = word.start;
+    span.dataset.end = word.end;
     span.textContent = word.word;
     paragraph.append(span, " ");
   });
@@ -161,7 +178,11 @@ if (transcript) {
     else if (target.matches(".edit-segment")) startEditing(target.closest(".segment"));
   });
   if (player) {
-    player.addEventListener("timeupdate", () => highlight(segmentAt(player.currentTime), !player.paused));
+    player.addEventListener("timeupdate", () => {
+      const segment = segmentAt(player.currentTime);
+      highlight(segment, !player.paused);
+      followWord(segment, player.currentTime);
+    });
   }
   startFromQuery();
 }
