@@ -11,8 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from transcripts.jobs.callback_services import job_callback_receive
 from transcripts.jobs.callbacks import MAX_CALLBACK_BYTES, CallbackOutcome
-from transcripts.jobs.services import job_callback_receive
 
 ANSWERS: dict[CallbackOutcome, tuple[int, str]] = {
     CallbackOutcome.SAVED: (200, "Saved."),

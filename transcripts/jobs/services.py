@@ -22,10 +22,8 @@ from django.utils.formats import time_format
 from django_tasks_db.models import DBTaskResult
 
 from transcripts import protocol, realtime, services
-from transcripts.engines.base import Callback, EngineError, FileOptions, FileTranscript
+from transcripts.engines.base import EngineError, FileOptions, FileTranscript
 from transcripts.errors import ApplicationError
-from transcripts.jobs import callbacks
-from transcripts.jobs.callbacks import CallbackOutcome
 from transcripts.jobs.merge import refine_apply
 from transcripts.jobs.tasks import transcribe_job
 from transcripts.media import ACCEPTED_DESCRIPTION, FORMATS_BY_NAME
@@ -57,7 +55,8 @@ def _enqueue(job_id: int, token: str, run_after: datetime | None) -> None:
     TranscriptionJob.objects.filter(pk=job_id, token=token).update(task_id=str(result.id))
 
 
-def _locked_job(job_id: int) -> TranscriptionJob | None:
+def locked_job(job_id: int) -> TranscriptionJob | None:
+    """The job with its recording, locked for this transaction; None if it is gone."""
     return (
         TranscriptionJob.objects.select_for_update()
         .select_related("recording")
@@ -66,15 +65,18 @@ def _locked_job(job_id: int) -> TranscriptionJob | None:
     )
 
 
-def _current(job_id: int, token: str) -> TranscriptionJob | None:
+def current_attempt(job_id: int, token: str) -> TranscriptionJob | None:
     """The job, locked, if `token` names its running attempt."""
-    job = _locked_job(job_id)
+    job = locked_job(job_id)
     if job is None or str(job.token) != token or job.status != TranscriptionJob.Status.RUNNING:
         return None
     return job
 
 
-def _save(job: TranscriptionJob, recording_status: Recording.Status, error: str = "") -> None:
+def save_with_recording(
+    job: TranscriptionJob, recording_status: Recording.Status, error: str = ""
+) -> None:
+    """Save a job's transition with its upload's recording status (a refine keeps its own)."""
     if job.kind == TranscriptionJob.Kind.REFINE:
         # A refined recording keeps its state and its draft until the refined transcript
         # replaces them (jobs/merge.py), so the words for the owner stay on the job.
@@ -92,7 +94,7 @@ def job_create(
     """A queued job for the recording's stored audio, enqueued on commit."""
     job = TranscriptionJob.objects.create(recording=recording, kind=kind)
     job.recording = recording
-    _save(job, Recording.Status.QUEUED)
+    save_with_recording(job, Recording.Status.QUEUED)
     job_enqueue(job)
     return job
 
@@ -100,7 +102,7 @@ def job_create(
 @transaction.atomic
 def job_claim(*, job_id: int, token: str) -> TranscriptionJob | None:
     """Start an attempt; None if it was cancelled or superseded meanwhile."""
-    job = _locked_job(job_id)
+    job = locked_job(job_id)
     if job is None or str(job.token) != token or job.status != TranscriptionJob.Status.QUEUED:
         return None
     now = timezone.now()
@@ -110,14 +112,14 @@ def job_claim(*, job_id: int, token: str) -> TranscriptionJob | None:
     job.lease_expires_at = now + timedelta(seconds=settings.JOB_LEASE_SECONDS)
     job.retry_at = None
     job.progress = 0
-    _save(job, Recording.Status.TRANSCRIBING)
+    save_with_recording(job, Recording.Status.TRANSCRIBING)
     return job
 
 
 @transaction.atomic
 def job_renew(*, job_id: int, token: str, progress: int) -> bool:
     """Extend a running attempt's lease and record its progress; False once it is not ours."""
-    job = _current(job_id, token)
+    job = current_attempt(job_id, token)
     if job is None:
         return False
     job.lease_expires_at = timezone.now() + timedelta(seconds=settings.JOB_LEASE_SECONDS)
@@ -132,24 +134,24 @@ def job_renew(*, job_id: int, token: str, progress: int) -> bool:
 @transaction.atomic
 def job_complete(*, job_id: int, token: str, transcript: FileTranscript) -> bool:
     """Replace the recording's segments with the transcript, once; False if not ours."""
-    job = _current(job_id, token)
+    job = current_attempt(job_id, token)
     if job is None:
         return False
-    _settle(job, transcript)
+    settle(job, transcript)
     return True
 
 
-def _settle(job: TranscriptionJob, transcript: FileTranscript) -> None:
+def settle(job: TranscriptionJob, transcript: FileTranscript) -> None:
     """Write the transcript and end the job: succeeded, or failed if it cannot be applied."""
     try:
         _write_transcript(job, transcript)
     except ApplicationError as exc:
-        _finish(job, TranscriptionJob.Status.FAILED, str(exc))
-        _save(job, Recording.Status.FAILED, str(exc))
+        finish(job, TranscriptionJob.Status.FAILED, str(exc))
+        save_with_recording(job, Recording.Status.FAILED, str(exc))
         return
-    _finish(job, TranscriptionJob.Status.SUCCEEDED)
+    finish(job, TranscriptionJob.Status.SUCCEEDED)
     job.progress = 100
-    _save(job, Recording.Status.COMPLETED)
+    save_with_recording(job, Recording.Status.COMPLETED)
 
 
 def _write_transcript(job: TranscriptionJob, transcript: FileTranscript) -> None:
@@ -168,7 +170,8 @@ def _write_transcript(job: TranscriptionJob, transcript: FileTranscript) -> None
     recording.save(update_fields=["duration", "ended_at", "upstream_request_id"])
 
 
-def _finish(job: TranscriptionJob, status: TranscriptionJob.Status, error: str = "") -> None:
+def finish(job: TranscriptionJob, status: TranscriptionJob.Status, error: str = "") -> None:
+    """End the job with `status` and the words for it (saved by the caller)."""
     job.status = status
     job.error = error
     job.finished_at = timezone.now()
@@ -182,7 +185,7 @@ def job_downloaded(*, job_id: int, token: str, audio: str, size: int, media_form
 
     False if the attempt is no longer ours (the caller removes the stored file).
     """
-    job = _current(job_id, token)
+    job = current_attempt(job_id, token)
     if job is None:
         return False
     services.recording_attach_download(
@@ -197,11 +200,11 @@ def job_downloaded(*, job_id: int, token: str, audio: str, size: int, media_form
 @transaction.atomic
 def job_fail(*, job_id: int, token: str, message: str) -> bool:
     """End an attempt for good with `message` for the owner; False if not ours."""
-    job = _current(job_id, token)
+    job = current_attempt(job_id, token)
     if job is None:
         return False
-    _finish(job, TranscriptionJob.Status.FAILED, message)
-    _save(job, Recording.Status.FAILED, message)
+    finish(job, TranscriptionJob.Status.FAILED, message)
+    save_with_recording(job, Recording.Status.FAILED, message)
     return True
 
 
@@ -219,13 +222,13 @@ def job_retry_later(
     *, job_id: int, token: str, message: str, retry_after: float | None = None
 ) -> bool:
     """Queue another attempt after a delay, or fail once attempts run out; False if not ours."""
-    job = _current(job_id, token)
+    job = current_attempt(job_id, token)
     if job is None:
         return False
     if job.attempts >= settings.JOB_MAX_ATTEMPTS:
         final = f"{message} Gave up after {job.attempts} attempts."
-        _finish(job, TranscriptionJob.Status.FAILED, final)
-        _save(job, Recording.Status.FAILED, final)
+        finish(job, TranscriptionJob.Status.FAILED, final)
+        save_with_recording(job, Recording.Status.FAILED, final)
         return True
     delay = retry_delay(attempt=job.attempts, retry_after=retry_after)
     job.retry_at = timezone.now() + timedelta(seconds=delay)
@@ -234,7 +237,7 @@ def job_retry_later(
         f"{message} Trying again at {time_format(timezone.localtime(job.retry_at), 'H:i:s')} "
         f"(attempt {job.attempts + 1} of {settings.JOB_MAX_ATTEMPTS})."
     )
-    _save(job, Recording.Status.QUEUED, note)
+    save_with_recording(job, Recording.Status.QUEUED, note)
     job_enqueue(job, run_after=job.retry_at)
     return True
 
@@ -255,12 +258,12 @@ def job_restart(*, job_id: int) -> TranscriptionJob | None:
     A running attempt can no longer finish, so nothing read from the old file is kept.
     None if the job is no longer queued or running.
     """
-    job = _locked_job(job_id)
+    job = locked_job(job_id)
     if job is None or job.status not in ACTIVE:
         return None
     _requeue(job, "")
     job.retry_at = None
-    _save(job, Recording.Status.QUEUED)
+    save_with_recording(job, Recording.Status.QUEUED)
     job_enqueue(job)
     return job
 
@@ -276,9 +279,9 @@ def job_cancel(*, recording: Recording) -> TranscriptionJob:
     if job is None:
         raise ApplicationError("This recording has no transcription waiting or running.")
     job.recording = recording
-    _finish(job, TranscriptionJob.Status.CANCELLED)
+    finish(job, TranscriptionJob.Status.CANCELLED)
     job.token = uuid.uuid4()  # a running attempt's result will be discarded
-    _save(job, Recording.Status.CANCELLED)
+    save_with_recording(job, Recording.Status.CANCELLED)
     return job
 
 
@@ -292,90 +295,6 @@ def job_retry(*, recording: Recording) -> TranscriptionJob:
     if recording.status not in (Recording.Status.FAILED, Recording.Status.CANCELLED):
         raise ApplicationError("Only a failed or cancelled transcription can be retried.")
     return job_create(recording=recording)
-
-
-@transaction.atomic
-def job_callback_prepare(*, job_id: int, token: str) -> Callback | None:
-    """New callback credentials for a running attempt; None if it is not ours any more."""
-    job = _current(job_id, token)
-    if job is None:
-        return None
-    keys = callbacks.keys_new(job.pk)
-    job.callback_auth, job.callback_secret = keys.auth_digest, keys.secret_digest
-    job.callback_request_id = ""
-    job.save(update_fields=["callback_auth", "callback_secret", "callback_request_id"])
-    return keys.callback
-
-
-@transaction.atomic
-def job_await_callback(*, job_id: int, token: str, request_id: str) -> bool:
-    """Deepgram has the file: wait for its callback, until the time limit; False if not ours
-    (cancelled, or the transcript already arrived)."""
-    job = _current(job_id, token)
-    if job is None:
-        return False
-    job.status = TranscriptionJob.Status.WAITING
-    job.callback_request_id = request_id
-    timeout = timedelta(seconds=settings.DEEPGRAM_CALLBACK_TIMEOUT_SECONDS)
-    job.lease_expires_at = timezone.now() + timeout
-    job.error = callbacks.WAITING_NOTE
-    _save(job, Recording.Status.TRANSCRIBING, callbacks.WAITING_NOTE)
-    return True
-
-
-def job_callback_receive(*, job_id: int, authorization: str, body: bytes) -> CallbackOutcome:
-    """Check and save one callback delivery; a repeated one saves nothing (idempotent)."""
-    from transcripts.engines.deepgram.files import callback_secret, callback_transcript
-
-    job = TranscriptionJob.objects.filter(pk=job_id).exclude(callback_auth="").first()
-    if job is None:
-        return CallbackOutcome.UNKNOWN_JOB
-    if not callbacks.auth_matches(authorization, job.callback_auth):
-        return CallbackOutcome.BAD_CREDENTIALS
-    if not callbacks.secret_matches(callback_secret(body), job.callback_secret):
-        return CallbackOutcome.BAD_SECRET
-    try:
-        transcript = callback_transcript(body)
-    except ValueError:
-        return CallbackOutcome.BAD_BODY
-    if not callbacks.plausible(transcript):
-        return CallbackOutcome.BAD_BODY
-    return _callback_save(job_id=job.pk, auth=job.callback_auth, transcript=transcript)
-
-
-@transaction.atomic
-def _callback_save(*, job_id: int, auth: str, transcript: FileTranscript) -> CallbackOutcome:
-    job = _locked_job(job_id)
-    if job is None or job.callback_auth != auth:  # requeued meanwhile: a new attempt's keys
-        return CallbackOutcome.NOT_WAITING
-    succeeded = job.status == TranscriptionJob.Status.SUCCEEDED
-    if succeeded and job.callback_request_id == transcript.request_id:
-        return CallbackOutcome.DUPLICATE
-    # Before the worker records the request id (a quick Deepgram), the job is still running.
-    waiting = (TranscriptionJob.Status.RUNNING, TranscriptionJob.Status.WAITING)
-    if job.status not in waiting or job.callback_request_id not in ("", transcript.request_id):
-        return CallbackOutcome.NOT_WAITING
-    job.callback_request_id = transcript.request_id
-    _settle(job, transcript)
-    return CallbackOutcome.SAVED
-
-
-def jobs_expire_callbacks() -> int:
-    """Fail, in words, the jobs whose callback did not come in time; returns how many."""
-    expired = 0
-    with transaction.atomic():
-        lapsed = (
-            TranscriptionJob.objects.select_for_update(skip_locked=True)
-            .select_related("recording")
-            .filter(status=TranscriptionJob.Status.WAITING, lease_expires_at__lt=timezone.now())
-        )
-        for job in lapsed:
-            logger.warning("Job %s: Deepgram's callback never came", job.pk)
-            message = callbacks.timeout_message()
-            _finish(job, TranscriptionJob.Status.FAILED, message)
-            _save(job, Recording.Status.FAILED, message)
-            expired += 1
-    return expired
 
 
 def jobs_recover_orphans() -> int:
@@ -397,12 +316,12 @@ def _recover(job: TranscriptionJob) -> None:
     _mark_task_abandoned(job.task_id)
     if job.attempts >= settings.JOB_MAX_ATTEMPTS:
         message = "The worker stopped repeatedly while transcribing this file."
-        _finish(job, TranscriptionJob.Status.FAILED, message)
-        _save(job, Recording.Status.FAILED, message)
+        finish(job, TranscriptionJob.Status.FAILED, message)
+        save_with_recording(job, Recording.Status.FAILED, message)
         return
     logger.warning("Job %s lost its worker; queueing it again", job.pk)
     _requeue(job, "The worker stopped while transcribing; starting again.")
-    _save(job, Recording.Status.QUEUED)
+    save_with_recording(job, Recording.Status.QUEUED)
     job_enqueue(job)
 
 

@@ -36,11 +36,10 @@ from transcripts.engines.base import (
     FileTranscript,
     TranscriptionStopped,
 )
+from transcripts.jobs.callback_services import job_await_callback, job_callback_prepare
 from transcripts.jobs.callbacks import callback_wanted
 from transcripts.jobs.download import DownloadFailed, download
 from transcripts.jobs.services import (
-    job_await_callback,
-    job_callback_prepare,
     job_claim,
     job_complete,
     job_downloaded,

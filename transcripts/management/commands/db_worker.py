@@ -17,7 +17,8 @@ from django_tasks_db.management.commands.db_worker import Command as DatabaseWor
 
 from config.db import close_connections
 from transcripts import realtime, signals
-from transcripts.jobs.services import jobs_expire_callbacks, jobs_recover_orphans
+from transcripts.jobs.callback_services import jobs_expire_callbacks
+from transcripts.jobs.services import jobs_recover_orphans
 from transcripts.live.recovery import recordings_recover
 from transcripts.uploads.services import uploads_discard_abandoned
 
