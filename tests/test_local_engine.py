@@ -23,7 +23,8 @@ from tests.test_worker import run_worker
 from tests.uploading import start, upload
 from transcripts.engines import engine_name, get_file_engine, get_live_engine
 from transcripts.engines.base import EngineError, EngineUnavailable
-from transcripts.engines.local import LiveTuning, StreamingVad, decide, seconds_to_windows
+from transcripts.engines.live_audio import StreamingVad
+from transcripts.engines.local import LiveTuning, decide, seconds_to_windows
 from transcripts.engines.whisper import ModelSpec, load_model, model_spec, whisper_language
 from transcripts.live.archive import OggOpusWriter
 from transcripts.models import Recording, Segment

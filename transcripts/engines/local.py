@@ -36,6 +36,7 @@ from transcripts.engines.base import (
     InterimText,
     LiveOptions,
 )
+from transcripts.engines.live_audio import WINDOW, Resampler, StreamingVad
 from transcripts.engines.whisper import (
     SAMPLE_RATE,
     DecodeOptions,
@@ -48,14 +49,11 @@ from transcripts.engines.whisper import (
     looping,
     mean_confidence,
     model_spec,
-    pcm16_to_float,
     whisper_language,
 )
 
 logger = logging.getLogger(__name__)
 
-WINDOW = 512  # samples per VAD decision: 32 ms at 16 kHz
-CONTEXT = 64  # samples of the previous window Silero VAD looks at
 SPEECH = 0.5  # a window at least this likely to be speech is speech
 MIN_SPEECH_WINDOWS = 4  # ~130 ms: shorter blips (a click, a cough) are not an utterance
 PAD_WINDOWS = 6  # ~190 ms of audio kept either side of speech
@@ -71,69 +69,6 @@ LIVE_GLOSSARY_AS: GlossaryAs = "prompt"
 # fallback decodes such text (too repetitive, or too unlikely) again, more freely, and a loop
 # that survives it is decoded once more without the glossary.
 GLOSSARY_TEMPERATURES = (0.0, 0.2, 0.4, 0.6)
-
-
-class StreamingVad:
-    """Silero VAD over a stream: one speech probability per 32 ms window, state carried."""
-
-    def __init__(self) -> None:
-        from faster_whisper.vad import get_vad_model
-
-        self._session = get_vad_model().session
-        self._state = np.zeros((1, 1, 128), dtype=np.float32), np.zeros((1, 1, 128), np.float32)
-        self._context = np.zeros(CONTEXT, dtype=np.float32)
-        self._pending = np.zeros(0, dtype=np.float32)
-
-    def feed(self, audio: np.ndarray) -> np.ndarray:
-        """Probabilities for the whole windows completed by `audio`."""
-        data = np.concatenate([self._pending, audio]) if self._pending.size else audio
-        count = data.size // WINDOW
-        self._pending = data[count * WINDOW :]
-        if count == 0:
-            return np.zeros(0, dtype=np.float32)
-        windows = data[: count * WINDOW].reshape(count, WINDOW)
-        contexts = np.concatenate([self._context[None, :], windows[:-1, -CONTEXT:]])
-        batch = np.ascontiguousarray(np.concatenate([contexts, windows], axis=1), np.float32)
-        h, c = self._state
-        probabilities, h, c = self._session.run(None, {"input": batch, "h": h, "c": c})
-        self._state = h, c
-        self._context = windows[-1, -CONTEXT:].copy()
-        return np.asarray(probabilities, dtype=np.float32).reshape(-1)
-
-
-class Resampler:
-    """PCM16LE mono at the browser's rate in, float32 at 16 kHz out."""
-
-    def __init__(self, rate: int) -> None:
-        self._rate = rate
-        self._resampler: Any = None
-        if rate != SAMPLE_RATE:
-            import av
-
-            self._resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-
-    def convert(self, pcm: bytes) -> np.ndarray:
-        """The samples of `pcm` at 16 kHz (a resampler may hold a few back)."""
-        if self._resampler is None:
-            return pcm16_to_float(pcm)
-        import av
-
-        samples = np.frombuffer(pcm, dtype="<i2").reshape(1, -1)
-        frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
-        frame.sample_rate = self._rate
-        return self._joined(self._resampler.resample(frame))
-
-    def flush(self) -> np.ndarray:
-        """The samples the resampler still holds."""
-        if self._resampler is None:
-            return np.zeros(0, dtype=np.float32)
-        return self._joined(self._resampler.resample(None))
-
-    @staticmethod
-    def _joined(frames: list[Any]) -> np.ndarray:
-        if not frames:
-            return np.zeros(0, dtype=np.float32)
-        return np.concatenate([f.to_ndarray().reshape(-1) for f in frames]).astype(np.float32)
 
 
 @dataclass(frozen=True, slots=True)
