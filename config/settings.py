@@ -78,11 +78,13 @@ INSTALLED_APPS = [
     "axes",
     "config.apps.ParleyConfig",
     "accounts",
+    "audit",
     "teams",
     "ninja",  # serves the API docs page's scripts itself, not from a CDN
     "api",
     # Before django_tasks_db: transcripts' db_worker command extends that app's.
     "transcripts",
+    "review",
     "django_tasks_db",
     "webhooks",
 ]

@@ -25,6 +25,18 @@ class Team(models.Model):
     glossary = models.JSONField(
         default=list, blank=True, help_text="Terms applied to every recording saved to the team."
     )
+    audio_retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Delete recordings' audio this many days after they end; "
+        "empty: the site default; 0: keep forever.",
+    )
+    transcript_retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Delete whole recordings this many days after they end; "
+        "empty: the site default; 0: keep forever.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -46,6 +58,9 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships"
     )
     role = models.CharField(max_length=10, choices=Role, default=Role.MEMBER)
+    reviewer = models.BooleanField(
+        default=False, help_text="Reviews the team's recordings submitted for review."
+    )
     joined_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -11,6 +11,10 @@ page offers). No access and no such recording answer alike: 404.
   Team admins have no more access to a team's recordings than other members.
 - Staff manage everything in the admin; on the pages they are like anyone else, except
   that they may read any recording's audio and kept draft (`staff_reads`).
+- A reviewer may VIEW a recording submitted to them, or to a team in which they review
+  (a team member with the review permission, or a team admin made the team's reviewer),
+  and may EDIT it while they hold it in review. They keep VIEW of what they reviewed
+  until it goes back to draft. Reviewing never lists a recording in one's history.
 - Nobody else, and never the anonymous.
 Search filters with the same rule, as tokens inside the full-text query (readers.py).
 """
@@ -18,12 +22,15 @@ Search filters with the same rule, as tokens inside the full-text query (readers
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from teams.models import Membership
 from transcripts.models import Recording, RecordingShare
+
+REVIEW_PERMISSION = "review_recording"
 
 if TYPE_CHECKING:
     from accounts.auth import Visitor
@@ -58,14 +65,47 @@ def recordings_visible(*, user: Visitor, need: Access = Access.VIEW) -> QuerySet
     return Recording.objects.filter(Q(owner_id=user.pk) | Q(pk__in=shared))
 
 
+def reviewing_teams(user_id: int) -> QuerySet[Membership, Any]:
+    """The teams in which this person reviews, as team ids."""
+    holds_permission = Q(
+        user__groups__permissions__codename=REVIEW_PERMISSION,
+        user__groups__permissions__content_type__app_label="transcripts",
+    ) | Q(
+        user__user_permissions__codename=REVIEW_PERMISSION,
+        user__user_permissions__content_type__app_label="transcripts",
+    )
+    return (
+        Membership.objects.filter(user_id=user_id)
+        .filter(Q(reviewer=True) | holds_permission)
+        .values("team_id")
+    )
+
+
+def _reviewable(user_id: int, need: Access) -> Q:
+    """The recordings this person reviews, for VIEW or (while they hold it) EDIT."""
+    review = Recording.Review
+    if need >= Access.EDIT:
+        return Q(reviewer_id=user_id, review_state=review.IN_REVIEW)
+    return Q(reviewer_id=user_id) & ~Q(review_state=review.DRAFT) | Q(
+        review_state=review.SUBMITTED,
+        reviewer__isnull=True,
+        team_id__in=reviewing_teams(user_id),
+    )
+
+
 def recording_for(
     *, user: Visitor, recording_id: int, need: Access, staff_reads: bool = False
 ) -> Recording:
     """The recording if `user` may `need` it, else 404 (missing and forbidden alike).
 
     With `staff_reads`, staff may read anyone's (the admin's review of audio and drafts).
+    Reviewers reach what is submitted to them here, though it is not in their history.
     """
     recordings = recordings_visible(user=user, need=need)
+    if user.pk is not None and need < Access.OWN:
+        recordings = Recording.objects.filter(
+            Q(pk__in=recordings.values("pk")) | _reviewable(user.pk, need)
+        )
     if staff_reads and need == Access.VIEW and user.is_staff:
         recordings = Recording.objects.all()
     try:
@@ -87,7 +127,18 @@ def access_of(*, user: Visitor, recording: Recording) -> Access:
     )
     if RecordingShare.Role.EDITOR in roles:
         return Access.EDIT
+    reviewing = _reviewing(user.pk, recording)
+    if reviewing > Access.NONE and (reviewing == Access.EDIT or not roles):
+        return reviewing
     return Access.VIEW if roles else Access.NONE
+
+
+def _reviewing(user_id: int, recording: Recording) -> Access:
+    """What reviewing gives this person on this recording."""
+    mine = Recording.objects.filter(pk=recording.pk)
+    if mine.filter(_reviewable(user_id, Access.EDIT)).exists():
+        return Access.EDIT
+    return Access.VIEW if mine.filter(_reviewable(user_id, Access.VIEW)).exists() else Access.NONE
 
 
 def may_export(*, access: Access, recording: Recording) -> bool:

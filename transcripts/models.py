@@ -36,6 +36,13 @@ class Recording(models.Model):
         LIVE = "live", "Live"
         UPLOAD = "upload", "Upload"
 
+    class Review(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        IN_REVIEW = "in_review", "In review"
+        APPROVED = "approved", "Approved"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recordings"
     )
@@ -115,13 +122,34 @@ class Recording(models.Model):
         help_text="Who may read it, as search tokens: u<owner>, u<person shared with>, "
         "t<team shared with> (kept by transcripts/readers.py; the search index holds them).",
     )
+    review_state = models.CharField(max_length=20, choices=Review, default=Review.DRAFT)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recordings_to_review",
+        help_text="The reviewer it was submitted to, or who took it; empty: the team's reviewers.",
+    )
+    review_note = models.TextField(blank=True, help_text="The reviewer's note with changes.")
+    review_changed_at = models.DateTimeField(null=True, blank=True)
+    legal_hold = models.BooleanField(
+        default=False, help_text="Never deleted by retention while held."
+    )
+    audio_deleted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When retention deleted the audio."
+    )
 
     class Meta:
         indexes = [
             models.Index(fields=["owner", "-started_at"], name="recording_owner_history"),
             models.Index(fields=["status", "live_until"], name="recording_live_sweep"),
+            models.Index(fields=["review_state", "review_changed_at"], name="recording_review"),
         ]
         ordering = ["-started_at"]
+        permissions = [
+            ("review_recording", "Can review recordings submitted to them or their teams"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -134,6 +162,11 @@ class Recording(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("transcripts:recording_detail", args=[self.pk])
+
+    @property
+    def locked(self) -> bool:
+        """Approved transcripts keep their text until a reviewer reopens them."""
+        return self.review_state == self.Review.APPROVED
 
     @property
     def engine_label(self) -> str:

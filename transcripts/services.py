@@ -301,9 +301,19 @@ def recording_rename(*, recording: Recording, title: str) -> Recording:
     return recording
 
 
+LOCKED_MESSAGE = "This transcript is approved; a reviewer must reopen it before it can change."
+
+
+def ensure_unlocked(recording: Recording) -> None:
+    """Refuse a change to an approved transcript's text, speakers or timings."""
+    if recording.locked:
+        raise ApplicationError(LOCKED_MESSAGE)
+
+
 @transaction.atomic
 def segment_edit(*, recording: Recording, index: int, text: str) -> Segment:
     """Correct a segment's text, keeping its timings (search sees it at once)."""
+    ensure_unlocked(recording)
     text = clean_field(text, limit=MAX_SEGMENT_TEXT_CHARS, what="A segment")
     if not text:
         raise ValidationError("A segment cannot be empty.")
@@ -320,6 +330,7 @@ def segment_edit(*, recording: Recording, index: int, text: str) -> Segment:
 @transaction.atomic
 def speaker_rename(*, recording: Recording, speaker: int, name: str) -> Recording:
     """Name a speaker across the recording; an empty name goes back to "Speaker N"."""
+    ensure_unlocked(recording)
     name = clean_field(name, limit=MAX_SPEAKER_NAME_CHARS, what="A name")
     if not recording.segments.filter(speaker=speaker).exists():
         raise ValidationError("Nobody with that number speaks in this recording.")

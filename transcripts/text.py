@@ -52,3 +52,12 @@ def xml_safe(value: str) -> str:
     """Text a Word document can hold: stored text from before these rules may still have
     characters XML refuses."""
     return without_controls(value).replace("\t", " ")
+
+
+def clean_paragraphs(value: str, *, limit: int, what: str) -> str:
+    """A field of several lines (a note, a comment): cleaned as one line each, ends trimmed."""
+    lines = [one_line(line) for line in without_controls(value).replace("\r", "\n").split("\n")]
+    cleaned = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    if len(cleaned) > limit:
+        raise ValidationError(f"{what} has at most {limit:,} characters.")
+    return cleaned

@@ -303,9 +303,11 @@ def _edit_answer(
     return redirect(recording)
 
 
-def _edit_refused(request: HttpRequest, recording: Recording, error: str) -> HttpResponse:
+def _edit_refused(
+    request: HttpRequest, recording: Recording, error: str, status: int = 400
+) -> HttpResponse:
     if _wants_json(request):
-        return JsonResponse({"error": error}, status=400)
+        return JsonResponse({"error": error}, status=status)
     messages.error(request, error)
     return redirect(recording)
 
@@ -333,6 +335,8 @@ def segment_update(request: HttpRequest, recording_id: int, index: int) -> HttpR
         raise Http404("No such segment.") from None
     except ValidationError as exc:
         return _edit_refused(request, recording, exc.messages[0])
+    except ApplicationError as exc:
+        return _edit_refused(request, recording, str(exc), status=409)
     body = {"index": segment.index, "text": segment.text, "words": segment.words}
     return _edit_answer(request, recording, body, "Correction saved.")
 
@@ -347,6 +351,8 @@ def speaker_update(request: HttpRequest, recording_id: int, speaker: int) -> Htt
         )
     except ValidationError as exc:
         return _edit_refused(request, recording, exc.messages[0])
+    except ApplicationError as exc:
+        return _edit_refused(request, recording, str(exc), status=409)
     body = {"speaker": speaker, "name": recording.speaker_name(speaker)}
     return _edit_answer(request, recording, body, "Speaker renamed.")
 
