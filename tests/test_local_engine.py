@@ -190,6 +190,7 @@ async def test_a_live_recording_is_transcribed_on_this_server(
         assert segment.words
         assert segment.start <= segment.words[0]["start"] <= segment.words[-1]["end"]
         assert segment.words[-1]["end"] <= segment.end + 0.05
+        assert all(0.0 < word["confidence"] <= 1.0 for word in segment.words)
     assert 0.0 <= segments[0].start < segments[-1].end <= 8.9
     saved = await Recording.objects.aget(pk=recording_id)
     assert (saved.status, saved.engine, saved.model) == ("completed", "local", "tiny.en")
@@ -277,6 +278,7 @@ def test_an_upload_is_transcribed_locally(
     heard = " ".join(s.text for s in segments)
     assert word_error_rate(SCRIPT, heard) <= WER_BOUND, heard
     assert all(s.words and s.speaker is None for s in segments)
+    assert all(0.0 < w["confidence"] <= 1.0 for s in segments for w in s.words)
     assert recording.duration == pytest.approx(8.83, abs=0.1)
     assert recording.jobs.get().progress == 100
 

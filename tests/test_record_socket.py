@@ -12,6 +12,7 @@ from django.conf import settings as django_settings
 
 from tests.audio import silence, tone, utterances
 from tests.fake_deepgram import FakeDeepgram
+from tests.fakedeepgram.transcript import WORD_CONFIDENCE
 from tests.sockets import RecordSocket
 from transcripts.models import Recording, Segment
 
@@ -149,6 +150,23 @@ async def test_stop_saves_the_last_words(deepgram: FakeDeepgram, cookie: str) ->
     control = [message["type"] for message in deepgram.connections[0].control]
     assert control[-2:] == ["Finalize", "CloseStream"]
     assert deepgram.connections[0].close_code == 1000
+
+
+async def test_a_live_final_keeps_each_word_with_its_timing_and_confidence(
+    deepgram: FakeDeepgram, cookie: str
+) -> None:
+    socket = await open_socket(cookie)
+    recording_id = await socket.start()
+    await socket.send_audio(tone(1.2))
+    await socket.stop()
+    await socket.disconnect()
+    segment = await Segment.objects.aget(recording_id=recording_id, index=0)
+    assert " ".join(w["word"] for w in segment.words) == segment.text
+    assert {w["confidence"] for w in segment.words} == {WORD_CONFIDENCE}
+    starts = [w["start"] for w in segment.words]
+    assert starts == sorted(starts)
+    assert segment.start <= starts[0]
+    assert segment.words[-1]["end"] <= segment.end
 
 
 async def test_stop_gives_up_waiting_for_a_silent_engine_and_keeps_what_it_said(

@@ -18,6 +18,7 @@ from django_tasks_db.models import DBTaskResult
 from tests.conftest import session_cookie
 from tests.factories import make_user
 from tests.fake_deepgram import FakeDeepgram
+from tests.fakedeepgram.transcript import WORD_CONFIDENCE
 from tests.test_job_events import EventsSocket
 from tests.test_worker import run_job_in_thread, run_worker
 from tests.uploading import SPEECH_WAV
@@ -206,6 +207,7 @@ def test_the_draft_is_replaced_by_refined_segments_with_speakers(
         (1, SCRIPT[1], 1),
     ]
     assert segments[0].words[0]["word"] == "Good"
+    assert {w["confidence"] for s in segments for w in s.words} == {WORD_CONFIDENCE}
     assert [entry["text"] for entry in recording.draft] == DRAFT
     assert (recording.status, recording.error) == ("completed", "")
     job = refine_jobs(recording)[0]

@@ -13,6 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from config.db import close_connections
 from tests.fake_deepgram import FakeDeepgram
+from tests.fakedeepgram.transcript import WORD_CONFIDENCE
 from tests.test_record_socket import unused_port
 from tests.uploading import SPEECH_WAV, upload
 from tests.working import run_worker
@@ -62,6 +63,7 @@ def test_an_upload_is_transcribed_into_segments_with_speakers(
     ]
     assert segments[0].words[0]["word"] == "Good"
     assert segments[0].start < segments[0].words[-1]["end"] <= segments[0].end
+    assert {w["confidence"] for s in segments for w in s.words} == {WORD_CONFIDENCE}
     job = job_of(uploaded)
     assert (job.status, job.attempts, job.progress) == ("succeeded", 1, 100)
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
