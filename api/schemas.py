@@ -24,6 +24,13 @@ class TeamOut(Schema):
     name: str
 
 
+class ConsentOut(Schema):
+    text: str = Field(description="The notice confirmed before recording.")
+    version: str = Field(description="Changes whenever the notice's text does.")
+    confirmed_by: str | None = Field(description="Who confirmed it (the owner's user name).")
+    confirmed_at: datetime | None
+
+
 class RecordingOut(Schema):
     id: int
     title: str
@@ -38,6 +45,9 @@ class RecordingOut(Schema):
     tags: list[str]
     segment_count: int
     error: str
+    consent: ConsentOut | None = Field(
+        description="The consent notice confirmed before recording, when one was required."
+    )
     url: str = Field(description="The recording's page.")
     exports: dict[str, str] = Field(description="Export URLs of the API, by format.")
     audio: str | None = Field(description="The stored audio's API URL, if audio was kept.")

@@ -392,6 +392,12 @@ LIVE_LEASE_SECONDS = env_float("LIVE_LEASE_SECONDS", 15.0)
 LIVE_MAX_SESSIONS = int(env_float("LIVE_MAX_SESSIONS", 300))
 # A live session whose audio waits this long before the engine hears it tells its page.
 LIVE_LAG_WARN_SECONDS = env_float("LIVE_LAG_WARN_SECONDS", 2.0)
+# A notice people confirm before recording (e.g. "Everyone in this meeting agreed to be
+# recorded."); empty: no step. A team may set its own (teams admin), which replaces it.
+CONSENT_NOTICE = env_str("CONSENT_NOTICE")
+if len(CONSENT_NOTICE) > 2000:
+    raise ImproperlyConfigured("CONSENT_NOTICE has at most 2,000 characters.")
+
 # Words below this confidence are marked on the transcript page, by engine: Deepgram's
 # confidences run high, Whisper's word probabilities lower for the same quality.
 LOW_CONFIDENCE = {

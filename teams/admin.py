@@ -35,7 +35,7 @@ class InvitationInline(admin.TabularInline):
 class TeamAdmin(admin.ModelAdmin):
     list_display = ("name", "member_count", "created_at")
     search_fields = ("name",)
-    fields = ("name", "glossary", "created_at")
+    fields = ("name", "glossary", "consent_notice", "created_at")
     readonly_fields = ("created_at",)
     inlines = (MembershipInline, InvitationInline)
 

@@ -16,6 +16,7 @@ MAX_TEAM_NAME_CHARS = 100
 MAX_GLOSSARY_TERMS = 100
 MAX_GLOSSARY_TERM_CHARS = 50
 MAX_GLOSSARY_CHARS = 1000
+MAX_CONSENT_NOTICE_CHARS = 2000
 
 
 class Team(models.Model):
@@ -36,6 +37,11 @@ class Team(models.Model):
         blank=True,
         help_text="Delete whole recordings this many days after they end; "
         "empty: the site default; 0: keep forever.",
+    )
+    consent_notice = models.TextField(
+        blank=True,
+        max_length=MAX_CONSENT_NOTICE_CHARS,
+        help_text="People confirm this before recording to the team; empty: the site's notice.",
     )
     created_at = models.DateTimeField(default=timezone.now)
 

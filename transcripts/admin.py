@@ -76,7 +76,7 @@ class RecordingAdmin(admin.ModelAdmin):
     readonly_fields = (
         "listen", "source", "engine", "model", "options", "started_at", "ended_at", "duration",
         "upstream_request_id", "audio", "source_url", "original_filename", "file_size",
-        "media_format", "live_lag",
+        "media_format", "live_lag", "consent_text", "consent_version", "consent_by", "consent_at",
     )  # fmt: skip
     inlines = (ShareInline, TagInline, JobInline, SegmentInline)
 

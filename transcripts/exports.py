@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from django.utils.timezone import localtime
 from docx import Document
 
+from transcripts.consent import consent_json
 from transcripts.models import Recording, Segment
 from transcripts.text import xml_safe
 from transcripts.timecode import clock, subtitle_clock
@@ -110,6 +111,7 @@ def as_json(recording: Recording, segments: Sequence[Segment]) -> str:
             "engine": recording.engine,
             "model": recording.model,
             "tags": tags_of(recording),
+            "consent": consent_json(recording),
         },
         "segments": [segment_json(recording, segment) for segment in segments],
     }

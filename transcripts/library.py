@@ -1,5 +1,6 @@
-"""Where a new recording goes — only its owner's, or a team's library — and which glossary
-its engine is given: the team's for a team's recording, the owner's own otherwise.
+"""Where a new recording goes — only its owner's, or a team's library — which glossary its
+engine is given (the team's for a team's recording, the owner's own otherwise), and which
+consent notice must be confirmed first (the team's, else the site's CONSENT_NOTICE, if any).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django.core.exceptions import ValidationError
 from teams.models import Membership, Team
 from teams.selectors import preferences_of
 from teams.services import preferences_save_to
+from transcripts.consent import ConsentNotice, consent_notice
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -21,11 +23,12 @@ NOT_YOUR_TEAM = "You can only save to a team you belong to."
 
 @dataclass(frozen=True, slots=True)
 class Destination:
-    """A new recording's team (None: only its owner) and the glossary that applies."""
+    """A new recording's team (None: only its owner), its glossary and consent notice."""
 
     team: Team | None
     glossary: tuple[str, ...]
     glossary_from: str  # the team's name, "your own", or "" when there are no terms
+    consent: ConsentNotice | None = None
 
     def describe(self) -> dict[str, object]:
         """What the recording keeps in its options about the glossary."""
@@ -42,11 +45,21 @@ def destination_for(*, user: User, team_id: int | None) -> Destination:
     if team_id is None:
         preferences_save_to(user=user, team_id=None)
         own = tuple(preferences_of(user=user).glossary)
-        return Destination(team=None, glossary=own, glossary_from="your own" if own else "")
+        return Destination(
+            team=None,
+            glossary=own,
+            glossary_from="your own" if own else "",
+            consent=consent_notice(None),
+        )
     membership = Membership.objects.select_related("team").filter(team_id=team_id, user=user)
     found = membership.first()
     if found is None:
         raise ValidationError(NOT_YOUR_TEAM)
     preferences_save_to(user=user, team_id=team_id)
     terms = tuple(found.team.glossary)
-    return Destination(team=found.team, glossary=terms, glossary_from=found.team.name)
+    return Destination(
+        team=found.team,
+        glossary=terms,
+        glossary_from=found.team.name,
+        consent=consent_notice(found.team),
+    )

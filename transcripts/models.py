@@ -139,6 +139,17 @@ class Recording(models.Model):
     audio_deleted_at = models.DateTimeField(
         null=True, blank=True, help_text="When retention deleted the audio."
     )
+    consent_text = models.TextField(blank=True, help_text="The notice confirmed at the start.")
+    consent_version = models.CharField(max_length=16, blank=True)
+    consent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who confirmed the consent notice.",
+    )
+    consent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, NotRequired, TypedDict
 
-from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
 
 from transcripts.models import Recording, Segment, TranscriptionJob
 from transcripts.schemas import Language, NotAnObject, Schema, Title, complaint, json_object
@@ -23,6 +30,7 @@ DEFAULT_SAMPLE_RATE = 16000
 CLOSE_BAD_MESSAGE = 4400  # a malformed or out-of-order message
 CLOSE_UNAUTHENTICATED = 4401  # not logged in
 CLOSE_NOT_FOUND = 4404  # no such recording, or none this person may reach (resume, watch)
+CLOSE_CONSENT_REQUIRED = 4412  # the consent notice was not confirmed (or it has changed)
 CLOSE_CONFLICT = 4409  # the recording's state does not allow it (finished, recorded elsewhere)
 CLOSE_AT_CAPACITY = 4429  # this server runs as many recordings as it can; try again shortly
 CLOSE_ENGINE_FAILED = 4502  # the transcription engine failed mid-recording
@@ -31,6 +39,7 @@ CLOSE_CODES = {
     "BAD_MESSAGE": CLOSE_BAD_MESSAGE,
     "UNAUTHENTICATED": CLOSE_UNAUTHENTICATED,
     "NOT_FOUND": CLOSE_NOT_FOUND,
+    "CONSENT_REQUIRED": CLOSE_CONSENT_REQUIRED,
     "CONFLICT": CLOSE_CONFLICT,
     "AT_CAPACITY": CLOSE_AT_CAPACITY,
     "ENGINE_FAILED": CLOSE_ENGINE_FAILED,
@@ -66,6 +75,8 @@ def _team_id(value: object) -> int | None:
 
 
 SampleRate = Annotated[int, AfterValidator(_sample_rate)]
+# The version of the consent notice the person confirmed (the record page shows it).
+ConsentVersion = Annotated[str, StringConstraints(max_length=64)]
 RecordingId = Annotated[int, BeforeValidator(_recording_id)]
 # Where a new recording goes: a team's library, or (None) only its owner's.
 TeamId = Annotated[int | None, BeforeValidator(_team_id)]
@@ -81,6 +92,7 @@ class Start(Schema):
     diarize: bool = False
     refine: bool = True
     team: TeamId = None
+    consent: ConsentVersion | None = None
 
 
 class Resume(Schema):

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.urls import reverse
 
+from transcripts.consent import consent_json
 from transcripts.exports import FORMATS
 from transcripts.models import Recording
 
@@ -42,6 +43,7 @@ def recording_json(recording: Recording) -> dict[str, object]:
         "tags": sorted(tag.name for tag in recording.tags.all()),
         "segment_count": segment_count,
         "error": recording.error,
+        "consent": consent_json(recording),
         "url": recording.get_absolute_url(),
         "exports": {
             kind: reverse("transcripts:recording_export", args=[recording.pk, kind])

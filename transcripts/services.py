@@ -70,7 +70,11 @@ def recording_start(
     refine: bool = True,
     destination: Destination | None = None,
 ) -> Recording:
-    """Create a live recording, ready to receive segments, where `destination` says."""
+    """Create a live recording, ready to receive segments, where `destination` says.
+
+    The destination's consent notice, if it has one, was confirmed by the owner: it is kept.
+    """
+    consent = destination.consent if destination else None
     recording = Recording(
         owner=owner,
         title=clean_field(title, limit=MAX_TITLE_CHARS, what="A title") or default_title(),
@@ -83,6 +87,9 @@ def recording_start(
         live_until=lease.lease_until(),
         refine=refine,
     )
+    if consent is not None:
+        recording.consent_text, recording.consent_version = consent.text, consent.version
+        recording.consent_by, recording.consent_at = owner, timezone.now()
     recording = _place(recording, destination)
     signals.send_on_commit(signals.recording_started, recording_id=recording.pk)
     return recording

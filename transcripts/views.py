@@ -23,6 +23,7 @@ from config.db import aclose_connections
 from teams.selectors import preferences_of, teams_of
 from transcripts import access, engines, exports, params, protocol, selectors, services
 from transcripts.access import Access
+from transcripts.consent import consent_choices
 from transcripts.errors import ApplicationError
 from transcripts.forms import HistoryForm, SearchForm
 from transcripts.jobs import refine
@@ -42,7 +43,8 @@ HITS_PER_PAGE = 20
 @require_GET
 def record(request: HttpRequest) -> HttpResponse:
     """The recorder."""
-    return render(request, "transcripts/record.html", engine_context() | save_to_context(request))
+    context = engine_context() | save_to_context(request, consent=True)
+    return render(request, "transcripts/record.html", context)
 
 
 @require_GET
@@ -80,10 +82,15 @@ def engine_context() -> dict[str, object]:
     }
 
 
-def save_to_context(request: HttpRequest) -> dict[str, object]:
-    """The "Save to" choice of the record and upload pages: only me, or one of my teams."""
-    preferences = preferences_of(user=request.user)
-    return {"teams": list(teams_of(user=request.user)), "save_to": preferences.save_to_id}
+def save_to_context(request: HttpRequest, *, consent: bool = False) -> dict[str, object]:
+    """The "Save to" choice of the record and upload pages: only me, or one of my teams;
+    with `consent`, the notice each choice asks to confirm before recording."""
+    chosen = preferences_of(user=request.user).save_to_id
+    teams = list(teams_of(user=request.user))
+    context: dict[str, object] = {"teams": teams, "save_to": chosen}
+    if consent:
+        context["consent_choices"] = consent_choices(teams=teams, chosen=chosen)
+    return context
 
 
 @require_GET

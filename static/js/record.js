@@ -3,6 +3,7 @@
 
 import { Capture, MicrophoneError, TARGET_SAMPLE_RATE } from "./capture.js";
 import { CLOSE, formatClock, segmentItem, socketUrl } from "./common.js";
+import { ConsentStep } from "./consent.js";
 
 const root = document.getElementById("recorder");
 const ui = {
@@ -48,18 +49,25 @@ class RecorderPage {
     this.position = 0; // samples captured for this recording (pauses excluded)
     this.kept = []; // recent frames as {start, pcm}, to send again after a lost connection
     this.retries = 0;
+    this.consent = new ConsentStep({
+      saveTo: ui.saveTo,
+      onChange: () => this.setState(this.state),
+    });
     ui.start.addEventListener("click", () => this.start());
     ui.stop.addEventListener("click", () => this.stop());
     ui.pause.addEventListener("click", () => this.togglePause());
     window.addEventListener("beforeunload", (event) => {
       if (this.state !== "idle") event.preventDefault();
     });
+    this.setState("idle"); // a notice to confirm keeps Start off until it is
   }
 
   setState(state, message) {
     this.state = state;
     const busy = state !== "idle";
-    ui.start.disabled = busy || root.dataset.engineConfigured !== "true";
+    ui.start.disabled =
+      busy || root.dataset.engineConfigured !== "true" || !this.consent.given();
+    this.consent.disable(busy);
     ui.stop.disabled = !(state === "recording" || state === "reconnecting");
     ui.pause.disabled = state !== "recording";
     ui.title.disabled = busy;
@@ -129,6 +137,7 @@ class RecorderPage {
       diarize: ui.diarize.checked,
       refine: ui.refine ? ui.refine.checked : true,
       team: ui.saveTo && ui.saveTo.value ? Number(ui.saveTo.value) : null,
+      consent: this.consent.version(),
     });
     try {
       await this.capture.start();

@@ -18,6 +18,9 @@ from transcripts.live.session import LiveSession, live_session_count
 from transcripts.sockets import PlainLoopConsumer
 
 AT_CAPACITY = "This server is at capacity; try again in a moment."
+CONSENT_REQUIRED = (
+    "Confirm the consent notice before recording. If it has just changed, reload the page."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +107,11 @@ class RecordConsumer(PlainLoopConsumer):
             await self._close_with_error(protocol.CLOSE_AT_CAPACITY, "at_capacity", AT_CAPACITY)
             return
         destination = await self._destination(message.team)
+        if destination.consent and message.consent != destination.consent.version:
+            await self._close_with_error(
+                protocol.CLOSE_CONSENT_REQUIRED, "consent_required", CONSENT_REQUIRED
+            )
+            return
         options = LiveOptions(
             language=message.language or settings.DEFAULT_LANGUAGE,
             sample_rate=message.sample_rate,
