@@ -18,6 +18,8 @@ MAX_FILENAME_CHARS = 255
 MAX_TAG_CHARS = 40
 MAX_TAGS_PER_RECORDING = 20
 MAX_URL_CHARS = 2000
+MAX_MARK_NOTE_CHARS = 200
+MAX_MARKS_PER_RECORDING = 500
 
 
 class Recording(models.Model):
@@ -272,6 +274,42 @@ class RecordingTag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Mark(models.Model):
+    """A moment someone marked during the meeting: a bookmark, an action item or a decision."""
+
+    class Kind(models.TextChoices):
+        BOOKMARK = "bookmark", "Bookmark"
+        ACTION = "action", "Action item"
+        DECISION = "decision", "Decision"
+
+    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="marks")
+    kind = models.CharField(max_length=10, choices=Kind)
+    at = models.FloatField(help_text="Seconds from the start of the recording.")
+    note = models.CharField(max_length=MAX_MARK_NOTE_CHARS, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True, help_text="An action item, done.")
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["recording", "at", "pk"]
+        indexes = [
+            models.Index(fields=["recording", "at"], name="mark_by_time"),
+            models.Index(fields=["kind", "recording"], name="mark_by_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.at:.1f}s"
 
 
 class Segment(models.Model):

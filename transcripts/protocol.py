@@ -13,7 +13,7 @@ from pydantic import (
     ValidationError,
 )
 
-from transcripts.models import Recording, Segment, TranscriptionJob
+from transcripts.models import Mark, Recording, Segment, TranscriptionJob
 from transcripts.schemas import Language, NotAnObject, Schema, Title, complaint, json_object
 
 MAX_AUDIO_FRAME_BYTES = 64 * 1024
@@ -247,10 +247,23 @@ class JobState(TypedDict):
     downloading: NotRequired[bool]  # true while the file is fetched from its link
 
 
-LiveEvent = Interim | Final | Ended
+class MarkEvent(TypedDict):
+    """A moment someone marked (or an action item ticked done), for everyone following."""
+
+    type: Literal["mark"]
+    mark: int
+    kind: str
+    kind_label: str
+    at: float
+    note: str
+    author: str
+    done: bool
+
+
+LiveEvent = Interim | Final | Ended | MarkEvent
 ServerMessage = (
     Started | Interim | Final | Resumed | Stopped | Ended | Reconnecting | Notice
-    | Lagging | TranscriptionPaused | Problem | JobState
+    | Lagging | TranscriptionPaused | Problem | JobState | MarkEvent
 )  # fmt: skip
 
 
@@ -273,6 +286,20 @@ def final(segment: Segment) -> Final:
         "start": round(segment.start, 3),
         "end": round(segment.end, 3),
         "speaker": segment.speaker,
+    }
+
+
+def mark(mark: Mark, author: str) -> MarkEvent:
+    """Server → viewers: a mark made or changed (`author` as the page names them)."""
+    return {
+        "type": "mark",
+        "mark": mark.pk,
+        "kind": mark.kind,
+        "kind_label": mark.get_kind_display(),
+        "at": round(mark.at, 3),
+        "note": mark.note,
+        "author": author,
+        "done": mark.done_at is not None,
     }
 
 

@@ -4,6 +4,7 @@ from django.urls import path
 
 from transcripts import views
 from transcripts.jobs import hooks
+from transcripts.marks import views as mark_views
 from transcripts.sharing import views as sharing_views
 from transcripts.uploads import views as upload_views
 
@@ -73,5 +74,16 @@ urlpatterns = [
         name="recording_follow",
     ),
     path("recordings/<id:recording_id>/tags/", views.recording_tags, name="recording_tags"),
+    path("recordings/<id:recording_id>/marks/", mark_views.mark_create, name="mark_create"),
+    path(
+        "recordings/<id:recording_id>/marks/<id:mark_id>/done/",
+        mark_views.mark_done,
+        name="mark_done",
+    ),
+    path(
+        "recordings/<id:recording_id>/marks/<id:mark_id>/remove/",
+        mark_views.mark_remove,
+        name="mark_remove",
+    ),
     path("watch/<str:token>/", sharing_views.watch, name="watch"),
 ]

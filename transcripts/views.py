@@ -23,13 +23,14 @@ from config.db import aclose_connections
 from teams.selectors import preferences_of, teams_of
 from transcripts import access, engines, exports, params, protocol, selectors, services
 from transcripts.access import Access
+from transcripts.answers import edit_answer, edit_refused, wants_json
 from transcripts.consent import consent_choices
 from transcripts.errors import ApplicationError
 from transcripts.forms import HistoryForm, SearchForm
 from transcripts.jobs import refine
 from transcripts.jobs.services import job_cancel, job_retry
 from transcripts.media import ACCEPTED_DESCRIPTION, FORMATS_BY_NAME
-from transcripts.models import MAX_TITLE_CHARS, MAX_URL_CHARS, Recording, Segment
+from transcripts.models import MAX_TITLE_CHARS, MAX_URL_CHARS, Segment
 from transcripts.ranges import ranged_response
 from transcripts.search import selectors as search
 from transcripts.text import one_line
@@ -228,10 +229,6 @@ def low_confidence_words(segments: list[Segment], threshold: float) -> int:
     )
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
-
-
 @require_GET
 async def recording_audio(request: HttpRequest, recording_id: int) -> HttpResponseBase:
     """The recording's stored audio, seekable (range requests); owner and staff only."""
@@ -255,11 +252,11 @@ def recording_cancel(request: HttpRequest, recording_id: int) -> HttpResponse:
     try:
         job = job_cancel(recording=recording)
     except ApplicationError as exc:
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"error": str(exc)}, status=409)
         messages.error(request, str(exc))
         return redirect(recording)
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(protocol.status_event(job.recording, job.progress))
     messages.success(request, "Transcription cancelled.")
     return redirect(recording)
@@ -300,25 +297,6 @@ def recording_draft(request: HttpRequest, recording_id: int) -> HttpResponse:
     return render(request, "transcripts/recording_draft.html", {"recording": recording})
 
 
-def _edit_answer(
-    request: HttpRequest, recording: Recording, body: dict[str, object], message: str
-) -> HttpResponse:
-    """JSON for the transcript page's inline editing, a redirect for plain forms."""
-    if _wants_json(request):
-        return JsonResponse(body)
-    messages.success(request, message)
-    return redirect(recording)
-
-
-def _edit_refused(
-    request: HttpRequest, recording: Recording, error: str, status: int = 400
-) -> HttpResponse:
-    if _wants_json(request):
-        return JsonResponse({"error": error}, status=status)
-    messages.error(request, error)
-    return redirect(recording)
-
-
 @require_POST
 def recording_rename(request: HttpRequest, recording_id: int) -> HttpResponse:
     """Give the recording a new title."""
@@ -326,8 +304,8 @@ def recording_rename(request: HttpRequest, recording_id: int) -> HttpResponse:
     try:
         services.recording_rename(recording=recording, title=request.POST.get("title", ""))
     except ValidationError as exc:
-        return _edit_refused(request, recording, exc.messages[0])
-    return _edit_answer(request, recording, {"title": recording.title}, "Renamed.")
+        return edit_refused(request, recording, exc.messages[0])
+    return edit_answer(request, recording, {"title": recording.title}, "Renamed.")
 
 
 @require_POST
@@ -341,11 +319,11 @@ def segment_update(request: HttpRequest, recording_id: int, index: int) -> HttpR
     except Segment.DoesNotExist:
         raise Http404("No such segment.") from None
     except ValidationError as exc:
-        return _edit_refused(request, recording, exc.messages[0])
+        return edit_refused(request, recording, exc.messages[0])
     except ApplicationError as exc:
-        return _edit_refused(request, recording, str(exc), status=409)
+        return edit_refused(request, recording, str(exc), status=409)
     body = {"index": segment.index, "text": segment.text, "words": segment.words}
-    return _edit_answer(request, recording, body, "Correction saved.")
+    return edit_answer(request, recording, body, "Correction saved.")
 
 
 @require_POST
@@ -357,11 +335,11 @@ def speaker_update(request: HttpRequest, recording_id: int, speaker: int) -> Htt
             recording=recording, speaker=speaker, name=request.POST.get("name", "")
         )
     except ValidationError as exc:
-        return _edit_refused(request, recording, exc.messages[0])
+        return edit_refused(request, recording, exc.messages[0])
     except ApplicationError as exc:
-        return _edit_refused(request, recording, str(exc), status=409)
+        return edit_refused(request, recording, str(exc), status=409)
     body = {"speaker": speaker, "name": recording.speaker_name(speaker)}
-    return _edit_answer(request, recording, body, "Speaker renamed.")
+    return edit_answer(request, recording, body, "Speaker renamed.")
 
 
 @require_POST
@@ -371,8 +349,8 @@ def recording_tags(request: HttpRequest, recording_id: int) -> HttpResponse:
     try:
         tags = services.recording_tags_set(recording=recording, raw=request.POST.get("tags", ""))
     except ValidationError as exc:
-        return _edit_refused(request, recording, exc.messages[0])
-    return _edit_answer(request, recording, {"tags": tags}, "Tags saved.")
+        return edit_refused(request, recording, exc.messages[0])
+    return edit_answer(request, recording, {"tags": tags}, "Tags saved.")
 
 
 @require_http_methods(["GET", "POST"])

@@ -17,7 +17,7 @@ from transcripts.sockets import DirectConsumer
 
 NOT_SHARED = "This recording is not shared, or its owner stopped sharing it."
 # What a viewer hears of the live session's events; anything else is for the owner only.
-FORWARDED = frozenset({"interim", "final", "ended"})
+FORWARDED = frozenset({"interim", "final", "ended", "mark"})
 MAX_INDEX = 2**31 - 1  # a segment index fits the database's integer column
 
 
