@@ -27,7 +27,7 @@ from tests.fake_deepgram import FakeDeepgram
 from tests.servers import DaphneServer
 from tests.sockets import TIMEOUT, Closed, RecordSocket, WatchSocket
 from transcripts import realtime, selectors, services
-from transcripts.models import Recording
+from transcripts.models import Mark, Recording
 from transcripts.sharing import services as sharing
 from transcripts.sharing.consumers import first_index
 
@@ -252,9 +252,11 @@ def test_the_watch_page_takes_the_same_queries_for_any_length(
     recording = make_recording(user)
     for index in range(25):
         make_segment(recording, index)
+        Mark.objects.create(recording=recording, kind="decision", at=index, author=user)
     client.force_login(user)
     url = reverse("transcripts:watch", args=[share(recording)])
-    with django_assert_num_queries(4):  # session, user, recording with owner, segments
+    # session, user, recording with owner, segments, marks with their authors
+    with django_assert_num_queries(5):
         assert client.get(url).status_code == 200
 
 

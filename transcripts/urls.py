@@ -76,6 +76,11 @@ urlpatterns = [
     path("recordings/<id:recording_id>/tags/", views.recording_tags, name="recording_tags"),
     path("recordings/<id:recording_id>/marks/", mark_views.mark_create, name="mark_create"),
     path(
+        "recordings/<id:recording_id>/marks/<id:mark_id>/note/",
+        mark_views.mark_note,
+        name="mark_note",
+    ),
+    path(
         "recordings/<id:recording_id>/marks/<id:mark_id>/done/",
         mark_views.mark_done,
         name="mark_done",

@@ -29,6 +29,7 @@ from transcripts.errors import ApplicationError
 from transcripts.forms import HistoryForm, SearchForm
 from transcripts.jobs import refine
 from transcripts.jobs.services import job_cancel, job_retry
+from transcripts.marks.selectors import marks_context
 from transcripts.media import ACCEPTED_DESCRIPTION, FORMATS_BY_NAME
 from transcripts.models import MAX_TITLE_CHARS, MAX_URL_CHARS, Segment
 from transcripts.ranges import ranged_response
@@ -45,6 +46,7 @@ HITS_PER_PAGE = 20
 def record(request: HttpRequest) -> HttpResponse:
     """The recorder."""
     context = engine_context() | save_to_context(request, consent=True)
+    context |= {"can_mark": True, "marks_data": []}
     return render(request, "transcripts/record.html", context)
 
 
@@ -215,7 +217,7 @@ def recording_detail(request: HttpRequest, recording_id: int) -> HttpResponse:
         "speakers": sorted({s.speaker for s in segments if s.speaker is not None}),
         "job": job,
         "refine": selectors.recording_refine_state(recording=recording, latest_job=job),
-    }
+    } | marks_context(recording=recording, can_mark=False, can_tick=level >= Access.EDIT)
     return render(request, "transcripts/recording_detail.html", context)
 
 

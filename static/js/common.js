@@ -49,3 +49,16 @@ export function segmentItem(segment, speakerLabel) {
   item.append(time, body);
   return item;
 }
+
+// POST form fields to one of Parley's endpoints and read its JSON answer; a refusal
+// throws an Error carrying the server's message.
+export async function postForm(url, fields, csrfToken) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { Accept: "application/json", "X-CSRFToken": csrfToken },
+    body: new URLSearchParams(fields),
+  });
+  const body = await response.json().catch(() => ({ error: `The server answered ${response.status}.` }));
+  if (!response.ok) throw new Error(body.error || `The server answered ${response.status}.`);
+  return body;
+}

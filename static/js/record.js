@@ -4,6 +4,7 @@
 import { Capture, MicrophoneError, TARGET_SAMPLE_RATE } from "./capture.js";
 import { CLOSE, formatClock, segmentItem, socketUrl } from "./common.js";
 import { ConsentStep } from "./consent.js";
+import { Marks } from "./marks.js";
 
 const root = document.getElementById("recorder");
 const ui = {
@@ -59,6 +60,11 @@ class RecorderPage {
     window.addEventListener("beforeunload", (event) => {
       if (this.state !== "idle") event.preventDefault();
     });
+    // A mark points at the audio captured so far: what the speaker said just now.
+    this.marks = new Marks({
+      root: document.getElementById("marks"),
+      moment: () => (this.recordingId === null ? null : this.position / TARGET_SAMPLE_RATE),
+    });
     this.setState("idle"); // a notice to confirm keeps Start off until it is
   }
 
@@ -76,6 +82,7 @@ class RecorderPage {
     if (ui.refine) ui.refine.disabled = busy;
     if (ui.saveTo) ui.saveTo.disabled = busy;
     ui.status.classList.toggle("recording", state === "recording" && !this.paused);
+    if (this.marks) this.marks.setRecording(busy ? this.recordingId : null);
     if (message) ui.status.textContent = message;
   }
 
@@ -99,6 +106,7 @@ class RecorderPage {
     this.paused = false;
     this.stopRequested = false;
     document.getElementById("share-hint").hidden = true;
+    this.marks.reset();
     this.setState("starting", "Waiting for the microphone…");
     this.capture = new Capture({
       workletUrl: root.dataset.workletUrl,
@@ -230,6 +238,7 @@ class RecorderPage {
 
   onStarted(message) {
     this.recordingId = message.recording;
+    this.marks.setRecording(message.recording);
     this.sendKeptAudio(0); // what the microphone caught while the recording was being created
     this.ready = true;
     const hint = document.getElementById("share-hint");

@@ -4,6 +4,8 @@
 // highlighted and kept in view, and the word being said is marked. ?t=SECONDS opens the page at that moment. Passages are
 // corrected in place and speakers named for the whole recording (plain forms without JS).
 
+import { postForm } from "./common.js";
+
 const root = document.getElementById("recording");
 const player = document.getElementById("player");
 const transcript = document.getElementById("transcript");
@@ -77,15 +79,8 @@ function startFromQuery() {
   else player.addEventListener("loadedmetadata", jump, { once: true });
 }
 
-async function post(url, fields) {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { Accept: "application/json", "X-CSRFToken": csrfToken },
-    body: new URLSearchParams(fields),
-  });
-  const body = await response.json().catch(() => ({ error: `The server answered ${response.status}.` }));
-  if (!response.ok) throw new Error(body.error || `The server answered ${response.status}.`);
-  return body;
+function post(url, fields) {
+  return postForm(url, fields, csrfToken);
 }
 
 function renderWords(paragraph, words, text) {

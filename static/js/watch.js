@@ -4,6 +4,7 @@
 // segments are keyed by id, so one that arrives twice is shown once.
 
 import { CLOSE, segmentItem, socketUrl } from "./common.js";
+import { Marks } from "./marks.js";
 
 const root = document.getElementById("watch");
 const ui = {
@@ -36,6 +37,16 @@ class WatchPage {
     this.live = root.dataset.live === "true";
     this.retrySeconds = 1;
     this.finished = false;
+    // A follower marks what they have just read: the end of the latest text on the page,
+    // which is where the meeting was when the text arrived (the transcript's delay).
+    this.heardUntil = Number(ui.transcript.lastElementChild?.dataset.end || 0);
+    const marksRoot = document.getElementById("marks");
+    this.marks = new Marks({
+      root: marksRoot,
+      moment: () => (this.live ? this.heardUntil : null),
+      recordingId: Number(marksRoot.dataset.marksUrl.match(/recordings\/(\d+)\//)[1]),
+    });
+    this.marks.enable(this.live);
     this.connect();
   }
 
@@ -52,13 +63,18 @@ class WatchPage {
 
   onMessage(message) {
     const handlers = {
-      interim: () => this.showInterim(message.text),
-      final: () => this.addFinal(message),
+      interim: () => { this.showInterim(message.text); this.heard(message.end); },
+      final: () => { this.addFinal(message); this.heard(message.end); },
+      mark: () => this.marks.show(message),
       ended: () => this.showLive(false),
       revoked: () => this.finish(REVOKED_NOTE),
     };
     const handler = handlers[message.type];
     if (handler) handler();
+  }
+
+  heard(end) {
+    if (typeof end === "number" && end > this.heardUntil) this.heardUntil = end;
   }
 
   // Interims come only from a running session: a recording that had ended carries on
@@ -94,10 +110,12 @@ class WatchPage {
     const note = live ? LIVE_NOTE : ENDED_NOTE;
     if (ui.status.textContent !== note) ui.status.textContent = note; // announced on change
     if (!live) ui.interim.textContent = "";
+    this.marks.enable(live && !this.finished);
   }
 
   finish(message) {
     this.finished = true;
+    this.marks.enable(false);
     ui.interim.textContent = "";
     ui.badge.textContent = "Not shared";
     ui.badge.className = "badge badge-ended";

@@ -16,19 +16,13 @@ from django.utils import timezone
 
 from transcripts import protocol, realtime
 from transcripts.errors import ApplicationError
+from transcripts.marks.selectors import author_name
 from transcripts.models import MAX_MARK_NOTE_CHARS, MAX_MARKS_PER_RECORDING, Mark, Recording
 from transcripts.text import clean_field
 
-# A mark may point a little past the audio saved so far: the page's clock runs ahead of
-# what has reached the server by a frame or two.
+# A mark may point a little past the audio the server has: the page's clock runs ahead of
+# what has reached it by a frame or two.
 AHEAD_SLACK_SECONDS = 5.0
-
-
-def author_name(user: User | None) -> str:
-    """How pages name a mark's author."""
-    if user is None:
-        return "Someone"
-    return user.get_full_name() or user.get_username()
 
 
 def _publish(mark: Mark) -> None:
@@ -40,9 +34,13 @@ def _publish(mark: Mark) -> None:
 
 
 def _moment(recording: Recording, at: float) -> float:
-    """`at` checked against the recording's length (a live one's grows while it runs)."""
-    limit = recording.duration + (AHEAD_SLACK_SECONDS if recording.status == "live" else 0.0)
-    if not 0.0 <= at <= max(limit, 0.0):
+    """`at` checked against the recording's length; a live one's grows while it runs, and
+    its audio (pauses left out) is never longer than the time since it started."""
+    if recording.status == Recording.Status.LIVE:
+        limit = (timezone.now() - recording.started_at).total_seconds()
+    else:
+        limit = recording.duration
+    if not 0.0 <= at <= limit + AHEAD_SLACK_SECONDS:
         raise ValidationError("That moment is not in the recording.")
     return round(at, 3)
 
@@ -59,6 +57,17 @@ def mark_add(*, recording: Recording, by: User, kind: str, at: float, note: str 
     mark = Mark.objects.create(
         recording=recording, kind=kind, at=_moment(recording, at), note=note, author=by
     )
+    _publish(mark)
+    return mark
+
+
+@transaction.atomic
+def mark_set_note(*, mark: Mark, by: User, note: str) -> Mark:
+    """Its author adds or changes a mark's note (typed just after marking the moment)."""
+    if mark.author_id != by.pk:
+        raise ApplicationError("Only the person who made a mark can change its note.")
+    mark.note = clean_field(note, limit=MAX_MARK_NOTE_CHARS, what="A mark's note")
+    mark.save(update_fields=["note"])
     _publish(mark)
     return mark
 

@@ -14,8 +14,13 @@ from transcripts import access, protocol
 from transcripts.access import Access
 from transcripts.answers import edit_answer, edit_refused
 from transcripts.errors import ApplicationError
-from transcripts.marks.selectors import mark_in
-from transcripts.marks.services import author_name, mark_add, mark_delete, mark_set_done
+from transcripts.marks.selectors import author_name, mark_in
+from transcripts.marks.services import (
+    mark_add,
+    mark_delete,
+    mark_set_done,
+    mark_set_note,
+)
 
 
 def _moment(raw: str | None) -> float:
@@ -46,6 +51,21 @@ def mark_create(request: AuthenticatedHttpRequest, recording_id: int) -> HttpRes
         return edit_refused(request, recording, str(exc), status=409)
     body = dict(protocol.mark(mark, author_name(request.user)))
     return edit_answer(request, recording, body, f"{mark.get_kind_display()} marked.", status=201)
+
+
+@require_POST
+def mark_note(request: AuthenticatedHttpRequest, recording_id: int, mark_id: int) -> HttpResponse:
+    """The mark's author adds or changes its note (field note)."""
+    recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.VIEW)
+    mark = mark_in(recording=recording, mark_id=mark_id)
+    try:
+        mark = mark_set_note(mark=mark, by=request.user, note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        return edit_refused(request, recording, exc.messages[0])
+    except ApplicationError as exc:
+        return edit_refused(request, recording, str(exc), status=409)
+    body = dict(protocol.mark(mark, author_name(request.user)))
+    return edit_answer(request, recording, body, "Note saved.")
 
 
 @require_POST

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from transcripts import access, params, selectors
 from transcripts.access import Access
+from transcripts.marks.selectors import marks_context
 from transcripts.models import Recording
 from transcripts.sharing.services import (
     exports_for_viewers,
@@ -48,9 +49,12 @@ def watch(request: HttpRequest, token: str) -> HttpResponse:
     return _watch_page(request, recording, socket_path=f"/ws/watch/{token}/")
 
 
-def _watch_page(request: HttpRequest, recording: Recording, *, socket_path: str) -> HttpResponse:
-    """The read-only transcript so far, listening on `socket_path` for what follows."""
-    context = {
+def _watch_page(
+    request: HttpRequest, recording: Recording, *, socket_path: str, can_mark: bool = False
+) -> HttpResponse:
+    """The read-only transcript so far, listening on `socket_path` for what follows; people
+    the recording is shared with (`can_mark`) mark moments too."""
+    context = marks_context(recording=recording, can_mark=can_mark, can_tick=False) | {
         "recording": recording,
         "owner_name": recording.owner.get_full_name() or recording.owner.get_username(),
         "live": recording.status == recording.Status.LIVE,
@@ -123,4 +127,6 @@ def recording_viewer_exports(request: HttpRequest, recording_id: int) -> HttpRes
 def recording_follow(request: HttpRequest, recording_id: int) -> HttpResponse:
     """Follow a recording shared with you as it is spoken (no link needed)."""
     recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.VIEW)
-    return _watch_page(request, recording, socket_path=f"/ws/watch/recording/{recording.pk}/")
+    return _watch_page(
+        request, recording, socket_path=f"/ws/watch/recording/{recording.pk}/", can_mark=True
+    )
