@@ -35,7 +35,9 @@ class InvitationInline(admin.TabularInline):
 class TeamAdmin(admin.ModelAdmin):
     list_display = ("name", "member_count", "created_at")
     search_fields = ("name",)
-    fields = ("name", "glossary", "created_at")
+    fields = (
+        "name", "glossary", "audio_retention_days", "transcript_retention_days", "created_at",
+    )  # fmt: skip
     readonly_fields = ("created_at",)
     inlines = (MembershipInline, InvitationInline)
 

@@ -4,6 +4,7 @@ from django.urls import path
 
 from transcripts import views
 from transcripts.jobs import hooks
+from transcripts.retention import views as retention_views
 from transcripts.sharing import views as sharing_views
 from transcripts.uploads import views as upload_views
 
@@ -73,5 +74,10 @@ urlpatterns = [
         name="recording_follow",
     ),
     path("recordings/<id:recording_id>/tags/", views.recording_tags, name="recording_tags"),
+    path(
+        "recordings/<id:recording_id>/hold/",
+        retention_views.recording_hold,
+        name="recording_hold",
+    ),
     path("watch/<str:token>/", sharing_views.watch, name="watch"),
 ]

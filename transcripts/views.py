@@ -30,6 +30,7 @@ from transcripts.jobs.services import job_cancel, job_retry
 from transcripts.media import ACCEPTED_DESCRIPTION, FORMATS_BY_NAME
 from transcripts.models import MAX_TITLE_CHARS, MAX_URL_CHARS, Recording, Segment
 from transcripts.ranges import ranged_response
+from transcripts.retention.selectors import retention_facts
 from transcripts.search import selectors as search
 from transcripts.text import one_line
 from transcripts.uploads.url_import import links_fetched_by_deepgram
@@ -207,6 +208,7 @@ def recording_detail(request: HttpRequest, recording_id: int) -> HttpResponse:
         "speakers": sorted({s.speaker for s in segments if s.speaker is not None}),
         "job": job,
         "refine": selectors.recording_refine_state(recording=recording, latest_job=job),
+        "retention": retention_facts(recording=recording, user=request.user),
     }
     return render(request, "transcripts/recording_detail.html", context)
 
