@@ -42,4 +42,4 @@ class Command(BaseCommand):
         what = "recording" if verb.endswith("of") else "recording with its transcript"
         self.stdout.write(f"{verb} {len(rows)} {what}{'' if len(rows) == 1 else 's'}.")
         for pk, title, why in rows:
-            self.stdout.write(f"  #{pk} {title}" + (f" ({why})" if why else ""))
+            self.stdout.write(f"  #{pk} {title}" + (f": {why}" if why else ""))
