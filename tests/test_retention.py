@@ -82,9 +82,7 @@ def test_expired_audio_is_deleted_and_the_transcript_kept(site, swept, user: Use
     assert not default_storage.exists(name)
     assert (recording.audio.name, recording.audio_deleted_at) == ("", NOW)
     assert recording.segments.count() == 1
-    assert actions() == [
-        ("audio_expired", recording.pk, "audio kept 30 days (this site)", None)
-    ]
+    assert actions() == [("audio_expired", recording.pk, "audio kept 30 days (this site)", None)]
 
 
 def test_expired_transcripts_delete_the_whole_recording(site, swept, user: User) -> None:
@@ -116,7 +114,8 @@ def test_a_recording_not_yet_due_is_kept(site, swept, user: User) -> None:
     assert swept().counts == (0, 0)
 
     recording.refresh_from_db()
-    assert recording.audio and recording.audio_deleted_at is None
+    assert recording.audio
+    assert recording.audio_deleted_at is None
     assert actions() == []
 
 
@@ -140,7 +139,8 @@ def test_held_reviewed_and_busy_recordings_are_kept(
     assert swept().counts == (0, 0)
 
     recording.refresh_from_db()
-    assert recording.audio and recording.audio_deleted_at is None
+    assert recording.audio
+    assert recording.audio_deleted_at is None
     assert actions() == []
 
 
@@ -279,9 +279,11 @@ def test_the_daily_gate_sweeps_once_a_day(site, django_capture_on_commit_callbac
         again = retention_sweep_daily(now=NOW + timedelta(hours=6))
         tomorrow = retention_sweep_daily(now=NOW + timedelta(days=1))
 
-    assert first is not None and first.counts == (1, 0)
+    assert first is not None
+    assert first.counts == (1, 0)
     assert again is None
-    assert tomorrow is not None and tomorrow.counts == (1, 0)
+    assert tomorrow is not None
+    assert tomorrow.counts == (1, 0)
 
 
 def test_the_workers_sweep_applies_retention_once_a_day(site, user: User) -> None:
@@ -301,7 +303,8 @@ def test_the_command_lists_without_deleting_on_a_dry_run(site, user: User, capsy
     call_command("retention_sweep", "--dry-run")
 
     out = capsys.readouterr().out
-    assert "Would delete the audio of 1 recording." in out and "Q1" in out
+    assert "Would delete the audio of 1 recording." in out
+    assert "Q1" in out
     assert not Recording.objects.filter(audio_deleted_at__isnull=False).exists()
 
 

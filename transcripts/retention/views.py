@@ -5,9 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.throttling import client_ip
+from transcripts.access import Access, access_of
+from transcripts.models import Recording
 from transcripts.retention import selectors, services
 
 
@@ -18,7 +21,7 @@ def recording_hold(request: HttpRequest, recording_id: int) -> HttpResponse:
     choice = request.POST.get("held", "")
     if choice not in ("0", "1"):
         messages.error(request, "Choose whether to set or lift the legal hold.")
-        return redirect(recording)
+        return redirect(_back_to(request, recording))
     held = choice == "1"
     services.recording_set_hold(
         recording=recording, held=held, by=request.user, ip=client_ip(request)
@@ -29,4 +32,11 @@ def recording_hold(request: HttpRequest, recording_id: int) -> HttpResponse:
         if held
         else "Legal hold lifted: retention applies again.",
     )
-    return redirect(recording)
+    return redirect(_back_to(request, recording))
+
+
+def _back_to(request: HttpRequest, recording: Recording) -> str:
+    """The transcript page; for staff who may not read it there, its page in the admin."""
+    if access_of(user=request.user, recording=recording) >= Access.VIEW:
+        return recording.get_absolute_url()
+    return reverse("admin:transcripts_recording_change", args=[recording.pk])
