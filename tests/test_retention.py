@@ -82,7 +82,7 @@ def test_expired_audio_is_deleted_and_the_transcript_kept(site, swept, user: Use
     assert not default_storage.exists(name)
     assert (recording.audio.name, recording.audio_deleted_at) == ("", NOW)
     assert recording.segments.count() == 1
-    assert actions() == [("audio_expired", recording.pk, "audio kept 30 days (this site)", None)]
+    assert actions() == [("audio_expired", recording.pk, "audio kept 30 days, this site", None)]
 
 
 def test_expired_transcripts_delete_the_whole_recording(site, swept, user: User) -> None:
@@ -95,7 +95,7 @@ def test_expired_transcripts_delete_the_whole_recording(site, swept, user: User)
     assert not Recording.objects.filter(pk=recording.pk).exists()
     assert not default_storage.exists(name)
     assert actions() == [
-        ("transcript_expired", recording.pk, "transcript kept 90 days (this site)", None)
+        ("transcript_expired", recording.pk, "transcript kept 90 days, this site", None)
     ]
 
 
@@ -202,7 +202,7 @@ def test_a_teams_own_period_is_named_in_the_audit_entry(site, swept, user: User)
 
     swept()
 
-    assert actions() == [("audio_expired", recording.pk, "audio kept 7 days (team Sales)", None)]
+    assert actions() == [("audio_expired", recording.pk, "audio kept 7 days, team Sales", None)]
 
 
 def test_a_second_run_deletes_nothing_more(site, swept, user: User) -> None:
@@ -303,7 +303,8 @@ def test_the_command_lists_without_deleting_on_a_dry_run(site, user: User, capsy
     call_command("retention_sweep", "--dry-run")
 
     out = capsys.readouterr().out
-    assert "Would delete the audio of 1 recording." in out
+    assert "Audio to delete: 1\n" in out
+    assert "Recordings to delete whole: 0\n" in out
     assert "Q1" in out
     assert not Recording.objects.filter(audio_deleted_at__isnull=False).exists()
 
@@ -314,8 +315,8 @@ def test_the_command_deletes_and_says_what(site, user: User, capsys) -> None:
     call_command("retention_sweep")
 
     out = capsys.readouterr().out
-    assert "Deleted the audio of 1 recording." in out
-    assert "Q1: audio kept 30 days (this site)" in out
+    assert "Audio deleted: 1\n" in out
+    assert "Q1 (audio kept 30 days, this site)" in out
     assert Recording.objects.filter(audio_deleted_at__isnull=False).count() == 1
 
 

@@ -16,6 +16,7 @@ from audit.models import AuditEntry
 from teams.models import Membership, Team
 from tests.factories import make_recording, make_segment, make_team, make_user
 from transcripts.models import Recording, RecordingShare
+from transcripts.retention.services import retention_sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -77,14 +78,22 @@ def test_the_page_names_the_site_default_for_a_personal_recording(
     assert "(this site keeps transcripts 365 days)" in html
 
 
-def test_deleted_audio_is_said_and_the_player_gone(logged_in: Client, user: User) -> None:
-    recording = make_recording(user, audio_deleted_at=timezone.now() - timedelta(days=2))
+def test_once_swept_the_page_says_so_and_the_audio_is_not_found(
+    logged_in: Client, user: User, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.RETENTION_AUDIO_DAYS = 30
+    recording = team_recording(user, None, age_days=31)
+    assert logged_in.get(f"/recordings/{recording.pk}/audio/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        retention_sweep(now=timezone.now())
 
     html = page(logged_in, recording)
 
     assert "Audio deleted on" in html
-    assert "under the retention policy" in html
+    assert "under the retention policy; the transcript is kept." in html
     assert 'id="player"' not in html
+    assert "Sentence number 0." in html
+    assert logged_in.get(f"/recordings/{recording.pk}/audio/").status_code == 404
 
 
 def test_a_held_recording_says_so_and_no_deletion_date(
@@ -98,18 +107,32 @@ def test_a_held_recording_says_so_and_no_deletion_date(
     assert "will be deleted" not in html
 
 
+@pytest.mark.parametrize(
+    ("age_days", "fields", "says"),
+    [
+        (10, {}, "Audio will be deleted on"),
+        (31, {}, "Audio is due for deletion since"),
+        (
+            31,
+            {"review_state": Recording.Review.IN_REVIEW},
+            "Nothing is deleted while it is in review.",
+        ),
+        (10, {"legal_hold": True}, "Kept under legal hold."),
+    ],
+    ids=["due later", "overdue", "in review", "held"],
+)
+def test_the_notice_says_what_will_happen(
+    logged_in: Client, user: User, sales: Team, age_days: float, fields: dict, says: str
+) -> None:
+    html = page(logged_in, team_recording(user, sales, age_days=age_days, **fields))
+
+    assert says in html
+
+
 def test_a_recording_kept_forever_has_no_notice(logged_in: Client, user: User) -> None:
     html = page(logged_in, team_recording(user, None, age_days=400))
 
     assert 'id="retention"' not in html
-
-
-def test_the_audio_endpoint_answers_404_once_the_audio_is_deleted(
-    logged_in: Client, user: User
-) -> None:
-    recording = make_recording(user, audio_deleted_at=timezone.now())
-
-    assert logged_in.get(f"/recordings/{recording.pk}/audio/").status_code == 404
 
 
 @pytest.mark.parametrize(

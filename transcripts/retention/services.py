@@ -68,7 +68,7 @@ def audio_expire(*, recording_id: int, now: datetime) -> str | None:
     if recording is None or not _still(expired_audio(now=now), recording_id):
         return None
     rule = retention_policy(recording=recording).audio
-    why = f"audio kept {rule.kept} ({rule.whose})"
+    why = f"audio kept {rule.kept}, {rule.whose}"
     name = recording.audio.name
     recording.audio = ""
     recording.audio_deleted_at = now
@@ -88,7 +88,7 @@ def transcript_expire(*, recording_id: int, now: datetime) -> str | None:
     if recording is None or not _still(expired_transcripts(now=now), recording_id):
         return None
     rule = retention_policy(recording=recording).transcript
-    why = f"transcript kept {rule.kept} ({rule.whose})"
+    why = f"transcript kept {rule.kept}, {rule.whose}"
     audit_record(
         action=AuditEntry.Action.TRANSCRIPT_EXPIRED, actor=None, recording=recording, detail=why
     )

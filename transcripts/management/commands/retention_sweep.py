@@ -28,18 +28,17 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         now = timezone.now()
         if options["dry_run"]:
-            audio = list(expired_audio(now=now).values_list("pk", "title"))
-            whole = list(expired_transcripts(now=now).values_list("pk", "title"))
-            self._report("Would delete the audio of", [(pk, title, "") for pk, title in audio])
-            self._report("Would delete", [(pk, title, "") for pk, title in whole])
+            audio = expired_audio(now=now).values_list("pk", "title")
+            whole = expired_transcripts(now=now).values_list("pk", "title")
+            self._report("Audio to delete", [(pk, title, "") for pk, title in audio])
+            self._report("Recordings to delete whole", [(pk, title, "") for pk, title in whole])
             return
         result = retention_sweep(now=now)
-        self._report("Deleted the audio of", result.audio)
-        self._report("Deleted", result.transcripts)
+        self._report("Audio deleted", result.audio)
+        self._report("Recordings deleted whole", result.transcripts)
 
-    def _report(self, verb: str, rows: list[tuple[int, str, str]]) -> None:
-        """One line per recording; a line saying none when there are none."""
-        what = "recording" if verb.endswith("of") else "recording with its transcript"
-        self.stdout.write(f"{verb} {len(rows)} {what}{'' if len(rows) == 1 else 's'}.")
+    def _report(self, heading: str, rows: list[tuple[int, str, str]]) -> None:
+        """How many, then one line per recording with why."""
+        self.stdout.write(f"{heading}: {len(rows)}")
         for pk, title, why in rows:
-            self.stdout.write(f"  #{pk} {title}" + (f": {why}" if why else ""))
+            self.stdout.write(f"  #{pk} {title}" + (f" ({why})" if why else ""))
