@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -43,6 +44,13 @@ def stored_recording(owner: User, *, age_days: float, team: Team | None = None, 
     )
     make_segment(recording, 0)
     return recording
+
+
+@pytest.fixture(autouse=True)
+def no_sweep_yet() -> None:
+    """Workers started by other tests may have marked today swept in the shared cache table,
+    which flushing the database between tests leaves in place."""
+    cache.clear()
 
 
 @pytest.fixture
