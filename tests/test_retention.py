@@ -17,6 +17,7 @@ from audit.models import AuditEntry
 from config.settings import env_days
 from teams.models import Team
 from tests.factories import make_recording, make_segment, make_team
+from transcripts import signals
 from transcripts.management.commands.db_worker import sweep
 from transcripts.models import Recording, TranscriptionJob
 from transcripts.retention.selectors import expired_audio, retention_policy
@@ -104,6 +105,25 @@ def test_expired_transcripts_delete_the_whole_recording(site, swept, user: User)
     assert not default_storage.exists(name)
     assert actions() == [
         ("transcript_expired", recording.pk, "transcript kept 90 days, this site", None)
+    ]
+
+
+def test_an_expired_recording_is_deleted_as_its_owner_would(site, swept, user: User) -> None:
+    """Through the one deletion path: webhooks hear of it, with what it was."""
+    heard: list[dict[str, Any]] = []
+
+    def receiver(**kwargs: Any) -> None:
+        heard.append(kwargs)
+
+    signals.recording_deleted.connect(receiver, weak=False)
+    try:
+        recording = stored_recording(user, age_days=91, title="Quarterly review")
+        swept()
+    finally:
+        signals.recording_deleted.disconnect(receiver)
+
+    assert [(h["recording_id"], h["representation"]["title"]) for h in heard] == [
+        (recording.pk, "Quarterly review")
     ]
 
 
