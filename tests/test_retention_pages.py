@@ -311,3 +311,17 @@ def test_members_see_the_retention_but_cannot_change_it(
     assert response.status_code == 404
     sales.refresh_from_db()
     assert sales.audio_retention_days == 30
+
+
+@pytest.mark.parametrize(("days", "saved"), [("30", 30), ("0", 0), ("", None), ("36501", None)])
+def test_staff_set_a_teams_retention_in_the_admin(client: Client, days: str, saved) -> None:
+    client.force_login(make_user("root", is_staff=True, is_superuser=True))
+    form = {"name": "Legal", "glossary": "[]", "audio_retention_days": days}
+    for inline in ("memberships", "invitations"):
+        form |= {f"{inline}-TOTAL_FORMS": "0", f"{inline}-INITIAL_FORMS": "0"}
+
+    client.post("/admin/teams/team/add/", form)
+
+    team = Team.objects.filter(name="Legal").first()
+    assert (team.audio_retention_days if team else None) == saved
+    assert (team is not None) is (days != "36501")
