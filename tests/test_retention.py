@@ -196,6 +196,7 @@ def test_a_recording_with_a_job_under_way_is_kept(site, swept, user: User) -> No
         (30, 60, 31, False),  # the team's own, longer
         (30, 60, 61, True),
         (FOREVER, 5, 6, True),  # the team's own where the site keeps forever
+        (30, 10**9, 5000, False),  # past any date: kept a century
     ],
 )
 def test_a_teams_period_overrides_the_site_default(

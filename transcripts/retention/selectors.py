@@ -18,7 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from teams.models import Membership, Team
-from teams.retention import Rule, audio_rule, transcript_rule
+from teams.retention import MAX_RETENTION_DAYS, Rule, audio_rule, effective_days, transcript_rule
 from transcripts.access import Access, recording_for
 from transcripts.models import Recording, TranscriptionJob
 
@@ -141,7 +141,8 @@ def _expired(field: str, site_days: int | None, now: datetime) -> QuerySet[Recor
         condition |= follows_site & Q(retention_start__lte=now - timedelta(days=site_days))
     periods = Team.objects.filter(**{f"{field}__gt": 0}).order_by().values_list(field, flat=True)
     for days in periods.distinct():
-        condition |= Q(**{own: days}, retention_start__lte=now - timedelta(days=days))
+        kept = effective_days(days, None) or MAX_RETENTION_DAYS  # bounded, as pages show it
+        condition |= Q(**{own: days}, retention_start__lte=now - timedelta(days=kept))
     if not condition:
         return Recording.objects.none()
     return (

@@ -76,8 +76,9 @@ def audio_expire(*, recording_id: int, now: datetime) -> str | None:
     audit_record(
         action=AuditEntry.Action.AUDIO_EXPIRED, actor=None, recording=recording, detail=why
     )
-    # The file goes once the row says it is gone: a rollback leaves both in place.
-    transaction.on_commit(partial(delete_stored, name))
+    # The file goes once the row says it is gone: a rollback leaves both in place. A storage
+    # error is logged and the sweep goes on to the next recording.
+    transaction.on_commit(partial(delete_stored, name), robust=True)
     return why
 
 
