@@ -50,6 +50,23 @@ def env_float(name: str, default: float) -> float:
         raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}.") from exc
 
 
+# A retention period past this (a century) is a typo; it would also overflow date arithmetic.
+MAX_RETENTION_DAYS = 36500
+
+
+def env_days(name: str) -> int | None:
+    """A retention period in whole days from the environment; empty or 0: keep forever."""
+    raw = env_str(name)
+    if not raw:
+        return None
+    if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_RETENTION_DAYS:
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number of days from 0 to {MAX_RETENTION_DAYS} "
+            f"(empty or 0: keep forever), not {raw!r}."
+        )
+    return int(raw) or None
+
+
 # --- Core -------------------------------------------------------------------
 
 DEBUG = env_bool("DEBUG", False)
@@ -214,6 +231,13 @@ URL_IMPORT_TIMEOUT_SECONDS = env_float("URL_IMPORT_TIMEOUT_SECONDS", 600.0)
 # With the Deepgram engine: hand a link to Deepgram (transcribe_url) instead of downloading
 # it; the audio is then not kept by Parley.
 URL_IMPORT_VIA_DEEPGRAM = env_bool("URL_IMPORT_VIA_DEEPGRAM", False)
+
+# --- Retention (transcripts/retention/) -------------------------------------
+
+# The site's default: delete a recording's audio, and the whole recording with its
+# transcript, this many days after it ended. None: keep forever. A team may set its own.
+RETENTION_AUDIO_DAYS = env_days("RETENTION_AUDIO_DAYS")
+RETENTION_TRANSCRIPT_DAYS = env_days("RETENTION_TRANSCRIPT_DAYS")
 
 # --- Accounts ---------------------------------------------------------------
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Field, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from teams.models import Invitation, Membership, Preferences, Team
+from teams.retention import MAX_RETENTION_DAYS
+
+RETENTION_FIELDS = ("audio_retention_days", "transcript_retention_days")
 
 
 class MembershipInline(admin.TabularInline):
@@ -35,12 +40,23 @@ class InvitationInline(admin.TabularInline):
 class TeamAdmin(admin.ModelAdmin):
     list_display = ("name", "member_count", "created_at")
     search_fields = ("name",)
-    fields = ("name", "glossary", "consent_notice", "created_at")
+    fields = (
+        "name", "glossary", "consent_notice", "audio_retention_days", "transcript_retention_days",
+        "created_at",
+    )  # fmt: skip
     readonly_fields = ("created_at",)
     inlines = (MembershipInline, InvitationInline)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Team]:
         return super().get_queryset(request).annotate(members=Count("memberships"))
+
+    def formfield_for_dbfield(
+        self, db_field: Field[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        """Retention in days is bounded here as on the team's page."""
+        if db_field.name in RETENTION_FIELDS:
+            kwargs["max_value"] = MAX_RETENTION_DAYS
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description="Members", ordering="members")
     def member_count(self, team: Team) -> int:

@@ -29,6 +29,7 @@ from teams.models import (
     Preferences,
     Team,
 )
+from teams.retention import KEEP_FOREVER, MAX_RETENTION_DAYS
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -98,6 +99,34 @@ def team_rename(*, team: Team, name: str) -> Team:
 def team_glossary_set(*, team: Team, raw: str) -> Team:
     team.glossary = parse_glossary(raw)
     team.save(update_fields=["glossary"])
+    return team
+
+
+def parse_retention(choice: str, days: str, *, what: str) -> int | None:
+    """A retention field from the form: None (site default), 0 (forever) or 1+ days."""
+    if choice == "default":
+        return None
+    if choice == "forever":
+        return KEEP_FOREVER
+    if choice != "days":
+        raise ValidationError(f"Choose how long {what} is kept.")
+    text = days.strip()
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_RETENTION_DAYS:
+        raise ValidationError(
+            f"Give the days {what} is kept as a whole number from 1 to {MAX_RETENTION_DAYS:,}."
+        )
+    return int(text)
+
+
+def team_retention_set(
+    *, team: Team, audio_choice: str, audio_days: str, transcript_choice: str, transcript_days: str
+) -> Team:
+    """How long the team keeps its recordings' audio and transcripts (both checked first)."""
+    team.audio_retention_days = parse_retention(audio_choice, audio_days, what="audio")
+    team.transcript_retention_days = parse_retention(
+        transcript_choice, transcript_days, what="a transcript"
+    )
+    team.save(update_fields=["audio_retention_days", "transcript_retention_days"])
     return team
 
 

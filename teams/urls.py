@@ -13,6 +13,7 @@ urlpatterns = [
     path("<id:team_id>/", views.team_detail, name="team_detail"),
     path("<id:team_id>/rename/", views.team_rename, name="team_rename"),
     path("<id:team_id>/glossary/", views.team_glossary, name="team_glossary"),
+    path("<id:team_id>/retention/", views.team_retention_set, name="team_retention"),
     path("<id:team_id>/leave/", views.team_leave, name="team_leave"),
     path("<id:team_id>/invitations/", views.invitation_create, name="invitation_create"),
     path(

@@ -20,6 +20,7 @@ from teams.models import (
     MAX_TEAM_NAME_CHARS,
     Membership,
 )
+from teams.retention import MAX_RETENTION_DAYS, team_retention
 
 
 def _limits() -> dict[str, int]:
@@ -27,6 +28,7 @@ def _limits() -> dict[str, int]:
         "max_name_chars": MAX_TEAM_NAME_CHARS,
         "max_terms": MAX_GLOSSARY_TERMS,
         "max_term_chars": MAX_GLOSSARY_TERM_CHARS,
+        "max_retention_days": MAX_RETENTION_DAYS,
     }
 
 
@@ -65,6 +67,7 @@ def team_detail(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse
         "glossary_text": "\n".join(team.glossary),
         "invitations": selectors.invitations_pending(team=team) if is_admin else [],
         "new_invitation": request.session.pop(f"invitation-{team.pk}", ""),
+        "retention": team_retention(team=team),
     } | _limits()
     return render(request, "teams/team_detail.html", context)
 
@@ -107,6 +110,21 @@ def team_glossary(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespon
     return _admin_change(
         request, team_id, change, done="Glossary saved: it applies to new recordings."
     )
+
+
+@require_POST
+def team_retention_set(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
+    """How long the team keeps audio and transcripts: site default, forever, or days."""
+    team = _admin_of(request, team_id).team
+    change = partial(
+        services.team_retention_set,
+        team=team,
+        audio_choice=request.POST.get("audio", ""),
+        audio_days=request.POST.get("audio_days", "")[:20],
+        transcript_choice=request.POST.get("transcript", ""),
+        transcript_days=request.POST.get("transcript_days", "")[:20],
+    )
+    return _admin_change(request, team_id, change, done="Retention saved.")
 
 
 def _admin_change(

@@ -11,9 +11,11 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from accounts.throttling import client_ip
 from transcripts.errors import ApplicationError
 from transcripts.jobs.services import job_cancel, job_retry
 from transcripts.models import Recording, RecordingShare, RecordingTag, Segment, TranscriptionJob
+from transcripts.retention.services import recording_set_hold
 from transcripts.sharing.services import sharing_changed
 
 TIMING_FIELDS = ("index", "start", "end")
@@ -68,6 +70,7 @@ class RecordingAdmin(admin.ModelAdmin):
     )  # fmt: skip
     list_filter = (
         ("owner", admin.RelatedOnlyFieldListFilter), "status", "source", "started_at", "engine",
+        "legal_hold",
     )  # fmt: skip
     search_fields = ("title", "owner__username", "owner__email")
     date_hierarchy = "started_at"
@@ -77,8 +80,30 @@ class RecordingAdmin(admin.ModelAdmin):
         "listen", "source", "engine", "model", "options", "started_at", "ended_at", "duration",
         "upstream_request_id", "audio", "source_url", "original_filename", "file_size",
         "media_format", "live_lag", "consent_text", "consent_version", "consent_by", "consent_at",
+        "legal_hold", "audio_deleted_at",
     )  # fmt: skip
     inlines = (ShareInline, TagInline, JobInline, SegmentInline)
+    actions = ("hold_set", "hold_lift")
+
+    @admin.action(description="Place the selected recordings under legal hold")
+    def hold_set(self, request: HttpRequest, queryset: QuerySet[Recording]) -> None:
+        self._hold(request, queryset, held=True)
+
+    @admin.action(description="Lift the legal hold of the selected recordings")
+    def hold_lift(self, request: HttpRequest, queryset: QuerySet[Recording]) -> None:
+        self._hold(request, queryset, held=False)
+
+    def _hold(self, request: HttpRequest, queryset: QuerySet[Recording], *, held: bool) -> None:
+        """Through the service, so each change is audited with who made it."""
+        changed = queryset.exclude(legal_hold=held)
+        count = 0
+        for recording in changed:
+            recording_set_hold(
+                recording=recording, held=held, by=request.user, ip=client_ip(request)
+            )
+            count += 1
+        done = "placed under legal hold" if held else "released from legal hold"
+        self.message_user(request, f"{count} recording(s) {done}.", messages.SUCCESS)
 
     @admin.display(description="Audio")
     def listen(self, recording: Recording) -> str:

@@ -5,6 +5,7 @@ from django.urls import path
 from transcripts import views
 from transcripts.jobs import hooks
 from transcripts.marks import views as mark_views
+from transcripts.retention import views as retention_views
 from transcripts.sharing import views as sharing_views
 from transcripts.uploads import views as upload_views
 
@@ -89,6 +90,11 @@ urlpatterns = [
         "recordings/<id:recording_id>/marks/<id:mark_id>/remove/",
         mark_views.mark_remove,
         name="mark_remove",
+    ),
+    path(
+        "recordings/<id:recording_id>/hold/",
+        retention_views.recording_hold,
+        name="recording_hold",
     ),
     path("watch/<str:token>/", sharing_views.watch, name="watch"),
 ]

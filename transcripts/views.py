@@ -33,6 +33,7 @@ from transcripts.marks.selectors import marks_context
 from transcripts.media import ACCEPTED_DESCRIPTION, FORMATS_BY_NAME
 from transcripts.models import MAX_TITLE_CHARS, MAX_URL_CHARS, Segment
 from transcripts.ranges import ranged_response
+from transcripts.retention.selectors import retention_facts
 from transcripts.search import selectors as search
 from transcripts.text import one_line
 from transcripts.uploads.url_import import links_fetched_by_deepgram
@@ -217,6 +218,7 @@ def recording_detail(request: HttpRequest, recording_id: int) -> HttpResponse:
         "speakers": sorted({s.speaker for s in segments if s.speaker is not None}),
         "job": job,
         "refine": selectors.recording_refine_state(recording=recording, latest_job=job),
+        "retention": retention_facts(recording=recording, user=request.user),
     } | marks_context(recording=recording, can_mark=False, can_tick=level >= Access.EDIT)
     return render(request, "transcripts/recording_detail.html", context)
 

@@ -3,7 +3,8 @@
 django-tasks-db leaves the task of a killed worker marked as running forever. Parley's
 jobs hold a lease instead: while this worker runs, a janitor thread requeues jobs whose
 lease has lapsed (checked at start and then every half lease), fails jobs whose Deepgram
-callback never came, and clears out old page events and abandoned uploads.
+callback never came, and clears out old page events and abandoned uploads. Once a day
+it also applies the retention policy (transcripts/retention/).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import threading
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
 from config.db import close_connections
@@ -20,6 +22,7 @@ from transcripts import realtime, signals
 from transcripts.jobs.callback_services import jobs_expire_callbacks
 from transcripts.jobs.services import jobs_recover_orphans
 from transcripts.live.recovery import recordings_recover
+from transcripts.retention.services import retention_sweep_daily
 from transcripts.uploads.services import uploads_discard_abandoned
 
 logger = logging.getLogger(__name__)
@@ -40,6 +43,7 @@ def sweep() -> None:
         realtime.outbox_prune()
         uploads_discard_abandoned()
         signals.worker_sweep.send_robust(sender=None)
+        retention_sweep_daily(now=timezone.now())
     except Exception:
         logger.exception("Job housekeeping failed; trying again later")
 
