@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
 
 from tests.chromium import CHROMIUM, require_chromium
 from tests.conftest import session_cookie
