@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from transcripts import views
+from transcripts.history import views as history_views
 from transcripts.jobs import hooks
 from transcripts.sharing import views as sharing_views
 from transcripts.uploads import views as upload_views
@@ -73,5 +74,20 @@ urlpatterns = [
         name="recording_follow",
     ),
     path("recordings/<id:recording_id>/tags/", views.recording_tags, name="recording_tags"),
+    path(
+        "recordings/<id:recording_id>/history/",
+        history_views.history_list,
+        name="recording_history",
+    ),
+    path(
+        "recordings/<id:recording_id>/history/<uuid:version>/",
+        history_views.history_version,
+        name="history_version",
+    ),
+    path(
+        "recordings/<id:recording_id>/history/<uuid:version>/restore/",
+        history_views.history_restore,
+        name="history_restore",
+    ),
     path("watch/<str:token>/", sharing_views.watch, name="watch"),
 ]
