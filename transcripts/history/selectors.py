@@ -35,7 +35,9 @@ def versions_of(*, recording: Recording) -> QuerySet[Any, dict[str, Any]]:
             by_username=F("history_user__username"),
             by_name=user_name,
         )
-        .annotate(when=Max("history_date"), last=Max("history_id"), segments=Count("index", distinct=True))
+        .annotate(
+            when=Max("history_date"), last=Max("history_id"), segments=Count("index", distinct=True)
+        )
         .order_by("-when", "-last")
     )
 
