@@ -245,6 +245,10 @@ def test_the_version_page_marks_added_and_removed_words(user: User, logged_in: C
     page = response.content.decode()
     assert "<del>lumbers</del>" in page
     assert "<ins>numbers</ins>" in page
+    assert "The transcript reads like this now." in page
+    assert "Restore this segment" not in page
+    first = versions(recording)[-1]["version"]
+    page = logged_in.get(f"/recordings/{recording.pk}/history/{first}/").content.decode()
     assert "Restore this segment to this version" in page
 
 
@@ -398,10 +402,10 @@ def test_reading_needs_view_and_restoring_needs_edit(
     client = Client()
     client.force_login(other_user)
     assert client.get(f"/recordings/{recording.pk}/history/").status_code == read
-    assert client.get(f"/recordings/{recording.pk}/history/{first}/").status_code == read
+    page = client.get(f"/recordings/{recording.pk}/history/{first}/")
+    assert page.status_code == read
+    assert ("Restore this segment" in page.content.decode()) == (restore == 302)
     assert client.post(restore_url(recording, first), {"index": "0"}).status_code == restore
-    page = client.get(f"/recordings/{recording.pk}/history/{first}/").content.decode()
-    assert ("Restore this segment" in page) == (restore == 302)
 
 
 def test_a_version_of_another_recording_is_not_found(user: User, logged_in: Client) -> None:
@@ -435,3 +439,17 @@ def test_the_transcript_page_links_to_its_history(user: User, logged_in: Client)
     recording = finished(user, ["good morning"])
     page = logged_in.get(f"/recordings/{recording.pk}/").content.decode()
     assert f'href="/recordings/{recording.pk}/history/"' in page
+
+
+def test_the_version_page_reads_in_a_fixed_number_of_queries(
+    user: User, logged_in: Client, django_assert_num_queries
+) -> None:
+    recording = finished(user, ["one", "two", "three"])
+    url = f"/recordings/{recording.pk}/history/{versions(recording)[0]['version']}/"
+    logged_in.get(url)
+    with django_assert_num_queries(5) as few:
+        assert logged_in.get(url).status_code == 200
+    for index in range(3):
+        services.segment_edit(recording=recording, index=index, text=f"edit {index}", by=user)
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert logged_in.get(url).status_code == 200

@@ -21,6 +21,7 @@ from transcripts.models import Recording, Segment
 
 HistoricalSegment: Any = Segment.history.model
 PARLEY = "Parley"  # who made a version nobody made by hand: a recording, a job
+COMPARED = ("index", "text", "speaker", "start", "end")  # what a reader sees change
 
 
 def versions_of(*, recording: Recording) -> QuerySet[Any, dict[str, Any]]:
@@ -61,6 +62,7 @@ class SegmentChange:
     before: Any | None
     after: Any | None
     runs: list[Run]
+    now: str = "gone"  # the segment today against `after`: "same", "different" or "gone"
 
     @property
     def speaker_changed(self) -> bool:
@@ -141,8 +143,15 @@ def version_compare(
         base = versions[position - 1].id if position else None
     after = transcript_as_of(versions, version)
     before = transcript_as_of(versions, base) if base is not None else {}
+    now = {s.index: s for s in Segment.objects.filter(recording=recording).only(*COMPARED)}
     changes = [
-        SegmentChange(index, before.get(index), after.get(index), _runs(before, after, index))
+        SegmentChange(
+            index,
+            before.get(index),
+            after.get(index),
+            _runs(before, after, index),
+            now=_now(now.get(index), after.get(index)),
+        )
         for index in sorted(before.keys() | after.keys())
         if not _same(before.get(index), after.get(index))
     ]
@@ -157,8 +166,13 @@ def version_compare(
 def _same(before: Any | None, after: Any | None) -> bool:
     if before is None or after is None:
         return before is after
-    fields = ("text", "speaker", "start", "end")
-    return all(getattr(before, name) == getattr(after, name) for name in fields)
+    return all(getattr(before, name) == getattr(after, name) for name in COMPARED)
+
+
+def _now(segment: Segment | None, after: Any | None) -> str:
+    if segment is None or after is None:
+        return "gone"
+    return "same" if _same(segment, after) else "different"
 
 
 def _runs(before: dict[int, Any], after: dict[int, Any], index: int) -> list[Run]:
