@@ -30,6 +30,7 @@ from transcripts import services
 from transcripts.engines.base import FileTranscript, FinalSegment, Word
 from transcripts.history import selectors
 from transcripts.history.diff import Run, word_diff
+from transcripts.history.record import history_forget
 from transcripts.history.services import segment_restore
 from transcripts.jobs import services as jobs
 from transcripts.models import Recording, RecordingShare, Segment
@@ -453,3 +454,10 @@ def test_the_version_page_reads_in_a_fixed_number_of_queries(
         services.segment_edit(recording=recording, index=index, text=f"edit {index}", by=user)
     with django_assert_num_queries(len(few.captured_queries)):
         assert logged_in.get(url).status_code == 200
+
+
+def test_a_recordings_history_can_be_forgotten_alone(user: User) -> None:
+    recording = finished(user, ["good morning", "thanks all"])
+    assert history_forget(recording_id=recording.pk) == 2
+    assert versions(recording) == []
+    assert Segment.objects.filter(recording=recording).count() == 2

@@ -28,7 +28,7 @@ class Change(models.TextChoices):
     TRANSCRIBED = "transcribed", "Transcribed"
     REFINED = "refined", "Refined"
     EDITED = "edited", "Edited"
-    REVIEWED = "reviewed", "Corrected in review"
+    REVIEWED = "reviewed", "Reviewed"
     RESTORED = "restored", "Restored"
 
 

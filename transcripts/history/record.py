@@ -99,6 +99,13 @@ def history_baseline(*, recording: Recording) -> uuid.UUID | None:
     return version
 
 
+def history_forget(*, recording_id: int) -> int:
+    """Delete a recording's history (its rows go with it when the recording is deleted);
+    how many rows went."""
+    deleted, _ = HistoricalSegment.objects.filter(recording_id=recording_id).delete()
+    return int(deleted)
+
+
 def edit_change(recording: Recording, by: Visitor | None) -> Change:
     """A correction by the reviewer holding the recording in review is part of the review."""
     in_review = recording.review_state == Recording.Review.IN_REVIEW
