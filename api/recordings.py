@@ -114,7 +114,9 @@ def segment_correct(
     need_scope(request, "write")
     recording = _recording(request, recording_id, Access.EDIT)
     try:
-        segment = services.segment_edit(recording=recording, index=index, text=body.text)
+        segment = services.segment_edit(
+            recording=recording, index=index, text=body.text, by=request.user
+        )
     except Segment.DoesNotExist:
         raise Http404 from None
     return exports.segment_json(recording, segment)

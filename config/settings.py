@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "review",
     "django_tasks_db",
     "webhooks",
+    "simple_history",  # segment history (transcripts/history/), written in whole versions
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from transcripts.versions import VersionedHistory, VersionFields
+
 # Limits on what people type, one name each (transcripts/text.py cleans and checks them).
 MAX_TITLE_CHARS = 200
 MAX_SEGMENT_TEXT_CHARS = 5000
@@ -330,6 +332,8 @@ class Segment(models.Model):
         blank=True, help_text="The engine's text before a person's first correction."
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Who changed what and when, a version at a time (transcripts/versions.py).
+    history = VersionedHistory(bases=[VersionFields], excluded_fields=["created_at"])
 
     class Meta:
         ordering = ["recording", "index"]

@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 from transcripts import lease, realtime, signals
 from transcripts.engines.base import FinalSegment
 from transcripts.errors import ApplicationError
+from transcripts.history.record import edit_change, history_baseline, version_write
 from transcripts.library import Destination
 from transcripts.models import (
     MAX_SEGMENT_TEXT_CHARS,
@@ -40,6 +41,8 @@ from transcripts.text import clean_field
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+
+    from accounts.auth import Visitor
 
 # A live recording that stopped abnormally can be continued.
 RESUMABLE_STATUSES = frozenset({Recording.Status.LIVE, Recording.Status.INTERRUPTED})
@@ -172,6 +175,8 @@ def recording_finish(
         "status", "ended_at", "duration", "error", "upstream_request_id", "live_until", "live_lag",
     ]  # fmt: skip
     recording.save(update_fields=fields)
+    # Live segments were saved without history, for speed: they become one version now.
+    history_baseline(recording=recording)
     signals.finished_on_commit(recording)
     return recording
 
@@ -187,6 +192,7 @@ def recording_interrupt_lapsed(*, recording_id: int) -> bool:
     recording.ended_at = timezone.now()
     recording.live_until = None
     recording.save(update_fields=["status", "error", "ended_at", "live_until"])
+    history_baseline(recording=recording)
     return True
 
 
@@ -318,12 +324,15 @@ def ensure_unlocked(recording: Recording) -> None:
 
 
 @transaction.atomic
-def segment_edit(*, recording: Recording, index: int, text: str) -> Segment:
-    """Correct a segment's text, keeping its timings (search sees it at once)."""
+def segment_edit(
+    *, recording: Recording, index: int, text: str, by: Visitor | None = None
+) -> Segment:
+    """Correct a segment's text, keeping its timings (search sees it at once); a version."""
     ensure_unlocked(recording)
     text = clean_field(text, limit=MAX_SEGMENT_TEXT_CHARS, what="A segment")
     if not text:
         raise ValidationError("A segment cannot be empty.")
+    history_baseline(recording=recording)  # how it was before, if nothing recorded it yet
     segment = Segment.objects.select_for_update().get(recording=recording, index=index)
     if not segment.edited:
         segment.original_text = segment.text  # what the engine heard, for the refined transcript
@@ -331,6 +340,7 @@ def segment_edit(*, recording: Recording, index: int, text: str) -> Segment:
     segment.text = text
     segment.edited = True
     segment.save(update_fields=["text", "words", "edited", "original_text"])
+    version_write(change=edit_change(recording, by), by=by, changed=[segment])
     return segment
 
 

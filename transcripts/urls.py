@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from transcripts import views
+from transcripts.history import views as history_views
 from transcripts.jobs import hooks
 from transcripts.marks import views as mark_views
 from transcripts.retention import views as retention_views
@@ -95,6 +96,21 @@ urlpatterns = [
         "recordings/<id:recording_id>/hold/",
         retention_views.recording_hold,
         name="recording_hold",
+    ),
+    path(
+        "recordings/<id:recording_id>/history/",
+        history_views.history_list,
+        name="recording_history",
+    ),
+    path(
+        "recordings/<id:recording_id>/history/<uuid:version>/",
+        history_views.history_version,
+        name="history_version",
+    ),
+    path(
+        "recordings/<id:recording_id>/history/<uuid:version>/restore/",
+        history_views.history_restore,
+        name="history_restore",
     ),
     path("watch/<str:token>/", sharing_views.watch, name="watch"),
 ]

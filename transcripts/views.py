@@ -318,7 +318,7 @@ def segment_update(request: HttpRequest, recording_id: int, index: int) -> HttpR
     recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.EDIT)
     try:
         segment = services.segment_edit(
-            recording=recording, index=index, text=request.POST.get("text", "")
+            recording=recording, index=index, text=request.POST.get("text", ""), by=request.user
         )
     except Segment.DoesNotExist:
         raise Http404("No such segment.") from None

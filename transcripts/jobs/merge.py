@@ -15,8 +15,10 @@ from typing import Any
 from transcripts import services
 from transcripts.engines.base import FileTranscript, FinalSegment
 from transcripts.errors import ApplicationError
+from transcripts.history.record import history_baseline, version_write
 from transcripts.models import Recording, Segment, TranscriptionJob
 from transcripts.segments import retimed_words, segment_row_from
+from transcripts.versions import Change
 
 RESUMED_MESSAGE = (
     "The recording was resumed while it was being refined, so the refined transcript was "
@@ -33,6 +35,7 @@ def refine_apply(*, recording: Recording, transcript: FileTranscript) -> Recordi
     recording = Recording.objects.select_for_update().get(pk=recording.pk)
     if recording.status == Recording.Status.LIVE:
         raise ApplicationError(RESUMED_MESSAGE)
+    history_baseline(recording=recording)  # the draft as recorded, if not in the history yet
     current = list(Segment.objects.filter(recording=recording).order_by("index"))
     if not _refined_before(recording):
         recording.draft = [draft_entry(segment) for segment in current]
@@ -41,6 +44,7 @@ def refine_apply(*, recording: Recording, transcript: FileTranscript) -> Recordi
     for index, row in enumerate(rows):
         row.recording_id, row.index = recording.pk, index
     Segment.objects.bulk_create(rows)
+    version_write(change=Change.REFINED, removed=current, added=rows)
     return services.recording_complete_refined(recording=recording, duration=transcript.duration)
 
 

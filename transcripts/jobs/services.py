@@ -24,11 +24,13 @@ from django_tasks_db.models import DBTaskResult
 from transcripts import protocol, realtime, services
 from transcripts.engines.base import EngineError, FileOptions, FileTranscript
 from transcripts.errors import ApplicationError
+from transcripts.history.record import version_write
 from transcripts.jobs.merge import refine_apply
 from transcripts.jobs.tasks import transcribe_job
 from transcripts.media import ACCEPTED_DESCRIPTION, FORMATS_BY_NAME
 from transcripts.models import Recording, Segment, TranscriptionJob
 from transcripts.segments import segment_row_from
+from transcripts.versions import Change
 
 logger = logging.getLogger(__name__)
 
@@ -159,11 +161,13 @@ def _write_transcript(job: TranscriptionJob, transcript: FileTranscript) -> None
         job.recording = refine_apply(recording=job.recording, transcript=transcript)
         return
     recording = job.recording
+    before = list(Segment.objects.filter(recording=recording))  # none unless transcribed again
     Segment.objects.filter(recording=recording).delete()
-    Segment.objects.bulk_create(
+    rows = Segment.objects.bulk_create(
         segment_row_from(recording_id=recording.pk, index=index, segment=segment)
         for index, segment in enumerate(transcript.segments)
     )
+    version_write(change=Change.TRANSCRIBED, removed=before, added=rows)
     recording.duration = transcript.duration
     recording.ended_at = timezone.now()
     recording.upstream_request_id = transcript.request_id
