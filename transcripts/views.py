@@ -29,6 +29,7 @@ from transcripts.errors import ApplicationError
 from transcripts.forms import HistoryForm, SearchForm
 from transcripts.jobs import refine
 from transcripts.jobs.services import job_cancel, job_retry
+from transcripts.marks.selectors import marks_of
 from transcripts.media import ACCEPTED_DESCRIPTION, FORMATS_BY_NAME
 from transcripts.models import MAX_TITLE_CHARS, MAX_URL_CHARS, Segment
 from transcripts.ranges import ranged_response
@@ -375,7 +376,8 @@ def recording_export(request: HttpRequest, recording_id: int, kind: str) -> Http
         timestamps=request.GET.get("timestamps") != "0", speakers=request.GET.get("speakers") != "0"
     )
     segments = list(selectors.segment_list(recording=recording))
-    file = exports.export(recording, segments, kind, options)
+    marks = list(marks_of(recording=recording))
+    file = exports.export(recording, segments, kind, options, marks)
     response = HttpResponse(file.content, content_type=file.content_type)
     response["Content-Disposition"] = content_disposition_header(True, file.filename)
     return response
