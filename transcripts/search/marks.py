@@ -16,7 +16,7 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import OuterRef, Q, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -110,7 +110,11 @@ def _marks(user: Visitor, query: SearchQuery, filters: SearchFilters) -> QuerySe
         Mark.objects.filter(recording__in=_recordings(user, query, filters))
         .filter(kinds_wanted(query.kinds))
         # Never NULL, so that excluding a word keeps marks made in silence.
-        .annotate(spoken=Coalesce(Subquery(said_then.values("text")[:1]), Value("")))
+        .annotate(
+            spoken=Coalesce(
+                Subquery(said_then.values("text")[:1]), Value(""), output_field=TextField()
+            )
+        )
     )
 
 
