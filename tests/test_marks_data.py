@@ -241,7 +241,7 @@ def test_a_found_mark_links_to_its_moment_with_what_it_is(
     )
     assert "Send the budget --&gt; Ana" in page
     assert "2 marks found" in page
-    assert "✓ Done" in page
+    assert "✓ </span>Done" in page
     assert ">Open<" in page
     assert "by alice" in page
     assert "Recordings with this in their title" not in page
