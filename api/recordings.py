@@ -24,6 +24,7 @@ from teams.selectors import teams_of
 from transcripts import access, exports, selectors, services
 from transcripts.access import Access
 from transcripts.forms import HistoryForm
+from transcripts.marks.selectors import marks_of
 from transcripts.media import FORMATS_BY_NAME
 from transcripts.models import Recording, Segment
 from transcripts.ranges import ranged_response
@@ -140,9 +141,8 @@ def recording_export(
         raise ValidationError(f"kind is one of {', '.join(exports.FORMATS)}.")
     recording = access.recording_for_export(user=request.user, recording_id=recording_id)
     options = exports.ExportOptions(timestamps=timestamps, speakers=speakers)
-    file = exports.export(
-        recording, list(selectors.segment_list(recording=recording)), kind, options
-    )
+    segments = list(selectors.segment_list(recording=recording))
+    file = exports.export(recording, segments, kind, options, list(marks_of(recording=recording)))
     response = HttpResponse(file.content, content_type=file.content_type)
     response["Content-Disposition"] = content_disposition_header(True, file.filename)
     return response

@@ -44,6 +44,7 @@ class RecordingOut(Schema):
     team: TeamOut | None
     tags: list[str]
     segment_count: int
+    open_actions: int = Field(description="Action items marked in it and not yet done.")
     error: str
     consent: ConsentOut | None = Field(
         description="The consent notice confirmed before recording, when one was required."

@@ -32,6 +32,8 @@ def search_segments(
     need_scope(request, "read")
     page, per_page = page_bounds(page, per_page)
     query = search.parse_query(one_line(q))
+    if query.kinds:  # marks are searched on the search page; a mark is not a segment
+        raise ValidationError("kind: finds marks, which this endpoint does not return.")
     if query.is_empty:
         raise ValidationError("q needs at least one word to search for.")
     if source not in ("", "live", "upload"):

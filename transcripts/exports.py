@@ -1,9 +1,16 @@
-"""A recording's transcript as plain text, SRT, WebVTT, JSON or DOCX."""
+"""A recording's transcript as plain text, SRT, WebVTT, JSON or DOCX, with its marks.
+
+Marks (bookmarks, action items, decisions) come after the transcript in plain text and
+DOCX, as a list in JSON and as NOTE blocks among the cues in WebVTT; SRT has no place for
+them. A recording without marks exports as it did before marks existed (JSON aside, which
+always has its "marks" list).
+"""
 
 from __future__ import annotations
 
 import io
 import json
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -13,8 +20,9 @@ from django.utils.timezone import localtime
 from docx import Document
 
 from transcripts.consent import consent_json
-from transcripts.models import Recording, Segment
-from transcripts.text import xml_safe
+from transcripts.marks.selectors import author_name
+from transcripts.models import Mark, Recording, Segment
+from transcripts.text import one_line, xml_safe
 from transcripts.timecode import clock, subtitle_clock
 
 
@@ -40,8 +48,28 @@ def tags_of(recording: Recording) -> list[str]:
     return sorted(tag.name for tag in recording.tags.all())
 
 
-def as_text(recording: Recording, segments: Sequence[Segment], options: ExportOptions) -> str:
-    """A header (title, date, tags), then one line per segment: [time] Speaker: text."""
+def _mark_details(mark: Mark) -> str:
+    """What follows a mark's kind: " — the note (by Ana) ✓ done", on one line."""
+    note = one_line(mark.note)
+    return (
+        f"{' — ' + note if note else ''} (by {author_name(mark.author)})"
+        f"{' ✓ done' if mark.done_at else ''}"
+    )
+
+
+def mark_line(mark: Mark) -> str:
+    """A mark as people read it: [1:02] Action item — the note (by Ana) ✓ done."""
+    return f"[{clock(mark.at)}] {mark.get_kind_display()}{_mark_details(mark)}"
+
+
+def as_text(
+    recording: Recording,
+    segments: Sequence[Segment],
+    options: ExportOptions,
+    marks: Sequence[Mark] = (),
+) -> str:
+    """A header (title, date, tags), one line per segment ([time] Speaker: text), then the
+    marks, each with its time whatever the options (a mark is a moment)."""
     header = f"{recording.title}\n{date_format(localtime(recording.started_at), 'j F Y, H:i')}\n"
     tags = tags_of(recording)
     header += (f"Tags: {', '.join(tags)}\n" if tags else "") + "\n"
@@ -50,6 +78,8 @@ def as_text(recording: Recording, segments: Sequence[Segment], options: ExportOp
         prefix = f"[{clock(segment.start)}] " if options.timestamps else ""
         name = recording.speaker_name(segment.speaker) if options.speakers else ""
         lines.append(f"{prefix}{name + ': ' if name else ''}{segment.text}")
+    if marks:
+        lines += ["", "Marks", *(mark_line(mark) for mark in marks)]
     return header + "\n".join(lines) + "\n"
 
 
@@ -72,15 +102,27 @@ def _vtt_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def as_vtt(recording: Recording, segments: Sequence[Segment]) -> str:
-    """WebVTT with voice tags naming the speaker."""
-    cues = ["WEBVTT\n"]
+def _vtt_note(mark: Mark) -> str:
+    """A comment block: one line (a blank one would end it) without "-->" (which would
+    make it a cue); its text is not markup, so nothing is escaped."""
+    text = f"{mark.get_kind_display()} at {clock(mark.at)}{_mark_details(mark)}"
+    return f"NOTE {text.replace('-->', '→')}\n"
+
+
+def as_vtt(recording: Recording, segments: Sequence[Segment], marks: Sequence[Mark] = ()) -> str:
+    """WebVTT with voice tags naming the speaker; each mark a NOTE before the first cue
+    that starts after it."""
+    blocks = ["WEBVTT\n"]
+    waiting = deque(marks)
     for segment in segments:
+        while waiting and waiting[0].at <= segment.start:
+            blocks.append(_vtt_note(waiting.popleft()))
         name = recording.speaker_name(segment.speaker)
         voice = f"<v {_vtt_escape(name)}>" if name else ""
         times = f"{subtitle_clock(segment.start, '.')} --> {subtitle_clock(_cue_end(segment), '.')}"
-        cues.append(f"{times}\n{voice}{_vtt_escape(segment.text)}\n")
-    return "\n".join(cues)
+        blocks.append(f"{times}\n{voice}{_vtt_escape(segment.text)}\n")
+    blocks += [_vtt_note(mark) for mark in waiting]
+    return "\n".join(blocks)
 
 
 def segment_json(recording: Recording, segment: Segment) -> dict[str, object]:
@@ -98,8 +140,21 @@ def segment_json(recording: Recording, segment: Segment) -> dict[str, object]:
     }
 
 
-def as_json(recording: Recording, segments: Sequence[Segment]) -> str:
-    """Everything: the recording, its segments, and every word with its timing."""
+def mark_json(mark: Mark) -> dict[str, object]:
+    """A mark as the JSON export shows it."""
+    return {
+        "id": mark.pk,
+        "kind": mark.kind,
+        "at": mark.at,
+        "note": mark.note,
+        "author": author_name(mark.author),
+        "done": mark.done_at is not None,
+        "done_at": mark.done_at.isoformat() if mark.done_at else None,
+    }
+
+
+def as_json(recording: Recording, segments: Sequence[Segment], marks: Sequence[Mark] = ()) -> str:
+    """Everything: the recording, its segments with every word's timing, and its marks."""
     document = {
         "recording": {
             "id": recording.pk,
@@ -114,12 +169,13 @@ def as_json(recording: Recording, segments: Sequence[Segment]) -> str:
             "consent": consent_json(recording),
         },
         "segments": [segment_json(recording, segment) for segment in segments],
+        "marks": [mark_json(mark) for mark in marks],
     }
     return json.dumps(document, ensure_ascii=False, indent=2)
 
 
-def as_docx(recording: Recording, segments: Sequence[Segment]) -> bytes:
-    """A Word document: title, date, then one paragraph per segment."""
+def as_docx(recording: Recording, segments: Sequence[Segment], marks: Sequence[Mark] = ()) -> bytes:
+    """A Word document: title, date, one paragraph per segment, then the marks."""
     document = Document()
     document.add_heading(xml_safe(recording.title), level=1)
     document.add_paragraph(date_format(localtime(recording.started_at), "l j F Y, H:i"))
@@ -134,6 +190,10 @@ def as_docx(recording: Recording, segments: Sequence[Segment]) -> bytes:
         if name:
             paragraph.add_run(f"{xml_safe(name)}: ").bold = True
         paragraph.add_run(xml_safe(segment.text))
+    if marks:
+        document.add_heading("Marks", level=2)
+        for mark in marks:
+            document.add_paragraph(xml_safe(mark_line(mark)))
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -149,15 +209,20 @@ FORMATS: dict[str, tuple[str, str]] = {
 
 
 def export(
-    recording: Recording, segments: Sequence[Segment], kind: str, options: ExportOptions
+    recording: Recording,
+    segments: Sequence[Segment],
+    kind: str,
+    options: ExportOptions,
+    marks: Sequence[Mark] = (),
 ) -> Export:
-    """The transcript in the format `kind` (a key of FORMATS)."""
+    """The transcript in the format `kind` (a key of FORMATS), with `marks` in time order
+    (marks.selectors.marks_of) where the format has room for them."""
     makers: dict[str, Callable[[], str | bytes]] = {
-        "txt": lambda: as_text(recording, segments, options),
+        "txt": lambda: as_text(recording, segments, options, marks),
         "srt": lambda: as_srt(recording, segments),
-        "vtt": lambda: as_vtt(recording, segments),
-        "json": lambda: as_json(recording, segments),
-        "docx": lambda: as_docx(recording, segments),
+        "vtt": lambda: as_vtt(recording, segments, marks),
+        "json": lambda: as_json(recording, segments, marks),
+        "docx": lambda: as_docx(recording, segments, marks),
     }
     content = makers[kind]()
     content_type, extension = FORMATS[kind]

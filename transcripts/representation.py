@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from transcripts.consent import consent_json
 from transcripts.exports import FORMATS
-from transcripts.models import Recording
+from transcripts.models import Mark, Recording
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -23,11 +23,15 @@ def _iso(moment: datetime | None) -> str | None:
 def recording_json(recording: Recording) -> dict[str, object]:
     """The recording's API representation (without audio).
 
-    Uses `segment_count` and prefetched `tags` when a list annotated them; otherwise asks.
+    Uses `segment_count`, `open_actions` and prefetched `tags` when a list annotated them
+    (selectors.recording_list_for_user); otherwise asks.
     """
     segment_count = getattr(recording, "segment_count", None)
     if segment_count is None:
         segment_count = recording.segments.count()
+    open_actions = getattr(recording, "open_actions", None)
+    if open_actions is None:
+        open_actions = recording.marks.filter(kind=Mark.Kind.ACTION, done_at=None).count()
     team = recording.team
     return {
         "id": recording.pk,
@@ -42,6 +46,7 @@ def recording_json(recording: Recording) -> dict[str, object]:
         "team": {"id": team.pk, "name": team.name} if team else None,
         "tags": sorted(tag.name for tag in recording.tags.all()),
         "segment_count": segment_count,
+        "open_actions": open_actions,
         "error": recording.error,
         "consent": consent_json(recording),
         "url": recording.get_absolute_url(),

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from transcripts.access import recordings_visible
 from transcripts.models import (
+    Mark,
     PendingUpload,
     Recording,
     RecordingShare,
@@ -63,6 +65,21 @@ def _latest_job_progress() -> Subquery:
     return Subquery(latest.values("progress")[:1])
 
 
+def open_actions_count() -> Coalesce:
+    """An annotation: the recording's action items not yet done.
+
+    A subquery, not a Count over a join: joined with the segments it would multiply both.
+    """
+    open_actions = (
+        Mark.objects.filter(recording=OuterRef("pk"), kind=Mark.Kind.ACTION, done_at__isnull=True)
+        .order_by()
+        .values("recording")
+        .annotate(number=Count("pk"))
+        .values("number")
+    )
+    return Coalesce(Subquery(open_actions, output_field=IntegerField()), Value(0))
+
+
 @dataclass(frozen=True, slots=True)
 class HistoryFilters:
     """Which of the recordings a user may see the history lists, and in what order."""
@@ -82,7 +99,8 @@ def recording_list_for_user(
     *, user: Visitor, filters: HistoryFilters | None = None
 ) -> QuerySet[Recording]:
     """The recordings the user may see, filtered and ordered, with owner, team, tags,
-    segment counts and job progress: a page of them costs the same few queries."""
+    segment counts, open action items and job progress: a page of them costs the same few
+    queries."""
     filters = filters or HistoryFilters()
     recordings = _in_scope(recordings_visible(user=user), user, filters)
     if filters.title:
@@ -98,7 +116,11 @@ def recording_list_for_user(
     return (
         recordings.select_related("owner", "team")
         .prefetch_related(Prefetch("tags", RecordingTag.objects.order_by("name")))
-        .annotate(segment_count=Count("segments"), progress=_latest_job_progress())
+        .annotate(
+            segment_count=Count("segments"),
+            progress=_latest_job_progress(),
+            open_actions=open_actions_count(),
+        )
         .order_by(*order)
     )
 

@@ -7,6 +7,7 @@ from transcripts.history import views as history_views
 from transcripts.jobs import hooks
 from transcripts.marks import views as mark_views
 from transcripts.retention import views as retention_views
+from transcripts.search import views as search_views
 from transcripts.sharing import views as sharing_views
 from transcripts.uploads import views as upload_views
 
@@ -41,7 +42,7 @@ urlpatterns = [
     path("recordings/status/", upload_views.recording_status, name="recording_status"),
     path("upload/", views.upload, name="upload"),
     path("hooks/deepgram/<id:job_id>/", hooks.deepgram_hook, name="deepgram_hook"),
-    path("search/", views.search_page, name="search"),
+    path("search/", search_views.search_page, name="search"),
     path("upload/files/", upload_views.upload_start, name="upload_start"),
     path("upload/url/", upload_views.url_import, name="url_import"),
     path("upload/files/<uuid:token>/", upload_views.upload_piece, name="upload_piece"),

@@ -26,21 +26,19 @@ from transcripts.access import Access
 from transcripts.answers import edit_answer, edit_refused, wants_json
 from transcripts.consent import consent_choices
 from transcripts.errors import ApplicationError
-from transcripts.forms import HistoryForm, SearchForm
+from transcripts.forms import HistoryForm
 from transcripts.jobs import refine
 from transcripts.jobs.services import job_cancel, job_retry
-from transcripts.marks.selectors import marks_context
+from transcripts.marks.selectors import marks_context, marks_of
 from transcripts.media import ACCEPTED_DESCRIPTION, FORMATS_BY_NAME
 from transcripts.models import MAX_TITLE_CHARS, MAX_URL_CHARS, Segment
 from transcripts.ranges import ranged_response
 from transcripts.retention.selectors import retention_facts
-from transcripts.search import selectors as search
 from transcripts.text import one_line
 from transcripts.uploads.url_import import links_fetched_by_deepgram
 
 RECORDINGS_PER_PAGE = 20
 HISTORY_FILTERS = ("q", "owner", "tag", "date_from", "date_to", "source", "sort")
-HITS_PER_PAGE = 20
 
 
 @require_GET
@@ -146,52 +144,6 @@ def _query_without(request: HttpRequest, *names: str) -> str:
         query.pop(name, None)
     encoded = query.urlencode()
     return f"{encoded}&" if encoded else ""
-
-
-@require_GET
-def search_page(request: HttpRequest) -> HttpResponse:
-    """Full-text search across everything the user has recorded."""
-    form = SearchForm(request.GET)
-    context: dict[str, object] = {"form": form}
-    if form.is_valid() and form.cleaned_data["q"]:
-        try:
-            context |= _search(request, form, params.page_number(request.GET.get("page")))
-        except ValidationError as exc:
-            context["problem"] = exc.messages[0]
-            return render(request, "transcripts/search.html", context, status=400)
-    return render(request, "transcripts/search.html", context)
-
-
-def _search(request: HttpRequest, form: SearchForm, page_number: int) -> dict[str, object]:
-    text = form.cleaned_data["q"]
-    query = search.parse_query(text)
-    if query.is_empty:
-        return {"problem": "Add at least one word to search for; only excluded words were given."}
-    filters = search.SearchFilters(
-        date_from=form.cleaned_data["date_from"],
-        date_to=form.cleaned_data["date_to"],
-        source=form.cleaned_data["source"],
-    )
-    result = search.search_segments(
-        user=request.user, query=query, filters=filters,
-        limit=HITS_PER_PAGE, offset=(page_number - 1) * HITS_PER_PAGE,
-    )  # fmt: skip
-    has_next = page_number * HITS_PER_PAGE < result.total
-    return {
-        "result": result,
-        "titles": search.recordings_titled(user=request.user, query=query, filters=filters),
-        "page_number": page_number,
-        "previous_url": _page_url(request, page_number - 1) if page_number > 1 else "",
-        "next_url": _page_url(request, page_number + 1) if has_next else "",
-        "truncated": len(text) > search.MAX_QUERY_CHARS,
-    }
-
-
-def _page_url(request: HttpRequest, number: int) -> str:
-    """This search, on another page."""
-    query = request.GET.copy()
-    query["page"] = str(number)
-    return f"?{query.urlencode()}"
 
 
 @require_GET
@@ -379,7 +331,8 @@ def recording_export(request: HttpRequest, recording_id: int, kind: str) -> Http
         timestamps=request.GET.get("timestamps") != "0", speakers=request.GET.get("speakers") != "0"
     )
     segments = list(selectors.segment_list(recording=recording))
-    file = exports.export(recording, segments, kind, options)
+    marks = list(marks_of(recording=recording))
+    file = exports.export(recording, segments, kind, options, marks)
     response = HttpResponse(file.content, content_type=file.content_type)
     response["Content-Disposition"] = content_disposition_header(True, file.filename)
     return response

@@ -36,8 +36,8 @@ MAX_PARTS = 20
 SNIPPET_CHARS = 240
 WORD = re.compile(r"[^\W_]+")
 PART = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
-# tag:name, tag:"two words", owner:username — filters, taken out before the words.
-FILTER = re.compile(r'(?<!\S)(tag|owner):(?:"([^"]*)"?|(\S+))', re.IGNORECASE)
+# tag:name, tag:"two words", owner:username, kind:action — taken out before the words.
+FILTER = re.compile(r'(?<!\S)(tag|owner|kind):(?:"([^"]*)"?|(\S+))', re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class SearchQuery:
     excluded: tuple[tuple[str, ...], ...] = ()
     tags: tuple[str, ...] = ()
     owners: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()  # marks wanted instead of passages (search/marks.py)
 
     @property
     def is_empty(self) -> bool:
@@ -61,9 +62,10 @@ class SearchQuery:
 
 
 def parse_query(raw: str) -> SearchQuery:
-    """Words, "phrases", -exclusions, tag: and owner: from what the user typed; never raises."""
+    """Words, "phrases", -exclusions, tag:, owner: and kind: from what the user typed; never
+    raises."""
     raw = raw[:MAX_QUERY_CHARS]
-    filters: dict[str, list[str]] = {"tag": [], "owner": []}
+    filters: dict[str, list[str]] = {"tag": [], "owner": [], "kind": []}
     for match in FILTER.finditer(raw):
         value = " ".join((match.group(2) or match.group(3) or "").split())
         if value:
@@ -90,6 +92,7 @@ def parse_query(raw: str) -> SearchQuery:
         tuple(excluded),
         tags=tuple(dict.fromkeys(filters["tag"]))[:MAX_PARTS],
         owners=tuple(dict.fromkeys(filters["owner"]))[:MAX_PARTS],
+        kinds=tuple(dict.fromkeys(kind.lower() for kind in filters["kind"]))[:MAX_PARTS],
     )
 
 
