@@ -23,6 +23,7 @@ from config.db import aclose_connections
 from teams.selectors import teams_of
 from transcripts import access, exports, selectors, services
 from transcripts.access import Access
+from transcripts.auditing import Audit, Subject, audited, audited_playback
 from transcripts.forms import HistoryForm
 from transcripts.media import FORMATS_BY_NAME
 from transcripts.models import Recording, Segment
@@ -76,7 +77,9 @@ def recording_list(
 def recording_detail(request: HttpRequest, recording_id: int) -> dict[str, object]:
     """One recording."""
     need_scope(request, "read")
-    return recording_out(_recording(request, recording_id, Access.VIEW))
+    recording = _recording(request, recording_id, Access.VIEW)
+    audited(request, Audit.VIEWED, recording, "via API")
+    return recording_out(recording)
 
 
 @router.patch("/recordings/{recording_id}", response={200: RecordingOut} | ERRORS)
@@ -87,6 +90,7 @@ def recording_rename(
     need_scope(request, "write")
     recording = _recording(request, recording_id, Access.EDIT)
     services.recording_rename(recording=recording, title=body.title)
+    audited(request, Audit.EDITED, recording, "title via API")
     return recording_out(recording)
 
 
@@ -94,7 +98,10 @@ def recording_rename(
 def recording_delete(request: HttpRequest, recording_id: int) -> Status[None]:
     """Delete with its transcript and audio (owners only)."""
     need_scope(request, "write")
-    services.recording_delete(recording=_recording(request, recording_id, Access.OWN))
+    recording = _recording(request, recording_id, Access.OWN)
+    gone = Subject.of(recording)
+    services.recording_delete(recording=recording)
+    audited(request, Audit.DELETED, gone, "via API")
     return Status(204, None)
 
 
@@ -103,7 +110,11 @@ def segment_list(request: HttpRequest, recording_id: int) -> list[dict[str, obje
     """The transcript, segment by segment, with word timings."""
     need_scope(request, "read")
     recording = _recording(request, recording_id, Access.VIEW)
-    return [exports.segment_json(recording, s) for s in selectors.segment_list(recording=recording)]
+    segments = [
+        exports.segment_json(recording, s) for s in selectors.segment_list(recording=recording)
+    ]
+    audited(request, Audit.VIEWED, recording, "transcript via API")
+    return segments
 
 
 @router.patch("/recordings/{recording_id}/segments/{index}", response={200: SegmentOut} | ERRORS)
@@ -117,6 +128,7 @@ def segment_correct(
         segment = services.segment_edit(recording=recording, index=index, text=body.text)
     except Segment.DoesNotExist:
         raise Http404 from None
+    audited(request, Audit.EDITED, recording, f"segment {segment.index} via API")
     return exports.segment_json(recording, segment)
 
 
@@ -141,6 +153,7 @@ def recording_export(
     file = exports.export(
         recording, list(selectors.segment_list(recording=recording)), kind, options
     )
+    audited(request, Audit.EXPORTED, recording, f"{kind} via API")
     response = HttpResponse(file.content, content_type=file.content_type)
     response["Content-Disposition"] = content_disposition_header(True, file.filename)
     return response
@@ -158,6 +171,7 @@ async def recording_audio(request: HttpRequest, recording_id: int) -> HttpRespon
     """The stored audio, with range requests."""
     need_scope(request, "read")
     recording = await sync_to_async(_recording)(request, recording_id, Access.VIEW)
+    await audited_playback(request, request.user, recording)
     await aclose_connections()
     if not recording.audio:
         raise Http404

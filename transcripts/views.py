@@ -23,6 +23,7 @@ from config.db import aclose_connections
 from teams.selectors import preferences_of, teams_of
 from transcripts import access, engines, exports, params, protocol, selectors, services
 from transcripts.access import Access
+from transcripts.auditing import Audit, Subject, audited, audited_playback
 from transcripts.errors import ApplicationError
 from transcripts.forms import HistoryForm, SearchForm
 from transcripts.jobs import refine
@@ -208,6 +209,7 @@ def recording_detail(request: HttpRequest, recording_id: int) -> HttpResponse:
         "job": job,
         "refine": selectors.recording_refine_state(recording=recording, latest_job=job),
     }
+    audited(request, Audit.VIEWED, recording)
     return render(request, "transcripts/recording_detail.html", context)
 
 
@@ -232,6 +234,7 @@ async def recording_audio(request: HttpRequest, recording_id: int) -> HttpRespon
     recording = await sync_to_async(access.recording_for)(
         user=user, recording_id=recording_id, need=Access.VIEW, staff_reads=True
     )
+    await audited_playback(request, user, recording)
     # The stream may last an hour; it must not hold a pooled connection all that time.
     await aclose_connections()
     if not recording.audio:
@@ -320,6 +323,7 @@ def recording_rename(request: HttpRequest, recording_id: int) -> HttpResponse:
         services.recording_rename(recording=recording, title=request.POST.get("title", ""))
     except ValidationError as exc:
         return _edit_refused(request, recording, exc.messages[0])
+    audited(request, Audit.EDITED, recording, "title")
     return _edit_answer(request, recording, {"title": recording.title}, "Renamed.")
 
 
@@ -337,6 +341,7 @@ def segment_update(request: HttpRequest, recording_id: int, index: int) -> HttpR
         return _edit_refused(request, recording, exc.messages[0])
     except ApplicationError as exc:
         return _edit_refused(request, recording, str(exc), status=409)
+    audited(request, Audit.EDITED, recording, f"segment {segment.index}")
     body = {"index": segment.index, "text": segment.text, "words": segment.words}
     return _edit_answer(request, recording, body, "Correction saved.")
 
@@ -353,6 +358,9 @@ def speaker_update(request: HttpRequest, recording_id: int, speaker: int) -> Htt
         return _edit_refused(request, recording, exc.messages[0])
     except ApplicationError as exc:
         return _edit_refused(request, recording, str(exc), status=409)
+    audited(
+        request, Audit.EDITED, recording, f"speaker {speaker}: {recording.speaker_name(speaker)}"
+    )
     body = {"speaker": speaker, "name": recording.speaker_name(speaker)}
     return _edit_answer(request, recording, body, "Speaker renamed.")
 
@@ -365,6 +373,7 @@ def recording_tags(request: HttpRequest, recording_id: int) -> HttpResponse:
         tags = services.recording_tags_set(recording=recording, raw=request.POST.get("tags", ""))
     except ValidationError as exc:
         return _edit_refused(request, recording, exc.messages[0])
+    audited(request, Audit.EDITED, recording, f"tags: {', '.join(tags) or 'none'}")
     return _edit_answer(request, recording, {"tags": tags}, "Tags saved.")
 
 
@@ -374,8 +383,9 @@ def recording_delete(request: HttpRequest, recording_id: int) -> HttpResponse:
     recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.OWN)
     if request.method == "GET":
         return render(request, "transcripts/recording_delete.html", {"recording": recording})
-    title = recording.title
+    title, gone = recording.title, Subject.of(recording)
     services.recording_delete(recording=recording)
+    audited(request, Audit.DELETED, gone)
     messages.success(request, f"“{title}” was deleted.")
     return redirect("transcripts:recording_list")
 
@@ -391,6 +401,7 @@ def recording_export(request: HttpRequest, recording_id: int, kind: str) -> Http
     )
     segments = list(selectors.segment_list(recording=recording))
     file = exports.export(recording, segments, kind, options)
+    audited(request, Audit.EXPORTED, recording, kind)
     response = HttpResponse(file.content, content_type=file.content_type)
     response["Content-Disposition"] = content_disposition_header(True, file.filename)
     return response
