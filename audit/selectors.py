@@ -26,7 +26,7 @@ class AuditFilters:
 
 def audit_entries(*, filters: AuditFilters, linked: bool = False) -> QuerySet[AuditEntry]:
     """Entries matching `filters`, newest first; `linked` adds `recording_exists` to each."""
-    entries = AuditEntry.objects.all()
+    entries: QuerySet[AuditEntry] = AuditEntry.objects.all()
     if filters.action:
         entries = entries.filter(action=filters.action)
     if filters.person:
