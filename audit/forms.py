@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 
 from audit.models import AuditEntry
@@ -10,6 +12,8 @@ from audit.selectors import AuditFilters
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 MAX_ID = 2**63 - 1
 MAX_NAME_CHARS = 150
+# Days a time zone can turn into a UTC moment without leaving the calendar's years.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9999, 12, 30)
 
 
 class AuditFilterForm(forms.Form):
@@ -32,6 +36,18 @@ class AuditFilterForm(forms.Form):
     )  # fmt: skip
     date_from = forms.DateField(label="From", required=False, widget=DATE_INPUT)
     date_to = forms.DateField(label="To", required=False, widget=DATE_INPUT)
+
+    def clean_date_from(self) -> date | None:
+        return self._within_calendar(self.cleaned_data["date_from"])
+
+    def clean_date_to(self) -> date | None:
+        return self._within_calendar(self.cleaned_data["date_to"])
+
+    @staticmethod
+    def _within_calendar(day: date | None) -> date | None:
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise forms.ValidationError("Choose a day from 1900 to 9999.")
+        return day
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}

@@ -46,7 +46,7 @@ def _in_dates(entries: QuerySet[AuditEntry], filters: AuditFilters) -> QuerySet[
     zone = timezone.get_current_timezone()
     if filters.date_from:
         entries = entries.filter(at__gte=datetime.combine(filters.date_from, time(), zone))
-    if filters.date_to and filters.date_to < date.max:
+    if filters.date_to:
         next_day = filters.date_to + timedelta(days=1)
         entries = entries.filter(at__lt=datetime.combine(next_day, time(), zone))
     return entries
