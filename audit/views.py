@@ -40,7 +40,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     try:
         number = _page_number(request.GET.get("page"))
         if not form.is_valid():
-            raise ValidationError(_first_error(form))
+            raise ValidationError(_problems(form))
     except ValidationError as exc:
         context["problem"] = exc.messages[0]
         return render(request, "audit/log.html", context, status=400)
@@ -55,7 +55,7 @@ def audit_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     _staff_only(request)
     form = AuditFilterForm(request.GET)
     if not form.is_valid():
-        context = {"form": form, "filtered": True, "problem": _first_error(form)}
+        context = {"form": form, "filtered": True, "problem": _problems(form)}
         return render(request, "audit/log.html", context, status=400)
     response = StreamingHttpResponse(
         csv_lines(audit_entries(filters=form.filters())), content_type="text/csv; charset=utf-8"
@@ -65,12 +65,13 @@ def audit_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     return response
 
 
-def _first_error(form: AuditFilterForm) -> str:
-    """The first problem, naming its field."""
-    field, errors = next(iter(form.errors.items()))
-    if field == "__all__":
-        return str(errors[0])
-    return f"{form.fields[field].label}: {errors[0]}"
+def _problems(form: AuditFilterForm) -> str:
+    """Every problem with the filters, each naming its field."""
+    problems = []
+    for field, errors in form.errors.items():
+        label = "" if field == "__all__" else f"{form.fields[field].label}: "
+        problems += [f"{label}{error}" for error in errors]
+    return " ".join(problems)
 
 
 def _page_number(raw: str | None) -> int:
@@ -91,4 +92,3 @@ def _query_without(request: HttpRequest, *names: str) -> str:
     for name in names:
         query.pop(name, None)
     return query.urlencode()
-

@@ -195,6 +195,12 @@ def test_a_bad_filter_is_a_message_on_the_page(staff: Client, query: str, messag
     assert message in response.content.decode()
 
 
+def test_every_bad_filter_is_named(staff: Client) -> None:
+    page = staff.get("/audit/?recording=x&ip=nope").content.decode()
+    assert "Recording id: Enter a whole number." in page
+    assert "IP address: Enter a valid" in page
+
+
 def test_a_bad_filter_on_the_download_is_a_message_too(staff: Client) -> None:
     response = staff.get("/audit/log.csv?ip=nowhere")
     assert response.status_code == 400
