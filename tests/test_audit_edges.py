@@ -19,7 +19,7 @@ from audit.models import AuditEntry
 from tests.factories import make_recording, make_segment, make_team, make_user
 from transcripts.models import Recording
 from transcripts.ranges import starts_playback
-from transcripts.sharing.services import share_with_person
+from transcripts.sharing.services import share_start, share_with_person
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +83,20 @@ def test_each_page_action_writes_one_entry(
     response = getattr(owner, method)(f"/recordings/{recording.pk}/{path}", data)
     assert response.status_code in (200, 302)
     assert_entry(only_entry(), action, user, recording.pk, detail=detail, recording_title=title)
+
+
+def test_watching_or_following_counts_as_viewing(
+    user: User, other_user: User, recording: Recording
+) -> None:
+    recording = share_start(recording=recording)
+    share_with_person(recording=recording, username="bob", role="viewer")
+    bob = Client(REMOTE_ADDR=ADDRESS)
+    bob.force_login(other_user)
+    assert bob.get(f"/watch/{recording.share_token}/").status_code == 200
+    assert bob.get(f"/recordings/{recording.pk}/live/").status_code == 200
+    following, watching = AuditEntry.objects.all()
+    assert_entry(watching, Action.VIEWED, other_user, recording.pk, detail="through the watch link")
+    assert_entry(following, Action.VIEWED, other_user, recording.pk, detail="following live")
 
 
 def test_sharing_with_a_team_names_the_team_and_role(

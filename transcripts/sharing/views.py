@@ -48,6 +48,7 @@ def recording_unshare(request: HttpRequest, recording_id: int) -> HttpResponse:
 def watch(request: HttpRequest, token: str) -> HttpResponse:
     """A shared recording's transcript so far, for any logged-in person with the link."""
     recording = selectors.recording_get_shared(token=token)
+    audited(request, Audit.VIEWED, recording, "through the watch link")
     return _watch_page(request, recording, socket_path=f"/ws/watch/{token}/")
 
 
@@ -130,6 +131,7 @@ def recording_viewer_exports(request: HttpRequest, recording_id: int) -> HttpRes
 def recording_follow(request: HttpRequest, recording_id: int) -> HttpResponse:
     """Follow a recording shared with you as it is spoken (no link needed)."""
     recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.VIEW)
+    audited(request, Audit.VIEWED, recording, "following live")
     return _watch_page(request, recording, socket_path=f"/ws/watch/recording/{recording.pk}/")
 
 
