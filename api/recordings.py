@@ -23,6 +23,7 @@ from config.db import aclose_connections
 from teams.selectors import teams_of
 from transcripts import access, exports, selectors, services
 from transcripts.access import Access
+from transcripts.auditing import Audit, Subject, audited, audited_playback
 from transcripts.forms import HistoryForm
 from transcripts.marks.selectors import marks_of
 from transcripts.media import FORMATS_BY_NAME
@@ -77,7 +78,9 @@ def recording_list(
 def recording_detail(request: HttpRequest, recording_id: int) -> dict[str, object]:
     """One recording."""
     need_scope(request, "read")
-    return recording_out(_recording(request, recording_id, Access.VIEW))
+    recording = _recording(request, recording_id, Access.VIEW)
+    audited(request, Audit.VIEWED, recording, "via API")
+    return recording_out(recording)
 
 
 @router.patch("/recordings/{recording_id}", response={200: RecordingOut} | ERRORS)
@@ -88,6 +91,7 @@ def recording_rename(
     need_scope(request, "write")
     recording = _recording(request, recording_id, Access.EDIT)
     services.recording_rename(recording=recording, title=body.title)
+    audited(request, Audit.EDITED, recording, "title via API")
     return recording_out(recording)
 
 
@@ -95,7 +99,10 @@ def recording_rename(
 def recording_delete(request: HttpRequest, recording_id: int) -> Status[None]:
     """Delete with its transcript and audio (owners only)."""
     need_scope(request, "write")
-    services.recording_delete(recording=_recording(request, recording_id, Access.OWN))
+    recording = _recording(request, recording_id, Access.OWN)
+    gone = Subject.of(recording)
+    services.recording_delete(recording=recording)
+    audited(request, Audit.DELETED, gone, "via API")
     return Status(204, None)
 
 
@@ -104,7 +111,11 @@ def segment_list(request: HttpRequest, recording_id: int) -> list[dict[str, obje
     """The transcript, segment by segment, with word timings."""
     need_scope(request, "read")
     recording = _recording(request, recording_id, Access.VIEW)
-    return [exports.segment_json(recording, s) for s in selectors.segment_list(recording=recording)]
+    segments = [
+        exports.segment_json(recording, s) for s in selectors.segment_list(recording=recording)
+    ]
+    audited(request, Audit.VIEWED, recording, "transcript via API")
+    return segments
 
 
 @router.patch("/recordings/{recording_id}/segments/{index}", response={200: SegmentOut} | ERRORS)
@@ -120,6 +131,7 @@ def segment_correct(
         )
     except Segment.DoesNotExist:
         raise Http404 from None
+    audited(request, Audit.EDITED, recording, f"segment {segment.index} via API")
     return exports.segment_json(recording, segment)
 
 
@@ -143,6 +155,7 @@ def recording_export(
     options = exports.ExportOptions(timestamps=timestamps, speakers=speakers)
     segments = list(selectors.segment_list(recording=recording))
     file = exports.export(recording, segments, kind, options, list(marks_of(recording=recording)))
+    audited(request, Audit.EXPORTED, recording, f"{kind} via API")
     response = HttpResponse(file.content, content_type=file.content_type)
     response["Content-Disposition"] = content_disposition_header(True, file.filename)
     return response
@@ -160,6 +173,7 @@ async def recording_audio(request: HttpRequest, recording_id: int) -> HttpRespon
     """The stored audio, with range requests."""
     need_scope(request, "read")
     recording = await sync_to_async(_recording)(request, recording_id, Access.VIEW)
+    await audited_playback(request, request.user, recording)
     await aclose_connections()
     if not recording.audio:
         raise Http404

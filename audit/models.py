@@ -15,6 +15,20 @@ from django.utils import timezone
 MAX_DETAIL_CHARS = 500
 
 
+class AuditQuerySet(models.QuerySet["AuditEntry"]):
+    """Entries in bulk: they can be read and added, never changed or deleted."""
+
+    def update(self, **kwargs: Any) -> int:
+        """Only clearing the actor is allowed: what deleting their account does (SET_NULL)."""
+        if kwargs.keys() != {"actor"} or kwargs["actor"] is not None:
+            raise ValueError("Audit entries cannot be changed.")
+        return super().update(**kwargs)
+
+    def delete(self) -> NoReturn:
+        """The log is kept for ever."""
+        raise ValueError("Audit entries cannot be deleted.")
+
+
 class AuditEntry(models.Model):
     """Who did what to which recording, when, and from where."""
 
@@ -51,6 +65,8 @@ class AuditEntry(models.Model):
     recording_title = models.CharField(max_length=200, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     detail = models.CharField(max_length=MAX_DETAIL_CHARS, blank=True)
+
+    objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]

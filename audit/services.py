@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from audit.models import MAX_DETAIL_CHARS, AuditEntry
@@ -15,6 +16,19 @@ class Audited(Protocol):
 
     pk: Any
     title: str
+
+
+@dataclass
+class Subject:
+    """A recording's id and title kept aside, for an entry written after it is deleted."""
+
+    pk: int
+    title: str
+
+    @classmethod
+    def of(cls, recording: Audited) -> Subject:
+        """What the entry will name, taken while the recording still has its id."""
+        return cls(pk=recording.pk, title=recording.title)
 
 
 def audit_record(

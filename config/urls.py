@@ -11,6 +11,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="transcripts:recording_list"), name="home"),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("audit/", include("audit.urls")),
     path("review/", include("review.urls")),
     path("teams/", include("teams.urls")),
     path("webhooks/", include("webhooks.urls")),

@@ -255,8 +255,8 @@ def test_the_watch_page_takes_the_same_queries_for_any_length(
         Mark.objects.create(recording=recording, kind="decision", at=index, author=user)
     client.force_login(user)
     url = reverse("transcripts:watch", args=[share(recording)])
-    # session, user, recording with owner, segments, marks with their authors
-    with django_assert_num_queries(5):
+    # session, user, recording with owner, audit, segments, marks with their authors
+    with django_assert_num_queries(6):
         assert client.get(url).status_code == 200
 
 

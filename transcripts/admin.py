@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.throttling import client_ip
+from transcripts.auditing import Audit, Subject, audited
 from transcripts.errors import ApplicationError
 from transcripts.jobs.services import job_cancel, job_retry
 from transcripts.models import Recording, RecordingShare, RecordingTag, Segment, TranscriptionJob
@@ -119,6 +120,19 @@ class RecordingAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Recording]:
         return super().get_queryset(request).annotate(segment_count=Count("segments"))
+
+    def delete_model(self, request: HttpRequest, obj: Recording) -> None:
+        """A deletion here is in the audit log like the owner's own."""
+        gone = Subject.of(obj)
+        super().delete_model(request, obj)
+        audited(request, Audit.DELETED, gone, "in the admin")
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Recording]) -> None:
+        """The "delete selected" action: an audit entry per recording deleted."""
+        gone = [Subject(pk=pk, title=title) for pk, title in queryset.values_list("pk", "title")]
+        super().delete_queryset(request, queryset)
+        for subject in gone:
+            audited(request, Audit.DELETED, subject, "in the admin")
 
     @admin.display(description="Behind (s)", ordering="live_lag")
     def behind(self, recording: Recording) -> str:

@@ -21,7 +21,11 @@ def wants_json(request: HttpRequest) -> bool:
 
 
 def edit_answer(
-    request: HttpRequest, target: HasPage, body: dict[str, object], message: str, status: int = 200
+    request: HttpRequest,
+    target: HasPage | str,
+    body: dict[str, object],
+    message: str,
+    status: int = 200,
 ) -> HttpResponse:
     """`body` as JSON for the page's script; for a plain form, `message` and back to `target`."""
     if wants_json(request):
@@ -31,7 +35,7 @@ def edit_answer(
 
 
 def edit_refused(
-    request: HttpRequest, target: HasPage, error: str, status: int = 400
+    request: HttpRequest, target: HasPage | str, error: str, status: int = 400
 ) -> HttpResponse:
     """The reason a change was refused, as JSON `{"error"}` or as a message on the page."""
     if wants_json(request):

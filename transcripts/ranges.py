@@ -35,6 +35,16 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, end
 
 
+def starts_playback(header: str | None) -> bool:
+    """Whether a request for the audio begins a playback: it asks for the whole file or from
+    byte 0. A player seeking or buffering asks for later ranges, which are the same playback."""
+    match = RANGE.match((header or "").strip())
+    if match is None or match.groups() == ("", ""):
+        return True  # served as the whole file
+    first = match.group(1)
+    return first != "" and int(first) == 0
+
+
 async def _read(file: FieldFile, start: int, length: int) -> AsyncIterator[bytes]:
     handle = await asyncio.to_thread(file.open, "rb")
     try:

@@ -24,6 +24,7 @@ from teams.selectors import preferences_of, teams_of
 from transcripts import access, engines, exports, params, protocol, selectors, services
 from transcripts.access import Access
 from transcripts.answers import edit_answer, edit_refused, wants_json
+from transcripts.auditing import Audit, Subject, audited, audited_playback
 from transcripts.consent import consent_choices
 from transcripts.errors import ApplicationError
 from transcripts.forms import HistoryForm
@@ -172,6 +173,7 @@ def recording_detail(request: HttpRequest, recording_id: int) -> HttpResponse:
         "refine": selectors.recording_refine_state(recording=recording, latest_job=job),
         "retention": retention_facts(recording=recording, user=request.user),
     } | marks_context(recording=recording, can_mark=False, can_tick=level >= Access.EDIT)
+    audited(request, Audit.VIEWED, recording)
     return render(request, "transcripts/recording_detail.html", context)
 
 
@@ -192,6 +194,7 @@ async def recording_audio(request: HttpRequest, recording_id: int) -> HttpRespon
     recording = await sync_to_async(access.recording_for)(
         user=user, recording_id=recording_id, need=Access.VIEW, staff_reads=True
     )
+    await audited_playback(request, user, recording)
     # The stream may last an hour; it must not hold a pooled connection all that time.
     await aclose_connections()
     if not recording.audio:
@@ -261,6 +264,7 @@ def recording_rename(request: HttpRequest, recording_id: int) -> HttpResponse:
         services.recording_rename(recording=recording, title=request.POST.get("title", ""))
     except ValidationError as exc:
         return edit_refused(request, recording, exc.messages[0])
+    audited(request, Audit.EDITED, recording, "title")
     return edit_answer(request, recording, {"title": recording.title}, "Renamed.")
 
 
@@ -278,6 +282,7 @@ def segment_update(request: HttpRequest, recording_id: int, index: int) -> HttpR
         return edit_refused(request, recording, exc.messages[0])
     except ApplicationError as exc:
         return edit_refused(request, recording, str(exc), status=409)
+    audited(request, Audit.EDITED, recording, f"segment {segment.index}")
     body = {"index": segment.index, "text": segment.text, "words": segment.words}
     return edit_answer(request, recording, body, "Correction saved.")
 
@@ -294,6 +299,9 @@ def speaker_update(request: HttpRequest, recording_id: int, speaker: int) -> Htt
         return edit_refused(request, recording, exc.messages[0])
     except ApplicationError as exc:
         return edit_refused(request, recording, str(exc), status=409)
+    audited(
+        request, Audit.EDITED, recording, f"speaker {speaker}: {recording.speaker_name(speaker)}"
+    )
     body = {"speaker": speaker, "name": recording.speaker_name(speaker)}
     return edit_answer(request, recording, body, "Speaker renamed.")
 
@@ -306,6 +314,7 @@ def recording_tags(request: HttpRequest, recording_id: int) -> HttpResponse:
         tags = services.recording_tags_set(recording=recording, raw=request.POST.get("tags", ""))
     except ValidationError as exc:
         return edit_refused(request, recording, exc.messages[0])
+    audited(request, Audit.EDITED, recording, f"tags: {', '.join(tags) or 'none'}")
     return edit_answer(request, recording, {"tags": tags}, "Tags saved.")
 
 
@@ -315,8 +324,9 @@ def recording_delete(request: HttpRequest, recording_id: int) -> HttpResponse:
     recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.OWN)
     if request.method == "GET":
         return render(request, "transcripts/recording_delete.html", {"recording": recording})
-    title = recording.title
+    title, gone = recording.title, Subject.of(recording)
     services.recording_delete(recording=recording)
+    audited(request, Audit.DELETED, gone)
     messages.success(request, f"“{title}” was deleted.")
     return redirect("transcripts:recording_list")
 
@@ -333,6 +343,7 @@ def recording_export(request: HttpRequest, recording_id: int, kind: str) -> Http
     segments = list(selectors.segment_list(recording=recording))
     marks = list(marks_of(recording=recording))
     file = exports.export(recording, segments, kind, options, marks)
+    audited(request, Audit.EXPORTED, recording, kind)
     response = HttpResponse(file.content, content_type=file.content_type)
     response["Content-Disposition"] = content_disposition_header(True, file.filename)
     return response

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.throttling import client_ip
 from transcripts import access, params
 from transcripts.access import Access
+from transcripts.answers import edit_refused, wants_json
 from transcripts.errors import ApplicationError
 from transcripts.history import selectors, services
 from transcripts.models import Recording
@@ -85,10 +86,10 @@ def history_restore(request: HttpRequest, recording_id: int, version: uuid.UUID)
             ip=client_ip(request),
         )  # fmt: skip
     except ValidationError as exc:
-        return _refused(request, back, exc.messages[0], status=400)
+        return edit_refused(request, back, exc.messages[0], status=400)
     except ApplicationError as exc:
-        return _refused(request, back, str(exc), status=409)
-    if _wants_json(request):
+        return edit_refused(request, back, str(exc), status=409)
+    if wants_json(request):
         return JsonResponse({"index": segment.index, "text": segment.text})
     messages.success(request, f"Segment {segment.index + 1} restored.")
     return redirect(_at_segment(recording, segment.index))
@@ -96,14 +97,3 @@ def history_restore(request: HttpRequest, recording_id: int, version: uuid.UUID)
 
 def _at_segment(recording: Recording, index: int) -> str:
     return f"{recording.get_absolute_url()}#segment-{index}"
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
-
-
-def _refused(request: HttpRequest, back: str, error: str, *, status: int) -> HttpResponse:
-    if _wants_json(request):
-        return JsonResponse({"error": error}, status=status)
-    messages.error(request, error)
-    return redirect(back)

@@ -114,11 +114,13 @@ def share_set_role(*, recording: Recording, share_id: int, role: str) -> Recordi
 
 
 @transaction.atomic
-def share_remove(*, recording: Recording, share_id: int) -> None:
-    """Stop sharing with a person or team (taking it out of the team's library)."""
+def share_remove(*, recording: Recording, share_id: int) -> RecordingShare:
+    """Stop sharing with a person or team (taking it out of the team's library); the share
+    is given back, gone from the database, to say whom it was with."""
     share = _share_of(recording, share_id)
     share.delete()
     sharing_changed(recording_id=recording.pk)
+    return share
 
 
 def _share_of(recording: Recording, share_id: int) -> RecordingShare:

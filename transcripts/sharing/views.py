@@ -11,8 +11,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from transcripts import access, params, selectors
 from transcripts.access import Access
+from transcripts.auditing import Audit, audited
 from transcripts.marks.selectors import marks_context
-from transcripts.models import Recording
+from transcripts.models import Recording, RecordingShare
 from transcripts.sharing.services import (
     exports_for_viewers,
     share_remove,
@@ -29,6 +30,7 @@ def recording_share(request: HttpRequest, recording_id: int) -> HttpResponse:
     """Give the owner's recording a watch link (staff and strangers get 404)."""
     recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.OWN)
     share_start(recording=recording)
+    audited(request, Audit.SHARED, recording, "watch link started")
     messages.success(request, "Sharing started: logged-in people with the link can watch.")
     return redirect(recording)
 
@@ -38,6 +40,7 @@ def recording_unshare(request: HttpRequest, recording_id: int) -> HttpResponse:
     """Stop sharing: the link stops working and anyone watching is disconnected."""
     recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.OWN)
     share_revoke(recording=recording)
+    audited(request, Audit.SHARED, recording, "watch link stopped")
     messages.success(request, "Sharing stopped: the link no longer works.")
     return redirect(recording)
 
@@ -46,6 +49,7 @@ def recording_unshare(request: HttpRequest, recording_id: int) -> HttpResponse:
 def watch(request: HttpRequest, token: str) -> HttpResponse:
     """A shared recording's transcript so far, for any logged-in person with the link."""
     recording = selectors.recording_get_shared(token=token)
+    audited(request, Audit.VIEWED, recording, "through the watch link")
     return _watch_page(request, recording, socket_path=f"/ws/watch/{token}/")
 
 
@@ -80,15 +84,16 @@ def recording_share_add(request: HttpRequest, recording_id: int) -> HttpResponse
         team_id = params.optional_id(request.POST.get("team"))
         person = request.POST.get("person", "").strip()
         if team_id is not None:
-            share_with_team(recording=recording, team_id=team_id, role=role)
+            share = share_with_team(recording=recording, team_id=team_id, role=role)
         elif not person:
             raise ValidationError("Enter a person's user name or e-mail address, or choose a team.")
         else:
-            share_with_person(
+            share = share_with_person(
                 recording=recording, username=request.POST.get("person", ""), role=role
             )
     except ValidationError as exc:
         return _share_problem(request, recording, exc)
+    audited(request, Audit.SHARED, recording, f"with {_whom(share)} as {share.role}")
     messages.success(request, "Shared. They find it in their history and search.")
     return redirect(f"{recording.get_absolute_url()}#people")
 
@@ -99,12 +104,14 @@ def recording_share_change(request: HttpRequest, recording_id: int, share_id: in
     recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.OWN)
     try:
         if request.POST.get("remove"):
-            share_remove(recording=recording, share_id=share_id)
+            share = share_remove(recording=recording, share_id=share_id)
+            audited(request, Audit.SHARED, recording, f"stopped for {_whom(share)}")
             messages.success(request, "Sharing stopped for them.")
         else:
-            share_set_role(
+            share = share_set_role(
                 recording=recording, share_id=share_id, role=request.POST.get("role", "")
             )
+            audited(request, Audit.SHARED, recording, f"{_whom(share)} now {share.role}")
             messages.success(request, "Role changed.")
     except ValidationError as exc:
         return _share_problem(request, recording, exc)
@@ -117,6 +124,7 @@ def recording_viewer_exports(request: HttpRequest, recording_id: int) -> HttpRes
     recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.OWN)
     allowed = request.POST.get("allowed") == "1"
     exports_for_viewers(recording=recording, allowed=allowed)
+    audited(request, Audit.SHARED, recording, f"viewers {'may' if allowed else 'may not'} export")
     messages.success(
         request, "Viewers may now export." if allowed else "Viewers can no longer export."
     )
@@ -127,6 +135,12 @@ def recording_viewer_exports(request: HttpRequest, recording_id: int) -> HttpRes
 def recording_follow(request: HttpRequest, recording_id: int) -> HttpResponse:
     """Follow a recording shared with you as it is spoken (no link needed)."""
     recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.VIEW)
+    audited(request, Audit.VIEWED, recording, "following live")
     return _watch_page(
         request, recording, socket_path=f"/ws/watch/recording/{recording.pk}/", can_mark=True
     )
+
+
+def _whom(share: RecordingShare) -> str:
+    """Whom a share is with, for the audit log."""
+    return share.user.get_username() if share.user else f"team {share.team}"
