@@ -18,6 +18,8 @@ MAX_FILENAME_CHARS = 255
 MAX_TAG_CHARS = 40
 MAX_TAGS_PER_RECORDING = 20
 MAX_URL_CHARS = 2000
+# Why an approved transcript's text, speakers and timings refuse a change (Recording.locked).
+LOCKED_MESSAGE = "This transcript is approved; a reviewer must reopen it before it can change."
 
 
 class Recording(models.Model):

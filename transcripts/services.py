@@ -23,6 +23,7 @@ from transcripts.engines.base import FinalSegment
 from transcripts.errors import ApplicationError
 from transcripts.library import Destination
 from transcripts.models import (
+    LOCKED_MESSAGE,
     MAX_SEGMENT_TEXT_CHARS,
     MAX_SPEAKER_NAME_CHARS,
     MAX_TAG_CHARS,
@@ -299,9 +300,6 @@ def recording_rename(*, recording: Recording, title: str) -> Recording:
     recording.title = title
     recording.save(update_fields=["title"])
     return recording
-
-
-LOCKED_MESSAGE = "This transcript is approved; a reviewer must reopen it before it can change."
 
 
 def ensure_unlocked(recording: Recording) -> None:

@@ -1,0 +1,58 @@
+"""The review panel on a recording's page, the review badge, and the nav's notice count.
+
+Reads only: marking notices read is a post (views.notices_read) that the panel's script
+sends once the page has shown them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.contrib.auth.models import User
+
+from review import selectors
+from review.views import review_page_url
+from transcripts.models import Recording
+
+register = template.Library()
+
+
+@register.inclusion_tag("review/includes/review_panel.html", takes_context=True)
+def review_panel(context: template.Context, recording: Recording) -> dict[str, Any]:
+    """The state, the owner's unread notices, and the steps this person may take now."""
+    request = context["request"]
+    user: User = request.user
+    offers = selectors.review_offers(user=user, recording=recording)
+    notices = selectors.notices_unread(user=user, recording=recording)
+    resubmit = "submit" in offers and recording.review_state == Recording.Review.CHANGES_REQUESTED
+    reviewers = []
+    if "submit" in offers:
+        reviewers = list(selectors.reviewers_for(recording=recording).exclude(pk=user.pk))
+    return {
+        "recording": recording,
+        "label": selectors.review_label(recording=recording),
+        "offers": offers,
+        "notices": notices,
+        "resubmit": resubmit,
+        "reviewers": reviewers,
+        "review_page": review_page_url(recording.pk),
+        "shown": offers or notices or recording.review_state != Recording.Review.DRAFT,
+        "next": request.get_full_path(),
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.filter
+def review_label(recording: Recording) -> str:
+    """The review state in words, for a badge (a list joins the reviewer beforehand)."""
+    return selectors.review_label(recording=recording)
+
+
+@register.simple_tag(takes_context=True)
+def review_notice_count(context: template.Context) -> int:
+    """How many review notices wait for the person logged in (one query)."""
+    request = context.get("request")
+    if request is None:
+        return 0
+    return selectors.notices_unread_count(user=request.user)
