@@ -100,6 +100,8 @@ def _take_refusal(user: User, recording: Recording) -> str:
         return refusal
     if user.pk == recording.owner_id:
         return "Someone else must review your recording."
+    if user.pk == recording.review_submitted_by_id:
+        return "Someone other than who submitted it must review it."
     if not is_reviewer_for(user=user, recording=recording):
         return "You do not review this recording's transcripts."
     if recording.reviewer_id not in (None, user.pk):

@@ -7,7 +7,9 @@
                                              submitted ◀──resubmit─────┘
 
 Owners and editors submit (optionally naming a reviewer), withdraw and resubmit; reviewers
-take, release, approve, request changes (with a note) and reopen. Approval locks the text
+take, release, approve, request changes (with a note) and reopen. Who may take which step
+is decided in one place, selectors.review_refusal, which the pages ask too; nobody reviews
+their own recording or what they submitted. Approval locks the text
 (transcripts.services.ensure_unlocked). Every step is one audit entry; the owner is told of
 an approval or a request for changes on the page and, with mail configured, by mail.
 """
@@ -49,7 +51,10 @@ def _move(
     recording.reviewer = reviewer
     recording.review_note = note
     recording.review_changed_at = timezone.now()
-    recording.save(update_fields=["review_state", "reviewer", "review_note", "review_changed_at"])
+    if to == Review.DRAFT:
+        recording.review_submitted_by = None
+    fields = ["review_state", "reviewer", "review_note", "review_changed_at"]
+    recording.save(update_fields=[*fields, "review_submitted_by"])
     return recording
 
 
@@ -87,6 +92,7 @@ def review_submit(
         reviewer = recording.reviewer  # a resubmission goes back to whoever asked for changes
     else:
         reviewer = _named_reviewer(recording, reviewer_name, by)
+    recording.review_submitted_by = by  # who submitted never takes it (selectors._take_refusal)
     _move(recording, to=Review.SUBMITTED, reviewer=reviewer)
     detail = f"to {reviewer.get_username()}" if reviewer else "to the team's reviewers"
     audit_record(

@@ -133,6 +133,14 @@ class Recording(models.Model):
         related_name="recordings_to_review",
         help_text="The reviewer it was submitted to, or who took it; empty: the team's reviewers.",
     )
+    review_submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who submitted it for review; they may not review it themselves.",
+    )
     review_note = models.TextField(blank=True, help_text="The reviewer's note with changes.")
     review_changed_at = models.DateTimeField(null=True, blank=True)
     legal_hold = models.BooleanField(
