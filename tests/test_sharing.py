@@ -254,7 +254,7 @@ def test_the_watch_page_takes_the_same_queries_for_any_length(
         make_segment(recording, index)
     client.force_login(user)
     url = reverse("transcripts:watch", args=[share(recording)])
-    with django_assert_num_queries(4):  # session, user, recording with owner, segments
+    with django_assert_num_queries(5):  # session, user, recording, segments, review notices
         assert client.get(url).status_code == 200
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django import template
 from django.contrib.auth.models import User
+from django.http import HttpRequest
 
 from review import selectors
 from review.views import review_page_url
@@ -24,7 +25,7 @@ def review_panel(context: template.Context, recording: Recording) -> dict[str, A
     request = context["request"]
     user: User = request.user
     offers = selectors.review_offers(user=user, recording=recording)
-    notices = selectors.notices_unread(user=user, recording=recording)
+    notices = selectors.notices_unread(user=user, recording=recording) if _unread(request) else []
     resubmit = "submit" in offers and recording.review_state == Recording.Review.CHANGES_REQUESTED
     reviewers = []
     if "submit" in offers:
@@ -49,10 +50,18 @@ def review_label(recording: Recording) -> str:
     return selectors.review_label(recording=recording)
 
 
+def _unread(request: HttpRequest) -> int:
+    """The person's unread notices, counted once a request: the nav shows the number, and the
+    panel looks for this recording's only when there are some."""
+    count: int | None = getattr(request, "review_notices_unread", None)
+    if count is None:
+        count = selectors.notices_unread_count(user=request.user)
+        request.review_notices_unread = count  # type: ignore[attr-defined]
+    return count
+
+
 @register.simple_tag(takes_context=True)
 def review_notice_count(context: template.Context) -> int:
     """How many review notices wait for the person logged in (one query)."""
     request = context.get("request")
-    if request is None:
-        return 0
-    return selectors.notices_unread_count(user=request.user)
+    return 0 if request is None else _unread(request)
