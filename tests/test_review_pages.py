@@ -149,7 +149,7 @@ def test_a_reviewer_left_without_access_goes_to_the_review_queue(client: Client)
     ("state", "role", "offered", "absent"),
     [
         ("draft", "owner", ["Submit for review", "The team's reviewers (Support)", ">named<"], []),
-        ("draft", "viewer", [], ["id=\"review\""]),
+        ("draft", "viewer", [], ['id="review"']),
         ("submitted", "team_reviewer", ["Take for review"], ["Approve"]),
         ("submitted_to_named", "team_reviewer", [], ["Take for review"]),
         ("in_review", "named", ["Approve", "Request changes", "Release", "/review/"], []),

@@ -4,6 +4,7 @@ leaves behind, and the lock approval puts on the text (pages, API, transcribing 
 from __future__ import annotations
 
 from collections.abc import Callable
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -148,7 +149,7 @@ def test_a_recording_without_a_team_needs_a_named_reviewer_who_is_someone_else(
     mine = make_recording(cast["group_only"])
     with pytest.raises(ValidationError, match="Name a reviewer"):
         services.review_submit(recording=mine, by=cast["group_only"])
-    with pytest.raises(ValidationError, match="does not review|Someone else"):
+    with pytest.raises(ValidationError, match="Someone else"):
         services.review_submit(recording=mine, by=cast["group_only"], reviewer_name="group_only")
     submitted = services.review_submit(recording=mine, by=cast["group_only"], reviewer_name="named")
     assert submitted.reviewer == cast["named"]
@@ -253,4 +254,3 @@ def test_the_recordings_json_carries_its_review(client: Client, cast: Cast) -> N
         f"/api/v1/recordings/{recording.pk}", headers={"Authorization": f"Bearer {token}"}
     )
     assert answer.json()["review"]["reviewer"] == "named"
-
