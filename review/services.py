@@ -88,8 +88,9 @@ def review_submit(
     """Submit for review (owner or editor), to a named reviewer or the team's reviewers."""
     recording = _locked_row(recording)
     _check(recording, by, "submit")
-    if not one_line(reviewer_name) and recording.review_state == Review.CHANGES_REQUESTED:
-        reviewer = recording.reviewer  # a resubmission goes back to whoever asked for changes
+    asked = recording.reviewer if recording.review_state == Review.CHANGES_REQUESTED else None
+    if not one_line(reviewer_name) and asked is not None and asked.pk != by.pk:
+        reviewer: User | None = asked  # a resubmission goes back to whoever asked for changes
     else:
         reviewer = _named_reviewer(recording, reviewer_name, by)
     recording.review_submitted_by = by  # who submitted never takes it (selectors._take_refusal)

@@ -103,6 +103,15 @@ def test_a_resubmission_goes_back_to_the_reviewer_who_asked_for_changes(cast: Ca
     assert recording.review_note == ""
 
 
+def test_a_reviewer_who_asked_for_changes_and_resubmits_sends_it_to_the_team(
+    cast: Cast,
+) -> None:
+    recording = bring_to(cast, "changes_requested")
+    recording = services.review_submit(recording=recording, by=cast["named"])
+    assert (recording.review_state, recording.reviewer) == ("submitted", None)
+    services.review_take(recording=recording, by=cast["team_reviewer"])
+
+
 def test_a_release_gives_a_team_recording_back_to_the_teams_reviewers(cast: Cast) -> None:
     recording = services.review_release(recording=bring_to(cast, "in_review"), by=cast["named"])
     assert (recording.review_state, recording.reviewer) == ("submitted", None)

@@ -27,6 +27,8 @@ def review_panel(context: template.Context, recording: Recording) -> dict[str, A
     offers = selectors.review_offers(user=user, recording=recording)
     notices = selectors.notices_unread(user=user, recording=recording) if _unread(request) else []
     resubmit = "submit" in offers and recording.review_state == Recording.Review.CHANGES_REQUESTED
+    # A resubmission goes back to whoever asked for changes, unless that is this person.
+    back_to = recording.reviewer if resubmit and recording.reviewer_id != user.pk else None
     reviewers = []
     if "submit" in offers:
         reviewers = list(selectors.reviewers_for(recording=recording).exclude(pk=user.pk))
@@ -36,6 +38,7 @@ def review_panel(context: template.Context, recording: Recording) -> dict[str, A
         "offers": offers,
         "notices": notices,
         "resubmit": resubmit,
+        "back_to": back_to,
         "reviewers": reviewers,
         "review_page": review_page_url(recording.pk),
         "shown": offers or notices or recording.review_state != Recording.Review.DRAFT,
