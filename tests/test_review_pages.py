@@ -286,3 +286,21 @@ def test_only_team_admins_appoint_reviewers(client: Client, cast: Cast) -> None:
     assert not Membership.objects.get(team=team, user=cast["owner"]).reviewer
     stranger = f"/teams/{team.pk}/members/{cast['stranger'].pk}/reviewer/"
     assert as_(client, cast["appointed_admin"]).post(stranger, {"reviewer": "1"}).status_code == 404
+
+
+# --- The admin ---------------------------------------------------------------------------
+
+
+def test_staff_see_review_states_and_team_reviewers_in_the_admin(
+    client: Client, cast: Cast
+) -> None:
+    recording = bring_to(cast, "in_review")
+    staff = as_(client, make_user("root", is_staff=True, is_superuser=True))
+    listed = staff.get("/admin/transcripts/recording/", {"review_state": "in_review"})
+    assert "Quarterly call" in listed.content.decode()
+    detail = staff.get(f"/admin/transcripts/recording/{recording.pk}/change/").content.decode()
+    assert "In review" in detail
+    assert 'name="review_state"' not in detail  # moved only by the workflow
+    reviewers = staff.get("/admin/teams/membership/", {"reviewer__exact": "1"}).content.decode()
+    assert "appointed_admin" in reviewers
+    assert "team_reviewer" not in reviewers
