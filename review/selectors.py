@@ -83,15 +83,16 @@ def _state_refusal(recording: Recording, allowed: tuple[Review, ...], done: str)
 
 
 def _editor_refusal(user: User, recording: Recording, action: str) -> str:
-    """Owners and editors submit and withdraw; the state must allow it."""
-    if access_of(user=user, recording=recording) < Access.EDIT:
-        return f"Only its owner and editors can {action}."
+    """Owners and editors submit and withdraw, when the state allows (asked first: no query)."""
     if action == SUBMIT_WORDS:
         refusal = _state_refusal(recording, (Review.DRAFT, Review.CHANGES_REQUESTED), "submitted")
         if not refusal and recording.status != Recording.Status.COMPLETED:
             refusal = "Only a finished transcript can be submitted for review."
-        return refusal
-    return _state_refusal(recording, (Review.SUBMITTED,), "withdrawn")
+    else:
+        refusal = _state_refusal(recording, (Review.SUBMITTED,), "withdrawn")
+    if not refusal and access_of(user=user, recording=recording) < Access.EDIT:
+        refusal = f"Only its owner and editors can {action}."
+    return refusal
 
 
 def _take_refusal(user: User, recording: Recording) -> str:

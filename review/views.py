@@ -52,7 +52,7 @@ def _landing(request: AuthenticatedHttpRequest, recording: Recording) -> str:
     safe = url_has_allowed_host_and_scheme(
         wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
-    return wanted if wanted and safe else recording.get_absolute_url()
+    return wanted if safe and wanted.startswith("/") else recording.get_absolute_url()
 
 
 def _answer(

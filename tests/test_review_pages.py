@@ -9,6 +9,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.test import Client
+from django.utils.encoding import iri_to_uri
 
 from review import services
 from review.models import ReviewNotice
@@ -113,6 +114,17 @@ def test_a_form_goes_back_to_a_safe_next_only(client: Client, cast: Cast) -> Non
     assert away["Location"] == cast.recording.get_absolute_url()
     home = page.post(step(cast.recording, "withdraw"), {"next": "/recordings/?view=mine"})
     assert home["Location"] == "/recordings/?view=mine"
+
+
+@pytest.mark.parametrize(
+    "wanted",
+    ["//evil.example/", "/\\evil.example", "javascript:alert(1)", "\x00", "/a\nb", "x" * 9000],
+)
+def test_a_strange_next_never_fails(client: Client, cast: Cast, wanted: str) -> None:
+    answer = as_(client, cast["owner"]).post(step(cast.recording, "submit"), {"next": wanted})
+    assert answer.status_code == 302
+    assert answer["Location"] in (cast.recording.get_absolute_url(), iri_to_uri(wanted))
+    assert not answer["Location"].startswith(("//", "/\\", "javascript"))
 
 
 def test_the_whole_round_through_the_pages(client: Client, cast: Cast) -> None:
