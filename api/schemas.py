@@ -31,6 +31,14 @@ class ConsentOut(Schema):
     confirmed_at: datetime | None
 
 
+class ReviewOut(Schema):
+    state: str = Field(description="draft, submitted, in_review, approved or changes_requested.")
+    reviewer: str | None = Field(
+        description="The reviewer's user name: named, holding it or deciding; none for a team's."
+    )
+    changed_at: datetime | None
+
+
 class RecordingOut(Schema):
     id: int
     title: str
@@ -49,6 +57,7 @@ class RecordingOut(Schema):
     consent: ConsentOut | None = Field(
         description="The consent notice confirmed before recording, when one was required."
     )
+    review: ReviewOut
     url: str = Field(description="The recording's page.")
     exports: dict[str, str] = Field(description="Export URLs of the API, by format.")
     audio: str | None = Field(description="The stored audio's API URL, if audio was kept.")

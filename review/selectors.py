@@ -1,4 +1,4 @@
-"""Who reviews what, and the reviewer's queue."""
+"""Who reviews what, which review step someone may take now, and the reviewer's queue."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
 
+from review.models import ReviewNotice
 from teams.models import Membership
-from transcripts.access import REVIEW_PERMISSION, reviewing_teams
+from transcripts.access import REVIEW_PERMISSION, Access, access_of, reviewing_teams
 from transcripts.models import Recording
 
 if TYPE_CHECKING:
@@ -70,3 +73,136 @@ def review_queue(*, user: User, view: str = "waiting") -> QuerySet[Recording]:
         .annotate(comments=Count("review_comments", filter=Q(review_comments__resolved_at=None)))
         .order_by("review_changed_at", "pk")
     )
+
+
+def _state_refusal(recording: Recording, allowed: tuple[Review, ...], done: str) -> str:
+    if recording.review_state in allowed:
+        return ""
+    state = Review(recording.review_state).label.lower()
+    return f"A transcript that is {state} cannot be {done}."
+
+
+def _editor_refusal(user: User, recording: Recording, action: str) -> str:
+    """Owners and editors submit and withdraw, when the state allows (asked first: no query)."""
+    if action == SUBMIT_WORDS:
+        refusal = _state_refusal(recording, (Review.DRAFT, Review.CHANGES_REQUESTED), "submitted")
+        if not refusal and recording.status != Recording.Status.COMPLETED:
+            refusal = "Only a finished transcript can be submitted for review."
+    else:
+        refusal = _state_refusal(recording, (Review.SUBMITTED,), "withdrawn")
+    if not refusal and access_of(user=user, recording=recording) < Access.EDIT:
+        refusal = f"Only its owner and editors can {action}."
+    return refusal
+
+
+def _take_refusal(user: User, recording: Recording) -> str:
+    refusal = _state_refusal(recording, (Review.SUBMITTED,), "taken for review")
+    if refusal:
+        return refusal
+    if user.pk == recording.owner_id:
+        return "Someone else must review your recording."
+    if user.pk == recording.review_submitted_by_id:
+        return "Someone other than who submitted it must review it."
+    if not is_reviewer_for(user=user, recording=recording):
+        return "You do not review this recording's transcripts."
+    if recording.reviewer_id not in (None, user.pk):
+        return "This transcript was submitted to another reviewer."
+    return ""
+
+
+def _holder_refusal(user: User, recording: Recording, done: str) -> str:
+    refusal = _state_refusal(recording, (Review.IN_REVIEW,), done)
+    if not refusal and recording.reviewer_id != user.pk:
+        refusal = "Another reviewer has this transcript in review."
+    return refusal
+
+
+def _reopen_refusal(user: User, recording: Recording) -> str:
+    refusal = _state_refusal(recording, (Review.APPROVED,), "reopened")
+    if refusal:
+        return refusal
+    # The owner never unlocks their own approved text, even if they review for the team.
+    if user.pk == recording.owner_id:
+        return "A reviewer other than its owner must reopen it."
+    if user.pk != recording.reviewer_id and not (
+        may_review_anything(user=user) and is_reviewer_for(user=user, recording=recording)
+    ):
+        return "Only a reviewer of this transcript can reopen it."
+    return ""
+
+
+SUBMIT_WORDS = "submit a recording for review"
+ACTIONS = ("submit", "withdraw", "take", "release", "approve", "request_changes", "reopen")
+
+
+def review_refusal(*, user: User, recording: Recording, action: str) -> str:
+    """Why `user` may not take this review step now; empty if they may.
+
+    The services refuse with this message and the pages offer only what it allows.
+    """
+    if user.pk is None:
+        return "Log in to review."
+    match action:
+        case "submit":
+            return _editor_refusal(user, recording, SUBMIT_WORDS)
+        case "withdraw":
+            return _editor_refusal(user, recording, "withdraw a submission")
+        case "take":
+            return _take_refusal(user, recording)
+        case "release":
+            return _holder_refusal(user, recording, "released")
+        case "approve":
+            return _holder_refusal(user, recording, "approved")
+        case "request_changes":
+            return _holder_refusal(user, recording, "sent back")
+        case "reopen":
+            return _reopen_refusal(user, recording)
+    raise ValueError(f"No review step {action!r}.")
+
+
+def review_offers(*, user: User, recording: Recording) -> frozenset[str]:
+    """The review steps `user` may take on this recording now."""
+    return frozenset(
+        action
+        for action in ACTIONS
+        if not review_refusal(user=user, recording=recording, action=action)
+    )
+
+
+def _name(user: User | None) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else ""
+
+
+def review_label(*, recording: Recording) -> str:
+    """The review state in words: "Submitted to Ana", "In review by Ana", "Approved by Ana on …"."""
+    state = recording.review_state
+    who = _name(recording.reviewer) if recording.reviewer_id else ""
+    if state == Review.SUBMITTED:
+        if who:
+            return f"Submitted to {who}"
+        return f"Submitted to {recording.team.name}'s reviewers" if recording.team else "Submitted"
+    if state == Review.IN_REVIEW:
+        return f"In review by {who}"
+    if state == Review.APPROVED:
+        when = recording.review_changed_at
+        on = f" on {date_format(timezone.localtime(when), 'j F Y')}" if when else ""
+        return f"Approved by {who}{on}" if who else f"Approved{on}"
+    if state == Review.CHANGES_REQUESTED:
+        return f"Changes requested by {who}" if who else "Changes requested"
+    return "Draft"
+
+
+def notices_unread(*, user: Visitor, recording: Recording) -> list[ReviewNotice]:
+    """The owner's unread notices of how this recording's review went, newest first."""
+    if user.pk is None or user.pk != recording.owner_id:
+        return []
+    return list(
+        ReviewNotice.objects.filter(recipient_id=user.pk, recording=recording, read_at=None)
+    )
+
+
+def notices_unread_count(*, user: Visitor) -> int:
+    """How many review notices wait for this person, across their recordings (one query)."""
+    if user.pk is None:
+        return 0
+    return ReviewNotice.objects.filter(recipient_id=user.pk, read_at=None).count()

@@ -7,7 +7,9 @@
                                              submitted ◀──resubmit─────┘
 
 Owners and editors submit (optionally naming a reviewer), withdraw and resubmit; reviewers
-take, release, approve, request changes (with a note) and reopen. Approval locks the text
+take, release, approve, request changes (with a note) and reopen. Who may take which step
+is decided in one place, selectors.review_refusal, which the pages ask too; nobody reviews
+their own recording or what they submitted. Approval locks the text
 (transcripts.services.ensure_unlocked). Every step is one audit entry; the owner is told of
 an approval or a request for changes on the page and, with mail configured, by mail.
 """
@@ -26,11 +28,10 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from audit.services import audit_record
 from review.models import MAX_NOTE_CHARS, ReviewNotice
-from review.selectors import is_reviewer_for, may_review_anything
-from transcripts.access import Access, access_of
+from review.selectors import is_reviewer_for, review_refusal
 from transcripts.errors import ApplicationError
 from transcripts.models import Recording
-from transcripts.text import clean_field, clean_paragraphs
+from transcripts.text import clean_field, clean_paragraphs, one_line
 
 Review = Recording.Review
 
@@ -50,14 +51,18 @@ def _move(
     recording.reviewer = reviewer
     recording.review_note = note
     recording.review_changed_at = timezone.now()
-    recording.save(update_fields=["review_state", "reviewer", "review_note", "review_changed_at"])
+    if to == Review.DRAFT:
+        recording.review_submitted_by = None
+    fields = ["review_state", "reviewer", "review_note", "review_changed_at"]
+    recording.save(update_fields=[*fields, "review_submitted_by"])
     return recording
 
 
-def _expect(recording: Recording, *states: Review, action: str) -> None:
-    if recording.review_state not in states:
-        state = Review(recording.review_state).label.lower()
-        raise ApplicationError(f"A transcript that is {state} cannot be {action}.")
+def _check(recording: Recording, by: User, action: str) -> None:
+    """Refuse the step unless `by` may take it now (selectors.review_refusal decides)."""
+    refusal = review_refusal(user=by, recording=recording, action=action)
+    if refusal:
+        raise ApplicationError(refusal)
 
 
 def _named_reviewer(recording: Recording, name: str, by: User) -> User | None:
@@ -81,15 +86,14 @@ def review_submit(
     *, recording: Recording, by: User, reviewer_name: str = "", ip: str | None = None
 ) -> Recording:
     """Submit for review (owner or editor), to a named reviewer or the team's reviewers."""
-    if access_of(user=by, recording=recording) < Access.EDIT:
-        raise ApplicationError("Only its owner and editors can submit a recording for review.")
     recording = _locked_row(recording)
-    _expect(recording, Review.DRAFT, Review.CHANGES_REQUESTED, action="submitted")
-    if recording.status != Recording.Status.COMPLETED:
-        raise ApplicationError("Only a finished transcript can be submitted for review.")
-    reviewer = _named_reviewer(recording, reviewer_name, by)
-    if not reviewer_name and recording.review_state == Review.CHANGES_REQUESTED:
-        reviewer = recording.reviewer  # a resubmission goes back to whoever asked for changes
+    _check(recording, by, "submit")
+    asked = recording.reviewer if recording.review_state == Review.CHANGES_REQUESTED else None
+    if not one_line(reviewer_name) and asked is not None and asked.pk != by.pk:
+        reviewer: User | None = asked  # a resubmission goes back to whoever asked for changes
+    else:
+        reviewer = _named_reviewer(recording, reviewer_name, by)
+    recording.review_submitted_by = by  # who submitted never takes it (selectors._take_refusal)
     _move(recording, to=Review.SUBMITTED, reviewer=reviewer)
     detail = f"to {reviewer.get_username()}" if reviewer else "to the team's reviewers"
     audit_record(
@@ -101,10 +105,8 @@ def review_submit(
 @transaction.atomic
 def review_withdraw(*, recording: Recording, by: User, ip: str | None = None) -> Recording:
     """Take a submission back to draft before a reviewer has taken it (owner or editor)."""
-    if access_of(user=by, recording=recording) < Access.EDIT:
-        raise ApplicationError("Only its owner and editors can withdraw a submission.")
     recording = _locked_row(recording)
-    _expect(recording, Review.SUBMITTED, action="withdrawn")
+    _check(recording, by, "withdraw")
     _move(recording, to=Review.DRAFT, reviewer=None)
     audit_record(
         action=AuditEntry.Action.REOPENED, actor=by, recording=recording, ip=ip,
@@ -113,26 +115,11 @@ def review_withdraw(*, recording: Recording, by: User, ip: str | None = None) ->
     return recording
 
 
-def _ensure_reviewer(recording: Recording, by: User) -> None:
-    if by.pk == recording.owner_id:
-        raise ApplicationError("Someone else must review your recording.")
-    if not is_reviewer_for(user=by, recording=recording):
-        raise ApplicationError("You do not review this recording's transcripts.")
-
-
-def _ensure_holder(recording: Recording, by: User) -> None:
-    if recording.reviewer_id != by.pk:
-        raise ApplicationError("Another reviewer has this transcript in review.")
-
-
 @transaction.atomic
 def review_take(*, recording: Recording, by: User, ip: str | None = None) -> Recording:
     """A reviewer takes a submitted transcript; it is theirs until they decide or release."""
     recording = _locked_row(recording)
-    _expect(recording, Review.SUBMITTED, action="taken for review")
-    _ensure_reviewer(recording, by)
-    if recording.reviewer_id not in (None, by.pk):
-        raise ApplicationError("This transcript was submitted to another reviewer.")
+    _check(recording, by, "take")
     _move(recording, to=Review.IN_REVIEW, reviewer=by)
     audit_record(action=AuditEntry.Action.TAKEN, actor=by, recording=recording, ip=ip)
     return recording
@@ -142,8 +129,7 @@ def review_take(*, recording: Recording, by: User, ip: str | None = None) -> Rec
 def review_release(*, recording: Recording, by: User, ip: str | None = None) -> Recording:
     """The reviewer gives a transcript back to the team's reviewers (or the one named)."""
     recording = _locked_row(recording)
-    _expect(recording, Review.IN_REVIEW, action="released")
-    _ensure_holder(recording, by)
+    _check(recording, by, "release")
     reviewer = None if recording.team_id is not None else recording.reviewer
     _move(recording, to=Review.SUBMITTED, reviewer=reviewer)
     audit_record(
@@ -157,8 +143,7 @@ def review_release(*, recording: Recording, by: User, ip: str | None = None) -> 
 def review_approve(*, recording: Recording, by: User, ip: str | None = None) -> Recording:
     """Approve: the text is locked, and the owner is told."""
     recording = _locked_row(recording)
-    _expect(recording, Review.IN_REVIEW, action="approved")
-    _ensure_holder(recording, by)
+    _check(recording, by, "approve")
     _move(recording, to=Review.APPROVED, reviewer=by)
     audit_record(action=AuditEntry.Action.APPROVED, actor=by, recording=recording, ip=ip)
     _tell_owner(recording, by=by)
@@ -174,8 +159,7 @@ def review_request_changes(
     if not note:
         raise ValidationError("Say what needs to change.")
     recording = _locked_row(recording)
-    _expect(recording, Review.IN_REVIEW, action="sent back")
-    _ensure_holder(recording, by)
+    _check(recording, by, "request_changes")
     _move(recording, to=Review.CHANGES_REQUESTED, reviewer=by, note=note)
     audit_record(
         action=AuditEntry.Action.CHANGES_REQUESTED, actor=by, recording=recording, ip=ip,
@@ -192,11 +176,7 @@ def review_reopen(
     """A reviewer reopens an approved transcript: it is a draft again, and editable."""
     reason = clean_paragraphs(reason, limit=MAX_NOTE_CHARS, what="A reason")
     recording = _locked_row(recording)
-    _expect(recording, Review.APPROVED, action="reopened")
-    if by.pk != recording.reviewer_id and not (
-        may_review_anything(user=by) and is_reviewer_for(user=by, recording=recording)
-    ):
-        raise ApplicationError("Only a reviewer of this transcript can reopen it.")
+    _check(recording, by, "reopen")
     _move(recording, to=Review.DRAFT, reviewer=None)
     audit_record(
         action=AuditEntry.Action.REOPENED, actor=by, recording=recording, ip=ip, detail=reason
@@ -233,7 +213,10 @@ def _mail_notice(notice: ReviewNotice) -> None:
     )
 
 
-def notices_read(*, user: User, recording: Recording) -> int:
-    """The owner has seen how their recording's review went."""
+def notices_read(*, user: User, recording: Recording, upto: int | None = None) -> int:
+    """The owner has seen how their recording's review went (the notices up to `upto`, the
+    newest one shown, so that one arriving meanwhile is still shown); how many were marked."""
     unread = ReviewNotice.objects.filter(recipient=user, recording=recording, read_at=None)
+    if upto is not None:
+        unread = unread.filter(pk__lte=upto)
     return unread.update(read_at=timezone.now())

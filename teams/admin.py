@@ -17,7 +17,7 @@ RETENTION_FIELDS = ("audio_retention_days", "transcript_retention_days")
 
 class MembershipInline(admin.TabularInline):
     model = Membership
-    fields = ("user", "role", "joined_at")
+    fields = ("user", "role", "reviewer", "joined_at")
     readonly_fields = ("joined_at",)
     autocomplete_fields = ("user",)
     extra = 0
@@ -61,6 +61,18 @@ class TeamAdmin(admin.ModelAdmin):
     @admin.display(description="Members", ordering="members")
     def member_count(self, team: Team) -> int:
         return getattr(team, "members", 0)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    """Who is in which team, as what, and who reviews the team's recordings."""
+
+    list_display = ("user", "team", "role", "reviewer", "joined_at")
+    list_filter = ("role", "reviewer", "team")
+    search_fields = ("user__username", "user__email", "team__name")
+    list_select_related = ("user", "team")
+    autocomplete_fields = ("user",)
+    readonly_fields = ("joined_at",)
 
 
 @admin.register(Invitation)

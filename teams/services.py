@@ -1,4 +1,4 @@
-"""Decisions about teams: creating, renaming, joining, leaving, and glossaries.
+"""Decisions about teams: creating, renaming, joining, leaving, reviewers and glossaries.
 
 Who may ask is checked by the caller through selectors.membership_in (members) and
 `require_admin` (team admins); these functions decide what happens.
@@ -218,6 +218,24 @@ def member_set_role(*, team: Team, user_id: int, role: str) -> Membership:
         raise TeamError("A team needs an admin: make someone else admin first.")
     membership.role = role
     membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_set_reviewer(*, team: Team, user_id: int, reviewer: bool, by: User) -> Membership:
+    """Appoint a member (an admin, or anyone in the team) as the team's reviewer, or stop.
+
+    Only the team's admins appoint; an appointed reviewer reviews the team's recordings
+    submitted for review, never their own.
+    """
+    admins = Membership.objects.filter(team=team, role=Membership.Role.ADMIN)
+    if not admins.filter(user=by).exists():
+        raise PermissionDenied("Only the team's admins appoint its reviewers.")
+    membership = Membership.objects.select_for_update().filter(team=team, user_id=user_id).first()
+    if membership is None:
+        raise Http404("No such member.")
+    membership.reviewer = reviewer
+    membership.save(update_fields=["reviewer"])
     return membership
 
 

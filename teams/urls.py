@@ -23,4 +23,9 @@ urlpatterns = [
     ),
     path("<id:team_id>/members/<id:user_id>/remove/", views.member_remove, name="member_remove"),
     path("<id:team_id>/members/<id:user_id>/role/", views.member_role, name="member_role"),
+    path(
+        "<id:team_id>/members/<id:user_id>/reviewer/",
+        views.member_reviewer,
+        name="member_reviewer",
+    ),
 ]

@@ -179,6 +179,21 @@ def member_role(request: AuthenticatedHttpRequest, team_id: int, user_id: int) -
 
 
 @require_POST
+def member_reviewer(request: AuthenticatedHttpRequest, team_id: int, user_id: int) -> HttpResponse:
+    """Appoint the member as the team's reviewer (`reviewer=1`) or stop (`reviewer=0`)."""
+    team = _admin_of(request, team_id).team
+    choice = request.POST.get("reviewer", "")
+    if choice not in ("0", "1"):
+        return _back(request, team_id, "", ValidationError("Choose to appoint or to stop."))
+    change = partial(
+        services.membership_set_reviewer,
+        team=team, user_id=user_id, reviewer=choice == "1", by=request.user,
+    )  # fmt: skip
+    done = "Reviewer appointed." if choice == "1" else "No longer a reviewer."
+    return _admin_change(request, team_id, change, done=done)
+
+
+@require_POST
 def team_leave(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     membership = selectors.membership_in(user=request.user, team_id=team_id)
     try:

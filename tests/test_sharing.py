@@ -255,8 +255,9 @@ def test_the_watch_page_takes_the_same_queries_for_any_length(
         Mark.objects.create(recording=recording, kind="decision", at=index, author=user)
     client.force_login(user)
     url = reverse("transcripts:watch", args=[share(recording)])
-    # session, user, recording with owner, audit, segments, marks with their authors
-    with django_assert_num_queries(6):
+    # session, user, recording with owner, audit, segments, marks with their authors,
+    # review notices (nav)
+    with django_assert_num_queries(7):
         assert client.get(url).status_code == 200
 
 

@@ -67,11 +67,12 @@ class RecordingAdmin(admin.ModelAdmin):
     """Every user's recordings."""
 
     list_display = (
-        "title", "owner", "status", "source", "started_at", "duration", "segment_count", "behind",
+        "title", "owner", "status", "review_state", "source", "started_at", "duration",
+        "segment_count", "behind",
     )  # fmt: skip
     list_filter = (
-        ("owner", admin.RelatedOnlyFieldListFilter), "status", "source", "started_at", "engine",
-        "legal_hold",
+        ("owner", admin.RelatedOnlyFieldListFilter), "status", "review_state", "source",
+        "started_at", "engine", "legal_hold",
     )  # fmt: skip
     search_fields = ("title", "owner__username", "owner__email")
     date_hierarchy = "started_at"
@@ -82,6 +83,8 @@ class RecordingAdmin(admin.ModelAdmin):
         "upstream_request_id", "audio", "source_url", "original_filename", "file_size",
         "media_format", "live_lag", "consent_text", "consent_version", "consent_by", "consent_at",
         "legal_hold", "audio_deleted_at",
+        # The review state moves only through the workflow, which keeps the audit log.
+        "review_state", "reviewer", "review_note", "review_changed_at",
     )  # fmt: skip
     inlines = (ShareInline, TagInline, JobInline, SegmentInline)
     actions = ("hold_set", "hold_lift")

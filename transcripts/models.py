@@ -22,6 +22,8 @@ MAX_TAGS_PER_RECORDING = 20
 MAX_URL_CHARS = 2000
 MAX_MARK_NOTE_CHARS = 200
 MAX_MARKS_PER_RECORDING = 500
+# Why an approved transcript's text, speakers and timings refuse a change (Recording.locked).
+LOCKED_MESSAGE = "This transcript is approved; a reviewer must reopen it before it can change."
 
 
 class Recording(models.Model):
@@ -134,6 +136,14 @@ class Recording(models.Model):
         blank=True,
         related_name="recordings_to_review",
         help_text="The reviewer it was submitted to, or who took it; empty: the team's reviewers.",
+    )
+    review_submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who submitted it for review; they may not review it themselves.",
     )
     review_note = models.TextField(blank=True, help_text="The reviewer's note with changes.")
     review_changed_at = models.DateTimeField(null=True, blank=True)

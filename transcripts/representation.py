@@ -20,11 +20,22 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+def _review(recording: Recording) -> dict[str, object]:
+    """The review state, its reviewer's user name (named, holding or deciding) and when it
+    last changed; `reviewer` is None while it waits for a team's reviewers, or in draft."""
+    reviewer = recording.reviewer if recording.reviewer_id else None
+    return {
+        "state": recording.review_state,
+        "reviewer": reviewer.get_username() if reviewer else None,
+        "changed_at": _iso(recording.review_changed_at),
+    }
+
+
 def recording_json(recording: Recording) -> dict[str, object]:
     """The recording's API representation (without audio).
 
-    Uses `segment_count`, `open_actions` and prefetched `tags` when a list annotated them
-    (selectors.recording_list_for_user); otherwise asks.
+    Uses `segment_count`, `open_actions`, prefetched `tags` and a joined `reviewer` when a
+    list has them (selectors.recording_list_for_user); otherwise asks.
     """
     segment_count = getattr(recording, "segment_count", None)
     if segment_count is None:
@@ -49,6 +60,7 @@ def recording_json(recording: Recording) -> dict[str, object]:
         "open_actions": open_actions,
         "error": recording.error,
         "consent": consent_json(recording),
+        "review": _review(recording),
         "url": recording.get_absolute_url(),
         "exports": {
             kind: reverse("transcripts:recording_export", args=[recording.pk, kind])

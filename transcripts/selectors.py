@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from transcripts.access import recordings_visible
 from transcripts.models import (
+    LOCKED_MESSAGE,
     Mark,
     PendingUpload,
     Recording,
@@ -114,7 +115,7 @@ def recording_list_for_user(
     recordings = _in_dates(recordings, filters)
     order = ("title", "-started_at", "-pk") if filters.sort == "title" else ("-started_at", "-pk")
     return (
-        recordings.select_related("owner", "team")
+        recordings.select_related("owner", "team", "reviewer")
         .prefetch_related(Prefetch("tags", RecordingTag.objects.order_by("name")))
         .annotate(
             segment_count=Count("segments"),
@@ -221,6 +222,8 @@ def refine_refusal(*, recording: Recording, busy: bool) -> str:
         return "Only a live recording whose audio was kept can be transcribed from it again."
     if recording.status == Recording.Status.LIVE:
         return "This recording is still in progress."
+    if recording.locked:  # transcribing again would replace the approved text
+        return LOCKED_MESSAGE
     if busy:
         return "This recording is already being transcribed."
     return ""

@@ -24,6 +24,7 @@ from transcripts.errors import ApplicationError
 from transcripts.history.record import edit_change, history_baseline, version_write
 from transcripts.library import Destination
 from transcripts.models import (
+    LOCKED_MESSAGE,
     MAX_SEGMENT_TEXT_CHARS,
     MAX_SPEAKER_NAME_CHARS,
     MAX_TAG_CHARS,
@@ -312,9 +313,6 @@ def recording_rename(*, recording: Recording, title: str) -> Recording:
     recording.title = title
     recording.save(update_fields=["title"])
     return recording
-
-
-LOCKED_MESSAGE = "This transcript is approved; a reviewer must reopen it before it can change."
 
 
 def ensure_unlocked(recording: Recording) -> None:
