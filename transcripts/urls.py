@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from transcripts import views
+from transcripts import views, word_views
 from transcripts.jobs import hooks
 from transcripts.sharing import views as sharing_views
 from transcripts.uploads import views as upload_views
@@ -24,6 +24,11 @@ urlpatterns = [
         "recordings/<id:recording_id>/segments/<index:index>/",
         views.segment_update,
         name="segment_update",
+    ),
+    path(
+        "recordings/<id:recording_id>/segments/<index:index>/words/<index:word>/accept/",
+        word_views.word_accept,
+        name="word_accept",
     ),
     path(
         "recordings/<id:recording_id>/speakers/<speaker:speaker>/",

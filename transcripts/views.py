@@ -23,6 +23,7 @@ from config.db import aclose_connections
 from teams.selectors import preferences_of, teams_of
 from transcripts import access, engines, exports, params, protocol, selectors, services
 from transcripts.access import Access
+from transcripts.confidence import count_low
 from transcripts.errors import ApplicationError
 from transcripts.forms import HistoryForm, SearchForm
 from transcripts.jobs import refine
@@ -212,13 +213,8 @@ def recording_detail(request: HttpRequest, recording_id: int) -> HttpResponse:
 
 
 def low_confidence_words(segments: list[Segment], threshold: float) -> int:
-    """How many words the engine gave a confidence under `threshold`."""
-    return sum(
-        1
-        for segment in segments
-        for word in segment.words
-        if word.get("confidence") is not None and word["confidence"] < threshold
-    )
+    """How many words the engine gave a confidence under `threshold`, not yet accepted."""
+    return sum(count_low(segment.words, threshold) for segment in segments)
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -1,0 +1,39 @@
+"""The reviewer's desk in other pages: the main navigation's link, the comments panel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from review.comments.selectors import may_discuss, threads_of
+from review.desk.selectors import desk_summary
+from review.models import MAX_COMMENT_CHARS
+from transcripts.models import Recording
+
+register = template.Library()
+
+
+@register.inclusion_tag("review/includes/nav_link.html", takes_context=True)
+def review_nav(context: template.Context) -> dict[str, Any]:
+    """A "Review" link with the waiting count, for people who review (one query)."""
+    request = context["request"]
+    summary = desk_summary(user=request.user)
+    return {"summary": summary, "current": request.resolver_match}
+
+
+@register.inclusion_tag("review/includes/comments.html", takes_context=True)
+def review_comments(context: template.Context, recording: Recording) -> dict[str, Any]:
+    """The recording's review comments, for its owner, editors and reviewers; else nothing."""
+    request = context["request"]
+    if not may_discuss(user=request.user, recording=recording):
+        return {"shown": False}
+    return {
+        "shown": True,
+        "recording": recording,
+        "threads": threads_of(recording=recording),
+        "next": request.get_full_path(),
+        "max_comment_chars": MAX_COMMENT_CHARS,
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+    }
