@@ -13,18 +13,17 @@ from review.selectors import is_reviewer_for
 from transcripts.access import Access, access_of, recording_for
 from transcripts.models import Recording
 
-Review = Recording.Review
-
 
 def may_discuss(*, user: User, recording: Recording) -> bool:
-    """The owner, editors and the recording's reviewers (not viewers) share its comments."""
-    if access_of(user=user, recording=recording) >= Access.EDIT:
+    """The owner, editors and the recording's reviewers (not viewers) share its comments:
+    a reviewer while the access gate lets them read it as such (submitted to them or their
+    team, held or decided by them)."""
+    level = access_of(user=user, recording=recording)
+    if level >= Access.EDIT:
         return True
-    if recording.reviewer_id == user.pk:
-        return True
-    return recording.review_state != Review.DRAFT and is_reviewer_for(
-        user=user, recording=recording
-    )
+    if level < Access.VIEW:
+        return False
+    return recording.reviewer_id == user.pk or is_reviewer_for(user=user, recording=recording)
 
 
 def recording_for_discussion(*, user: User, recording_id: int) -> Recording:
