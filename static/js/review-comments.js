@@ -7,11 +7,9 @@ function csrfToken(form) {
   return form.querySelector("[name=csrfmiddlewaretoken]").value;
 }
 
-function announce(form, message) {
-  const section = form.closest("[data-comments]");
+function announce(message) {
   const status = document.querySelector("[data-comments-status]");
   if (status) status.textContent = message;
-  return section;
 }
 
 function showError(form, message) {
@@ -45,7 +43,8 @@ function place(form, body) {
   if (existing) {
     existing.replaceWith(thread);
   } else {
-    const list = form.closest("[data-comments]").querySelector(".threads");
+    const box = form.closest("[data-comments]");
+    const list = box.matches(".threads") ? box : box.querySelector(".threads");
     list.querySelector(".threads-empty")?.remove();
     list.append(thread);
     if (form.dataset.passage) form.remove();
@@ -68,7 +67,7 @@ document.addEventListener("submit", async (event) => {
     const body = await send(form);
     showError(form, "");
     const thread = place(form, body);
-    announce(form, body.message);
+    announce(body.message);
     document.dispatchEvent(new CustomEvent("review:comment", { detail: { thread } }));
     const next = thread.querySelector("textarea") || thread.querySelector(".thread-action button");
     if (next && form.matches(".thread-action, .reply-form")) next.focus();
