@@ -126,7 +126,7 @@ def test_a_reviewer_works_through_the_unsure_words_by_keyboard(
         page.keyboard.press("a")
         expect(page.locator(".word.low")).to_have_text(["Zenthra", "Brolly"])
         expect(status).to_have_text("Accepted “Quarvex”. 2 unsure words left.")
-        expect(page.locator("#low-count")).to_have_text("2")
+        expect(page.locator("#low-count")).to_have_text("2 unsure words")
 
         page.keyboard.press("n")
         expect(status).to_have_text("Word 1 of 2: Zenthra, 0.42")

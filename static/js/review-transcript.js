@@ -69,7 +69,8 @@ export function passage() {
 
 function updateCount() {
   const count = document.getElementById("low-count");
-  if (count) count.textContent = String(lowWords().length);
+  const left = lowWords().length;
+  if (count) count.textContent = `${left} unsure word${left === 1 ? "" : "s"}`;
 }
 
 export async function accept(word) {
@@ -130,6 +131,7 @@ export function edit(segment) {
           const url = root.dataset.segmentUrl.replace(/\/0\/$/, `/${segment.dataset.index}/`);
           const body = await post(url, { text: textarea.value });
           renderWords(paragraph, body.words, body.text);
+          if (!segment.querySelector(".edited-tag")) paragraph.insertAdjacentHTML("afterend", '<span class="muted edited-tag">edited</span>');
           updateCount();
           finish(true);
         } catch (error) {
