@@ -254,7 +254,8 @@ def test_the_watch_page_takes_the_same_queries_for_any_length(
         make_segment(recording, index)
     client.force_login(user)
     url = reverse("transcripts:watch", args=[share(recording)])
-    with django_assert_num_queries(4):  # session, user, recording with owner, segments
+    # Session, user, recording with owner, segments, the navigation's review link.
+    with django_assert_num_queries(5):
         assert client.get(url).status_code == 200
 
 
