@@ -24,7 +24,7 @@ from transcripts.models import Recording, Segment
 
 require_chromium()
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import BrowserContext, Page, expect, sync_playwright  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -94,11 +94,31 @@ def open_from_the_queue(page: Page, server: DaphneServer) -> None:
     expect(page.get_by_role("heading", name="Keyboard")).to_be_visible()
 
 
+def owner_replies_and_resolves(
+    context: BrowserContext, server: DaphneServer, cookie: str, recording: Recording
+) -> None:
+    """The owner answers the reviewer's comment on the transcript page and resolves it."""
+    page = logged_in(context, server, cookie)
+    problems = watch_console(page)
+    page.goto(f"{server.url}/recordings/{recording.pk}/")
+    comments = page.get_by_role("region", name="Review comments")
+    expect(comments.locator(".thread")).to_contain_text("Is it Xenthra with an X?")
+    comments.get_by_label("Reply to this thread").fill("Yes, with an X.")
+    comments.get_by_role("button", name="Reply").click()
+    expect(comments.locator(".comment-text")).to_have_text(
+        ["Is it Xenthra with an X?", "Yes, with an X."]
+    )
+    comments.get_by_role("button", name="Resolve").click()
+    expect(comments.get_by_role("button", name="Reopen")).to_be_focused()
+    expect(comments.locator(".thread-state")).to_contain_text("Resolved by olive")
+    assert problems == []
+
+
 def test_a_reviewer_works_through_the_unsure_words_by_keyboard(
     server: DaphneServer, submitted: Recording
 ) -> None:
     reviewer = submitted.team.memberships.get(reviewer=True).user
-    cookie = session_cookie(reviewer)
+    cookie, owner_cookie = session_cookie(reviewer), session_cookie(submitted.owner)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
@@ -115,6 +135,9 @@ def test_a_reviewer_works_through_the_unsure_words_by_keyboard(
 
         status = page.locator("#review-status")
         page.keyboard.press("n")
+        page.keyboard.press("k")  # plays from the focused word
+        page.wait_for_function("!document.getElementById('player').paused")
+        page.evaluate("document.getElementById('player').pause()")
         page.keyboard.press("n")
         expect(page.locator(".word.focused")).to_have_text("Zenthra")
         expect(page.locator(".word.focused")).to_be_focused()
@@ -149,6 +172,7 @@ def test_a_reviewer_works_through_the_unsure_words_by_keyboard(
         expect(thread.locator(".thread-quote")).to_have_text("because Xenthra found a bug")
         expect(comment).to_have_count(0)
         assert problems == []
+        owner_replies_and_resolves(browser.new_context(), server, owner_cookie, submitted)
         browser.close()
 
     first, second, _ = Segment.objects.filter(recording=submitted).order_by("index")
@@ -156,4 +180,6 @@ def test_a_reviewer_works_through_the_unsure_words_by_keyboard(
     assert (second.text, second.edited, second.words[1]["accepted"]) == (
         "because Xenthra found a bug", True, True,
     )  # fmt: skip
-    assert ReviewComment.objects.get().segment_index == 1
+    thread = ReviewComment.objects.get(parent=None)
+    assert (thread.segment_index, thread.resolved_by) == (1, submitted.owner)
+    assert [reply.text for reply in thread.replies.all()] == ["Yes, with an X."]

@@ -132,7 +132,9 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   const handler = Object.hasOwn(KEYS, event.key) ? KEYS[event.key] : null;
-  if (!handler || event.repeat) return;
+  // A capital without Shift (Caps Lock) is not a decision.
+  const capital = event.key !== event.key.toLowerCase();
+  if (!handler || event.repeat || (capital && !event.shiftKey)) return;
   event.preventDefault();
   handler();
 });
