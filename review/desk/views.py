@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.auth import AuthenticatedHttpRequest
 from review.desk import selectors
-from review.models import MAX_COMMENT_CHARS, MAX_NOTE_CHARS
+from review.models import MAX_NOTE_CHARS
 from review.selectors import may_review_anything
 from transcripts import params
 from transcripts.models import MAX_SEGMENT_TEXT_CHARS
@@ -40,7 +40,6 @@ def review_page(request: AuthenticatedHttpRequest, recording_id: int) -> HttpRes
     context = {
         "recording": recording,
         "review": selectors.review_page_of(user=request.user, recording=recording),
-        "max_comment_chars": MAX_COMMENT_CHARS,
         "max_note_chars": MAX_NOTE_CHARS,
         "max_segment_chars": MAX_SEGMENT_TEXT_CHARS,
         "next": request.get_full_path(),

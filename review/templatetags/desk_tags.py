@@ -33,7 +33,12 @@ def review_comments(context: template.Context, recording: Recording) -> dict[str
         "recording": recording,
         "threads": threads_of(recording=recording),
         "next": request.get_full_path(),
-        "max_comment_chars": MAX_COMMENT_CHARS,
         "request": request,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.simple_tag
+def comment_limit() -> int:
+    """The longest comment, for the forms' maxlength (review/models.py)."""
+    return MAX_COMMENT_CHARS

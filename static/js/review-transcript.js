@@ -115,6 +115,7 @@ export function edit(segment) {
   textarea.id = `edit-${segment.dataset.index}`;
   editor.querySelector("label").htmlFor = textarea.id;
   textarea.value = paragraph.textContent.replace(/\s+/g, " ").trim();
+  textarea.maxLength = Number(root.dataset.maxSegment);
   const problem = editor.querySelector(".field-error");
   paragraph.hidden = true;
   paragraph.after(editor);
