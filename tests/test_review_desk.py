@@ -13,10 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from review.comments.services import comment_add
 from review.desk.selectors import desk_summary
 from review.models import ReviewComment
 from review.services import review_approve, review_submit, review_take
-from tests.factories import make_recording, make_user
+from tests.factories import make_recording, make_segment, make_user
 from tests.reviewing import LOW_WORDS, World, client_for, make_world, submitted
 from transcripts.errors import ApplicationError
 from transcripts.models import Recording
@@ -274,3 +275,21 @@ def test_the_accept_endpoint_without_json_redirects_with_a_message(world: World)
     url = ACCEPT.format(id=world.recording.pk, index=0, word=1)
     response = client_for(world.owner).post(url, follow=True)
     assert b"Word accepted." in response.content
+
+
+def test_the_review_page_reads_in_a_bounded_number_of_queries(world: World) -> None:
+    client = client_for(world.reviewer)
+    url = f"/review/{world.recording.pk}/"
+    client.get(url)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    few = queries()
+    for index in range(2, 12):
+        make_segment(world.recording, index, words=LOW_WORDS)
+        thread = comment_add(recording=world.recording, by=world.owner, text="?", segment_index=0)
+        comment_add(recording=world.recording, by=world.reviewer, text="!", parent=thread)
+    assert queries() == few + 1  # the replies, read once for all threads

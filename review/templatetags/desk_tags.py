@@ -17,9 +17,10 @@ register = template.Library()
 @register.inclusion_tag("review/includes/nav_link.html", takes_context=True)
 def review_nav(context: template.Context) -> dict[str, Any]:
     """A "Review" link with the waiting count, for people who review (one query)."""
-    request = context["request"]
-    summary = desk_summary(user=request.user)
-    return {"summary": summary, "current": request.resolver_match}
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return {"summary": None}
+    return {"summary": desk_summary(user=request.user), "current": request.resolver_match}
 
 
 @register.inclusion_tag("review/includes/comments.html", takes_context=True)
