@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from review.comments.selectors import may_discuss, threads_of
 from review.desk.selectors import desk_summary
@@ -43,3 +46,13 @@ def review_comments(context: template.Context, recording: Recording) -> dict[str
 def comment_limit() -> int:
     """The longest comment, for the forms' maxlength (review/models.py)."""
     return MAX_COMMENT_CHARS
+
+
+@register.filter
+def ago(moment: datetime | None) -> str:
+    """How long ago, in words ("3 hours ago"), or "just now" within the minute."""
+    if moment is None:
+        return ""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment)} ago"
