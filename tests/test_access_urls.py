@@ -64,7 +64,11 @@ class Place:
     def state(self) -> list[Any]:
         recordings = Recording.objects.filter(pk=self.recording.pk)
         return [
-            list(recordings.values_list("title", "status", "speaker_names", "viewers_may_export")),
+            list(
+                recordings.values_list(
+                    "title", "status", "speaker_names", "viewers_may_export", "review_state"
+                )
+            ),
             list(Segment.objects.filter(recording=self.recording).values_list("text", "speaker")),
             list(RecordingShare.objects.filter(recording=self.recording).values_list("pk", "role")),
             list(RecordingTag.objects.filter(recording=self.recording).values_list("name")),
@@ -119,9 +123,13 @@ def test_people_without_access_get_404_as_for_no_recording(route: Route, who: st
     assert place.state() == before
 
 
-# Viewers mark moments (and write their own marks' notes): there, a post of edits that
-# are no mark is refused with a message (302 back to the page), and changes nothing.
-VIEWERS_POST_HERE = {"mark_create", "mark_note"}
+# Where a viewer's post is answered with a message (302 back to the page) rather than 404,
+# and changes nothing: viewers mark moments (and write their own marks' notes), and the
+# review steps say why this person may not take them.
+VIEWERS_POST_HERE = {
+    "mark_create", "mark_note", "submit", "withdraw", "take", "release", "approve",
+    "request_changes", "reopen", "notices_read",
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=[route.name for route in ROUTES])

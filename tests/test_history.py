@@ -426,7 +426,7 @@ def test_the_history_page_lists_versions_in_a_fixed_number_of_queries(
     recording = finished(user, ["one", "two", "three"])
     url = f"/recordings/{recording.pk}/history/"
     logged_in.get(url)  # warm the session and the user
-    with django_assert_num_queries(6) as few:  # with review notices (nav)
+    with django_assert_num_queries(7) as few:  # with the nav's review notices and link
         assert logged_in.get(url).status_code == 200
     for index in range(3):
         services.segment_edit(recording=recording, index=index, text=f"edit {index}", by=user)
@@ -448,7 +448,7 @@ def test_the_version_page_reads_in_a_fixed_number_of_queries(
     recording = finished(user, ["one", "two", "three"])
     url = f"/recordings/{recording.pk}/history/{versions(recording)[0]['version']}/"
     logged_in.get(url)
-    with django_assert_num_queries(6) as few:  # with review notices (nav)
+    with django_assert_num_queries(7) as few:  # with the nav's review notices and link
         assert logged_in.get(url).status_code == 200
     for index in range(3):
         services.segment_edit(recording=recording, index=index, text=f"edit {index}", by=user)

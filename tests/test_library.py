@@ -232,8 +232,9 @@ def test_an_unknown_format_is_not_found(logged_in: Client, meeting: Recording) -
 def test_the_transcript_page_takes_the_same_queries_for_any_length(
     logged_in: Client, meeting: Recording, django_assert_num_queries
 ) -> None:
-    # 9, the audit entry, the marks, review notices (nav) and reviewers
-    with django_assert_num_queries(13) as few:
+    # 9, the audit entry, the marks, the nav's review notices and review link, the
+    # reviewers to name, and the review comments
+    with django_assert_num_queries(15) as few:
         logged_in.get(f"/recordings/{meeting.pk}/")
     for index in range(3, 60):
         make_segment(meeting, index, words=WORDS)

@@ -344,14 +344,14 @@ def test_history_takes_the_same_queries_with_marks(
 ) -> None:
     recording = make_recording(user)
     make_segment(recording, 0)
-    with django_assert_num_queries(7):  # with review notices (nav)
+    with django_assert_num_queries(8):  # with the nav's review notices and link
         logged_in.get("/recordings/")
     for _ in range(8):
         recording = make_recording(user)
         make_segment(recording, 0)
         for at in (1.0, 2.0):
             Mark.objects.create(recording=recording, kind="action", at=at, author=user)
-    with django_assert_num_queries(7):  # with review notices (nav)
+    with django_assert_num_queries(8):  # with the nav's review notices and link
         logged_in.get("/recordings/")
 
 

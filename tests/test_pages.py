@@ -58,7 +58,7 @@ def test_history_takes_the_same_queries_for_any_number_of_recordings(
 ) -> None:
     recording = make_recording(user)
     make_segment(recording, 0)
-    with django_assert_num_queries(7) as few:  # 6, and the nav's count of review notices
+    with django_assert_num_queries(8) as few:  # 6, and the nav's review notices and link
         logged_in.get("/recordings/")
     for _ in range(15):
         make_segment(make_recording(user), 0)

@@ -477,7 +477,8 @@ def test_the_draft_page_shows_the_live_draft_in_a_fixed_number_of_queries(
 ) -> None:
     recording = recorded()
     run_worker()
-    with django_assert_num_queries(4):  # session, user, recording, the nav's review notices
+    # session, user, recording, the nav's review notices and review link
+    with django_assert_num_queries(5):
         html = page(logged_in, recording, "draft/")
     assert all(text in html for text in DRAFT)
     assert SCRIPT[1] not in html

@@ -197,7 +197,8 @@ def test_the_history_shows_review_badges_in_the_same_queries(
     client: Client, cast: Cast, django_assert_num_queries
 ) -> None:
     page = as_(client, cast["owner"])
-    with django_assert_num_queries(7) as few:  # session, user, teams, count, notices, page, tags
+    # session, user, teams, count, notices, review link, page, tags
+    with django_assert_num_queries(8) as few:
         page.get("/recordings/")
     bring_to(cast, "in_review")
     for _ in range(5):

@@ -256,8 +256,8 @@ def test_the_watch_page_takes_the_same_queries_for_any_length(
     client.force_login(user)
     url = reverse("transcripts:watch", args=[share(recording)])
     # session, user, recording with owner, audit, segments, marks with their authors,
-    # review notices (nav)
-    with django_assert_num_queries(7):
+    # the nav's review notices and review link
+    with django_assert_num_queries(8):
         assert client.get(url).status_code == 200
 
 

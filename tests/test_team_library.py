@@ -283,7 +283,7 @@ def test_history_takes_the_same_queries_with_shared_and_team_recordings(
         sharing.share_with_team(recording=theirs, team_id=team.pk, role="viewer")
 
     add_some()
-    with django_assert_num_queries(7) as few:  # 6, and the nav's count of review notices
+    with django_assert_num_queries(8) as few:  # 6, and the nav's review notices and link
         client.get("/recordings/")
     for _ in range(12):
         add_some()

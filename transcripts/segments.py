@@ -41,11 +41,17 @@ def shifted_final(segment: FinalSegment, seconds: float) -> FinalSegment:
 
 def retimed_words(segment: Segment, text: str) -> list[dict[str, Any]]:
     """Word timings for corrected text: kept one for one when the word count is unchanged,
-    otherwise spread evenly over the segment, so clicking a word still seeks near it."""
+    otherwise spread evenly over the segment, so clicking a word still seeks near it.
+    A word a person changed is theirs: it is accepted, no longer flagged as unsure."""
     tokens = text.split()
     old = segment.words or []
     if len(tokens) == len(old):
-        return [{**timing, "word": token} for timing, token in zip(old, tokens, strict=True)]
+        return [
+            {**timing, "word": token}
+            if token == timing.get("word")
+            else {**timing, "word": token, "accepted": True}
+            for timing, token in zip(old, tokens, strict=True)
+        ]
     step = (segment.end - segment.start) / max(len(tokens), 1)
     return [
         {"word": token, "start": round(segment.start + i * step, 3),

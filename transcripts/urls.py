@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from transcripts import views
+from transcripts import views, word_views
 from transcripts.history import views as history_views
 from transcripts.jobs import hooks
 from transcripts.marks import views as mark_views
@@ -28,6 +28,11 @@ urlpatterns = [
         "recordings/<id:recording_id>/segments/<index:index>/",
         views.segment_update,
         name="segment_update",
+    ),
+    path(
+        "recordings/<id:recording_id>/segments/<index:index>/words/<index:word>/accept/",
+        word_views.word_accept,
+        name="word_accept",
     ),
     path(
         "recordings/<id:recording_id>/speakers/<speaker:speaker>/",

@@ -25,6 +25,7 @@ from transcripts import access, engines, exports, params, protocol, selectors, s
 from transcripts.access import Access
 from transcripts.answers import edit_answer, edit_refused, wants_json
 from transcripts.auditing import Audit, Subject, audited, audited_playback
+from transcripts.confidence import count_low
 from transcripts.consent import consent_choices
 from transcripts.errors import ApplicationError
 from transcripts.forms import HistoryForm
@@ -178,13 +179,8 @@ def recording_detail(request: HttpRequest, recording_id: int) -> HttpResponse:
 
 
 def low_confidence_words(segments: list[Segment], threshold: float) -> int:
-    """How many words the engine gave a confidence under `threshold`."""
-    return sum(
-        1
-        for segment in segments
-        for word in segment.words
-        if word.get("confidence") is not None and word["confidence"] < threshold
-    )
+    """How many words the engine gave a confidence under `threshold`, not yet accepted."""
+    return sum(count_low(segment.words, threshold) for segment in segments)
 
 
 @require_GET

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
+from transcripts.confidence import is_low
 from transcripts.models import Recording
 from transcripts.timecode import clock
 
@@ -29,3 +32,9 @@ def seconds(value: float | None) -> str:
 def get_item(mapping: dict[str, str], key: object) -> str:
     """mapping[str(key)], or "" (JSON object keys are strings)."""
     return mapping.get(str(key), "")
+
+
+@register.filter
+def unsure(word: dict[str, Any], threshold: float) -> bool:
+    """The engine was unsure of this word and nobody has accepted it (transcripts/confidence)."""
+    return is_low(word, threshold)
