@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from accounts.auth import AuthenticatedHttpRequest
@@ -43,5 +44,9 @@ def review_page(request: AuthenticatedHttpRequest, recording_id: int) -> HttpRes
         "max_note_chars": MAX_NOTE_CHARS,
         "max_segment_chars": MAX_SEGMENT_TEXT_CHARS,
         "next": request.get_full_path(),
+        "step_urls": {
+            step: reverse(f"review:{step}", args=[recording.pk])
+            for step in ("take", "approve", "request_changes", "release")
+        },
     }
     return render(request, "review/page.html", context)

@@ -82,9 +82,11 @@ function commentOnPassage() {
   form.querySelector("textarea").focus();
 }
 
+// The review steps' endpoints, from the page (review/urls.py names them).
+const STEP_URLS = JSON.parse(document.getElementById("review-step-urls").textContent);
+
 async function act(action, fields = {}) {
-  const url = `${root.dataset.actionsUrl}${action}/`;
-  const body = await post(url, fields);
+  const body = await post(STEP_URLS[action], fields);
   window.sessionStorage.setItem(DONE_KEY, body.message || body.label || "Done.");
   window.location.reload();
 }
