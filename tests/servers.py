@@ -16,7 +16,7 @@ from typing import IO, TYPE_CHECKING, ClassVar, Self
 
 from django.db import connection
 
-from transcripts.protocol import MAX_SOCKET_MESSAGE_BYTES
+from transcripts.controls import MAX_SOCKET_MESSAGE_BYTES
 
 if TYPE_CHECKING:
     from tests.fake_deepgram import FakeDeepgram

@@ -22,8 +22,8 @@ from tests.factories import make_recording, make_segment
 from tests.fake_deepgram import FakeDeepgram
 from tests.servers import DaphneServer, daphne_with
 from tests.sockets import RecordSocket
+from transcripts.controls import MAX_SOCKET_MESSAGE_BYTES
 from transcripts.models import PendingUpload, Recording, Segment
-from transcripts.protocol import MAX_SOCKET_MESSAGE_BYTES
 
 pytestmark = pytest.mark.django_db
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from transcripts import protocol
+from transcripts import controls, protocol
 
 
 def test_start_with_every_field_is_parsed() -> None:
-    message = protocol.parse_control(
+    message = controls.parse_control(
         json.dumps(
             {
                 "type": "start",
@@ -23,19 +23,19 @@ def test_start_with_every_field_is_parsed() -> None:
             }
         )
     )
-    assert message == protocol.Start(
+    assert message == controls.Start(
         title="Weekly sync", language="en-GB", sample_rate=48000, diarize=True
     )
 
 
 def test_start_alone_takes_defaults() -> None:
-    assert protocol.parse_control('{"type":"start"}') == protocol.Start(
+    assert controls.parse_control('{"type":"start"}') == controls.Start(
         title="", language=None, sample_rate=16000, diarize=False
     )
 
 
 def test_stop_is_parsed() -> None:
-    assert protocol.parse_control('{"type":"stop"}') == protocol.Stop()
+    assert controls.parse_control('{"type":"stop"}') == controls.Stop()
 
 
 @pytest.mark.parametrize(
@@ -61,8 +61,8 @@ def test_stop_is_parsed() -> None:
     ],
 )
 def test_malformed_control_messages_are_refused(text: str, complaint: str) -> None:
-    with pytest.raises(protocol.ProtocolError, match=complaint):
-        protocol.parse_control(text)
+    with pytest.raises(controls.ProtocolError, match=complaint):
+        controls.parse_control(text)
 
 
 @pytest.mark.parametrize(
@@ -74,12 +74,12 @@ def test_malformed_control_messages_are_refused(text: str, complaint: str) -> No
     ],
 )
 def test_bad_audio_frames_are_refused(frame: bytes, complaint: str) -> None:
-    with pytest.raises(protocol.ProtocolError, match=complaint):
-        protocol.check_audio_frame(frame)
+    with pytest.raises(controls.ProtocolError, match=complaint):
+        controls.check_audio_frame(frame)
 
 
 def test_largest_allowed_audio_frame_passes() -> None:
-    protocol.check_audio_frame(b"\x00" * 64 * 1024)
+    controls.check_audio_frame(b"\x00" * 64 * 1024)
 
 
 def test_the_page_scripts_know_the_same_close_codes_as_the_server() -> None:

@@ -23,7 +23,7 @@ from transcripts.errors import ApplicationError
 from transcripts.models import Recording
 from transcripts.services import segment_edit
 from transcripts.views import low_confidence_words
-from transcripts.word_services import segment_word_accept
+from transcripts.words.services import segment_word_accept
 
 pytestmark = pytest.mark.django_db
 

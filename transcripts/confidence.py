@@ -2,7 +2,7 @@
 
 A word is "low" when the engine gave it a confidence under its engine's threshold
 (settings.LOW_CONFIDENCE) and no person has accepted it since (`"accepted": true` in the
-segment's words, set by transcripts.word_services.segment_word_accept).
+segment's words, set by transcripts.words.services.segment_word_accept).
 """
 
 from __future__ import annotations

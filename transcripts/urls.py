@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from transcripts import views, word_views
+from transcripts import views
 from transcripts.history import views as history_views
 from transcripts.jobs import hooks
 from transcripts.marks import views as mark_views
@@ -10,6 +10,7 @@ from transcripts.retention import views as retention_views
 from transcripts.search import views as search_views
 from transcripts.sharing import views as sharing_views
 from transcripts.uploads import views as upload_views
+from transcripts.words import views as word_views
 
 app_name = "transcripts"
 

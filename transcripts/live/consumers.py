@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from config.db import aclose_connections
-from transcripts import protocol, services
+from transcripts import controls, protocol, services
 from transcripts.engines import get_live_engine
 from transcripts.engines.base import EngineError, LiveEngine, LiveOptions
 from transcripts.library import Destination, destination_for
@@ -58,8 +58,8 @@ class RecordConsumer(PlainLoopConsumer):
             if bytes_data is not None:
                 self._on_audio(bytes_data)
             else:
-                await self._on_control(protocol.parse_control(text_data or ""))
-        except protocol.ProtocolError as exc:
+                await self._on_control(controls.parse_control(text_data or ""))
+        except controls.ProtocolError as exc:
             await self._close_with_error(protocol.CLOSE_BAD_MESSAGE, "bad_message", str(exc))
 
     async def disconnect(self, code: int) -> None:
@@ -71,37 +71,37 @@ class RecordConsumer(PlainLoopConsumer):
 
     def _on_audio(self, frame: bytes) -> None:
         if self.session is None:
-            raise protocol.ProtocolError("Audio sent before the start message.")
+            raise controls.ProtocolError("Audio sent before the start message.")
         if self.session.stopping:
-            raise protocol.ProtocolError("Audio sent after the stop message.")
-        protocol.check_audio_frame(frame)
+            raise controls.ProtocolError("Audio sent after the stop message.")
+        controls.check_audio_frame(frame)
         self.session.feed(frame)
 
-    async def _on_control(self, message: protocol.ControlMessage) -> None:
-        if isinstance(message, protocol.Start | protocol.Resume):
+    async def _on_control(self, message: controls.ControlMessage) -> None:
+        if isinstance(message, controls.Start | controls.Resume):
             if self.session is not None or self.opening:
-                raise protocol.ProtocolError("Only one start or resume message may be sent.")
+                raise controls.ProtocolError("Only one start or resume message may be sent.")
             self.opening = True
         match message:
-            case protocol.Start():
+            case controls.Start():
                 await self._start(message)
-            case protocol.Resume():
+            case controls.Resume():
                 await self._resume(message)
-            case protocol.Stop():
+            case controls.Stop():
                 await self._stop()
-            case protocol.Pause():
+            case controls.Pause():
                 self._running_session("pause").flush()
                 await self._send_event(protocol.paused())
-            case protocol.Unpause():
+            case controls.Unpause():
                 self._running_session("unpause")
                 await self._send_event(protocol.unpaused())
 
     def _running_session(self, what: str) -> LiveSession:
         if self.session is None or self.session.stopping:
-            raise protocol.ProtocolError(f"The {what} message needs a recording in progress.")
+            raise controls.ProtocolError(f"The {what} message needs a recording in progress.")
         return self.session
 
-    async def _start(self, message: protocol.Start) -> None:
+    async def _start(self, message: controls.Start) -> None:
         if live_session_count() >= settings.LIVE_MAX_SESSIONS:
             # Refused before any audio: the meetings running here keep their share of it.
             await self._close_with_error(protocol.CLOSE_AT_CAPACITY, "at_capacity", AT_CAPACITY)
@@ -125,7 +125,7 @@ class RecordConsumer(PlainLoopConsumer):
         self._begin(LiveSessionPlan(recording_id, engine, options))
         await self._send_event(protocol.started(recording_id))
 
-    async def _resume(self, message: protocol.Resume) -> None:
+    async def _resume(self, message: controls.Resume) -> None:
         try:
             recording = await resume.recording_for_resume(
                 user=self.owner, recording_id=message.recording
@@ -171,9 +171,9 @@ class RecordConsumer(PlainLoopConsumer):
 
     async def _stop(self) -> None:
         if self.session is None:
-            raise protocol.ProtocolError("The stop message was sent before start.")
+            raise controls.ProtocolError("The stop message was sent before start.")
         if self.session.stopping:
-            raise protocol.ProtocolError("The stop message was sent twice.")
+            raise controls.ProtocolError("The stop message was sent twice.")
         recording = await self.session.stop()
         if recording is not None and not self.closed:
             await self._send_event(protocol.stopped(recording.pk, self.session.segments_saved))
@@ -186,12 +186,12 @@ class RecordConsumer(PlainLoopConsumer):
         try:
             return destination_for(user=self.owner, team_id=team_id)
         except ValidationError as exc:
-            raise protocol.ProtocolError(exc.messages[0]) from None
+            raise controls.ProtocolError(exc.messages[0]) from None
 
     @database_sync_to_async
     def _create_recording(
         self,
-        message: protocol.Start,
+        message: controls.Start,
         engine: LiveEngine,
         options: LiveOptions,
         destination: Destination,

@@ -1,0 +1,1 @@
+"""Marks: moments people mark during a meeting (bookmarks, action items, decisions)."""

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
+from transcripts.controls import TeamId
 from transcripts.models import MAX_URL_CHARS
 from transcripts.params import MAX_BYTES
-from transcripts.protocol import TeamId
 from transcripts.schemas import Language, Schema, Title
 
 

@@ -13,7 +13,7 @@ from transcripts import access
 from transcripts.access import Access
 from transcripts.errors import ApplicationError
 from transcripts.models import Segment
-from transcripts.word_services import segment_word_accept
+from transcripts.words.services import segment_word_accept
 
 
 def _wants_json(request: HttpRequest) -> bool:

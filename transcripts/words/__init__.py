@@ -1,0 +1,1 @@
+"""Words: a reviewer accepts a word the engine was unsure of."""
