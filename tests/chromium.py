@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
+SPEECH_WAV = Path(__file__).parent / "fixtures" / "speech.wav"
 
 
 def require_chromium() -> None:
@@ -20,3 +25,33 @@ def require_chromium() -> None:
         f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)",
         allow_module_level=True,
     )
+
+
+def chromium_args(wav: Path) -> list[str]:
+    """Chromium's switches for a test: no sandbox or GPU, and a fake microphone playing `wav`."""
+    return [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={wav}%noloop",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ]
+
+
+@contextmanager
+def chromium_hearing(tmp_path: Path, speech: Path = SPEECH_WAV) -> Iterator[Browser]:
+    """Chromium whose microphone plays `speech` once.
+
+    Playwright's sync API runs an event loop, and Django refuses sync queries inside one:
+    set up everything in the database before entering.
+    """
+    wav = tmp_path / "speech.wav"  # Chromium wants a path without surprises
+    shutil.copy(speech, wav)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=chromium_args(wav))
+        yield browser
+        browser.close()

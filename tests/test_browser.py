@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,12 +13,17 @@ from django.contrib.auth.models import User
 from django.core.files import File
 from django.core.files.storage import default_storage
 
-from tests.chromium import CHROMIUM, require_chromium
+from tests.chromium import (
+    CHROMIUM,
+    SPEECH_WAV,
+    chromium_args,
+    chromium_hearing,
+    require_chromium,
+)
 from tests.fake_deepgram import FakeDeepgram
 from tests.servers import DaphneServer, WorkerProcess
 from transcripts.models import Recording, Segment
 
-SPEECH_WAV = Path(__file__).parent / "fixtures" / "speech.wav"
 PASSWORD = "a real browser password 7"
 SCRIPT = ["Good morning everyone, thanks for joining.", "Let us review the quarterly numbers."]
 
@@ -28,20 +32,6 @@ require_chromium()
 from playwright.sync_api import Browser, Page, WebSocketRoute, expect, sync_playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def chromium_args(wav: Path) -> list[str]:
-    return [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-audio-capture={wav}%noloop",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ]
 
 
 @pytest.fixture
@@ -74,14 +64,8 @@ def worker(server_env: dict[str, str]) -> Iterator[WorkerProcess]:
 
 @pytest.fixture
 def browser(tmp_path: Path, person: User) -> Iterator[Browser]:
-    # Playwright's sync API runs an event loop, and Django refuses sync queries inside
-    # one: everything in the database is set up before it starts.
-    wav = tmp_path / "speech.wav"  # Chromium wants a path without surprises
-    shutil.copy(SPEECH_WAV, wav)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=chromium_args(wav))
+    with chromium_hearing(tmp_path) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
 
-from tests.chromium import CHROMIUM, require_chromium
+from tests.chromium import chromium_hearing, require_chromium
 from tests.conftest import session_cookie
 from tests.fake_deepgram import FakeDeepgram
 from tests.servers import DaphneServer, daphne_with
-from tests.test_browser import SPEECH_WAV, chromium_args, watch_console
+from tests.test_browser import watch_console
 
 require_chromium()
 
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import BrowserContext, Page, expect  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,10 +51,7 @@ def test_html_in_a_live_transcript_is_shown_as_text_to_the_owner_and_a_viewer(
     server: DaphneServer, user: User, other_user: User, tmp_path: Path
 ) -> None:
     owner_cookie, viewer_cookie = session_cookie(user), session_cookie(other_user)
-    wav = tmp_path / "speech.wav"
-    shutil.copy(SPEECH_WAV, wav)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=chromium_args(wav))
+    with chromium_hearing(tmp_path) as browser:
         owner = signed_in(browser.new_context(), server, owner_cookie)
         problems = watch_console(owner)
         owner.goto(f"{server.url}/record/")
@@ -76,5 +72,4 @@ def test_html_in_a_live_transcript_is_shown_as_text_to_the_owner_and_a_viewer(
         expect(owner.get_by_role("status")).to_contain_text("Saved", timeout=30_000)
         viewer.reload()  # now rendered by the server: escaped there too
         assert_shown_as_text(viewer)
-        browser.close()
     assert problems == []

@@ -3,21 +3,20 @@ and the recording's page shows who confirmed it."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
 
-from tests.chromium import CHROMIUM, require_chromium
+from tests.chromium import chromium_hearing, require_chromium
 from tests.fake_deepgram import FakeDeepgram
 from tests.servers import DaphneServer
-from tests.test_browser import SCRIPT, SPEECH_WAV, chromium_args, log_in, person, watch_console
+from tests.test_browser import SCRIPT, log_in, person, watch_console
 
 require_chromium()
 
-from playwright.sync_api import Browser, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, expect  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 __all__ = ["person"]  # the fixture, used by name
@@ -43,12 +42,8 @@ def server(fake_deepgram: FakeDeepgram, tmp_path: Path) -> Iterator[DaphneServer
 
 @pytest.fixture
 def browser(tmp_path: Path, person: User) -> Iterator[Browser]:
-    wav = tmp_path / "speech.wav"
-    shutil.copy(SPEECH_WAV, wav)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=chromium_args(wav))
+    with chromium_hearing(tmp_path) as browser:
         yield browser
-        browser.close()
 
 
 def test_recording_waits_for_the_consent_notice_to_be_confirmed(

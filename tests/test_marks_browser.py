@@ -5,23 +5,22 @@ the meeting both are on the recording's page, beside the transcript and on the t
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.chromium import CHROMIUM, require_chromium
+from tests.chromium import chromium_hearing, require_chromium
 from tests.conftest import session_cookie
 from tests.factories import make_team, make_user
 from tests.fake_deepgram import FakeDeepgram
 from tests.live_browsing import logged_in, watch_console
 from tests.servers import DaphneServer, daphne_with
-from tests.test_browser import SCRIPT, SPEECH_WAV, chromium_args
+from tests.test_browser import SCRIPT
 
 require_chromium()
 
-from playwright.sync_api import Browser, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, expect  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,12 +41,8 @@ def cookies(db: None) -> dict[str, str]:
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[Browser]:
-    wav = tmp_path / "speech.wav"
-    shutil.copy(SPEECH_WAV, wav)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=chromium_args(wav))
+    with chromium_hearing(tmp_path) as browser:
         yield browser
-        browser.close()
 
 
 def test_marks_made_by_keyboard_reach_followers_and_stay_with_the_recording(

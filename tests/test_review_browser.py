@@ -13,7 +13,7 @@ from django.db import connections
 
 from review.models import ReviewComment
 from teams.models import Membership
-from tests.chromium import CHROMIUM, require_chromium
+from tests.chromium import CHROMIUM, SPEECH_WAV, require_chromium
 from tests.conftest import session_cookie
 from tests.factories import make_team, make_user
 from tests.fake_deepgram import FakeDeepgram
@@ -27,7 +27,7 @@ from playwright.sync_api import BrowserContext, Page, expect, sync_playwright  #
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SPEECH_WAV = Path(__file__).parent / "fixtures" / "speech.wav"
+
 PASSAGES = [
     ("The Quarvex launch has slipped", {"Quarvex": 0.31}),
     ("because Zenthra found a bug", {"Zenthra": 0.42}),

@@ -147,12 +147,17 @@ class RecorderPage {
       team: ui.saveTo && ui.saveTo.value ? Number(ui.saveTo.value) : null,
       consent: this.consent.version(),
     });
+    const capture = this.capture;
     try {
-      await this.capture.start();
+      await capture.start();
     } catch (error) {
+      // The server may have refused and the page stopped meanwhile (the capture closed
+      // under it): its reason stays on the page.
+      if (this.capture !== capture) return;
       await this.fail(`Audio capture could not start: ${error.message || error}`);
       return;
     }
+    if (this.capture !== capture) return;
     this.streaming = true;
     this.timer = window.setInterval(() => this.tick(), 250);
     this.setState("recording", "Recording… speak normally.");

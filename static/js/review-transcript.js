@@ -1,6 +1,8 @@
 // The review page's transcript: which word is focused, the passage playing, accepting a
 // word and correcting a passage in place. static/js/review.js maps keys onto these.
 
+import { postForm } from "./common.js";
+
 const root = document.getElementById("review");
 const transcript = document.getElementById("transcript");
 const csrfToken = root.querySelector("[name=csrfmiddlewaretoken]").value;
@@ -11,15 +13,8 @@ export const player = document.getElementById("player");
 export const segments = transcript ? Array.from(transcript.querySelectorAll(".segment")) : [];
 export const state = { focused: null, current: null };
 
-export async function post(url, fields) {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { Accept: "application/json", "X-CSRFToken": csrfToken },
-    body: new URLSearchParams(fields),
-  });
-  const body = await response.json().catch(() => ({ error: `The server answered ${response.status}.` }));
-  if (!response.ok) throw new Error(body.error || `The server answered ${response.status}.`);
-  return body;
+export function post(url, fields) {
+  return postForm(url, fields, csrfToken);
 }
 
 export function lowWords() {
