@@ -163,7 +163,7 @@ if (transcript) {
 
 root.querySelectorAll(".review-actions [data-action]").forEach((button) => {
   if (button.dataset.action === "request_changes") button.addEventListener("click", askForChanges);
-  else button.addEventListener("click", () => actFromButton(button));
+  else button.addEventListener("click", (event) => { event.preventDefault(); actFromButton(button); });
 });
 
 dialog.querySelector("[data-cancel]").addEventListener("click", () => dialog.close());
