@@ -175,7 +175,9 @@ class OggOpusWriter:
         self._stream = self._container.add_stream(
             "libopus", rate=self._rate, layout=self._layout, options=OPUS_OPTIONS
         )
-        self._stream.codec_context.bit_rate = OPUS_BIT_RATE
+        # Per channel: at 24 kbit/s for both, Opus codes them jointly and one channel's
+        # speech is heard faintly in the other; at 24 each they stay apart.
+        self._stream.codec_context.bit_rate = OPUS_BIT_RATE * channels
         self._samples = 0
 
     def write(self, pcm: bytes) -> None:
