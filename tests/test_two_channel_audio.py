@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import User
+from django.test import Client
 from django.utils import timezone
 
 from tests.audio import RATE, silence, tone
@@ -290,3 +291,38 @@ def test_refined_segments_of_both_channels_are_put_in_time_order() -> None:
     late, early = spoken("later on", 3.0, MICROPHONE), spoken("early", 1.0, SHARED_AUDIO)
     rows = merge.refined_segments((late, early), edits=[])
     assert [(row.index, row.channel) for row in rows] == [(0, SHARED_AUDIO), (1, MICROPHONE)]
+
+
+def test_a_resumed_two_channel_recording_joins_its_parts_in_stereo(tmp_path: Path) -> None:
+    first = stereo_ogg(LEFT, RIGHT, tmp_path)
+    second = first.rename(tmp_path / "first.ogg").with_name("second.ogg")
+    stereo_ogg(RIGHT, LEFT, tmp_path).rename(second)
+    joined = tmp_path / "joined.ogg"
+    archive.join_ogg([tmp_path / "first.ogg", second], joined)
+    assert archive.ogg_duration(joined) == pytest.approx(12.0, abs=0.05)
+    loud = channel_loudness(joined) > 0.05
+    # The second part has the sides swapped: each channel kept its own signal across the join.
+    assert loud[:, 6:11].tolist() == [
+        [False, False, True, False, False],
+        [True, False, False, False, True],
+    ]
+
+
+# --- The page --------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("channels", "mixed"), [(1, False), (2, True)])
+def test_only_a_two_channel_recording_page_mixes_its_audio(
+    logged_in: Client, user: User, tmp_path: Path, channels: int, mixed: bool
+) -> None:
+    recording = services.recording_start(
+        owner=user, title="Call", language="en", engine="deepgram", model="nova-3",
+        options={"channels": channels},
+    )  # fmt: skip
+    services.recording_finish(recording_id=recording.pk, duration=6.0)
+    name = store_file(stereo_ogg(LEFT, RIGHT, tmp_path), "ogg")
+    services.recording_attach_audio(recording_id=recording.pk, name=name)
+    html = logged_in.get(f"/recordings/{recording.pk}/").content.decode()
+    assert ('data-channels="2"' in html) is mixed
+    assert ("js/two-channel-player." in html) is mixed

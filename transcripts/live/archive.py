@@ -5,7 +5,8 @@ the page cache: ~20 µs per second of audio, no encoder state), so after a crash
 holds every second written. When the session ends the spool is encoded to Ogg/Opus in a
 separate process (live/spool.py) and the Ogg moves into storage beside uploads. Opus at
 24 kbit/s keeps speech at about 10 MB an hour; encoding costs about 0.9 ms of CPU per
-second of audio (docs/benchmarks.md).
+second of audio (docs/benchmarks.md). A two-channel recording's spool and Ogg are stereo,
+at 24 kbit/s a channel (docs/two-channels.md).
 """
 
 from __future__ import annotations
