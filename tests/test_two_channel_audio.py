@@ -216,6 +216,26 @@ def test_deepgram_refines_each_channel_and_the_segments_keep_them_in_time_order(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_an_edit_of_what_others_said_is_kept_on_their_channel_after_refining(
+    user: User, deepgram: FakeDeepgram, tmp_path: Path
+) -> None:
+    deepgram.script = SCRIPT
+    heard = "good let us start"
+    said = tuple(Word(w, 2.0 + i * 0.25, 2.25 + i * 0.25) for i, w in enumerate(heard.split()))
+    draft = (FinalSegment(heard, 2.0, 3.0, words=said, speaker=0, channel=SHARED_AUDIO),)
+    recording = two_channel_recording(user, draft=draft)
+    services.segment_edit(recording=recording, index=0, text="Good, let's start!")
+    finish_with_audio(recording, stereo_ogg(LEFT, RIGHT, tmp_path))
+    run_worker()
+    rows = Segment.objects.filter(recording=recording).order_by("index")
+    assert [(s.channel, s.text, s.edited) for s in rows] == [
+        (MICROPHONE, SCRIPT[0], False),
+        (SHARED_AUDIO, "Good, let's start!", True),
+        (MICROPHONE, SCRIPT[2], False),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_mono_recording_is_refined_without_multichannel(
     user: User, deepgram: FakeDeepgram, tmp_path: Path
 ) -> None:
