@@ -20,6 +20,7 @@ def segment_row_from(*, recording_id: int, index: int, segment: FinalSegment) ->
         speaker=segment.speaker,
         confidence=segment.confidence,
         words=[asdict(word) for word in segment.words],
+        channel=segment.channel,
     )
 
 

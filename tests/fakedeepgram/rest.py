@@ -25,6 +25,7 @@ from .common import (
     record_error,
 )
 from .fetch import fetch_into, url_of
+from .multichannel import MAX_DECODED_BODY, channel_utterances
 from .protocol import (
     CORRUPT_AUDIO,
     FakeProtocolError,
@@ -39,7 +40,7 @@ from .transcript import (
     RestOptions,
     Utterance,
     metadata_fields,
-    rest_results,
+    multichannel_results,
     script_entry,
     tokenize,
 )
@@ -59,6 +60,8 @@ class BodyReader:
 
     silence_seconds: float
     want_json: bool
+    keep_body: bool = False  # `multichannel=true`: decoded whole once read (multichannel.py)
+    body: bytearray = field(default_factory=bytearray)
     size: int = 0
     container: str | None = None
     wav: WavStream | None = None
@@ -76,6 +79,8 @@ class BodyReader:
         """Consume one body chunk."""
         self.size += len(chunk)
         self._sha.update(chunk)
+        if self.keep_body and len(self.body) <= MAX_DECODED_BODY:
+            self.body += chunk
         if not self._decided:
             self._head += chunk
             if len(self._head) >= SNIFF_BYTES:
@@ -174,7 +179,8 @@ async def _read_body(request: web.Request, query: dict[str, str], fake: FakeServ
     utt_split = query.get("utt_split")
     silence = float(utt_split) if _is_number(utt_split) else fake.silence_ms / 1000
     want_json = request.content_type == "application/json"
-    reader = BodyReader(silence_seconds=silence, want_json=want_json)
+    keep = is_true(query.get("multichannel"))
+    reader = BodyReader(silence_seconds=silence, want_json=want_json, keep_body=keep)
     async for chunk in request.content.iter_chunked(CHUNK_SIZE):
         reader.feed(chunk)
     reader.finish()
@@ -189,7 +195,10 @@ async def _fetch_url_body(
     with fake.hub:
         record.url = url
     fetched = await fetch_into(
-        url, lambda: BodyReader(silence_seconds=reader.silence_seconds, want_json=False)
+        url,
+        lambda: BodyReader(
+            silence_seconds=reader.silence_seconds, want_json=False, keep_body=reader.keep_body
+        ),
     )
     return fetched if isinstance(fetched, Rejection) else cast(BodyReader, fetched)
 
@@ -227,7 +236,13 @@ def _response_body(
     fake: FakeServer, query: dict[str, str], reader: BodyReader, request_id: str
 ) -> dict[str, Any]:
     script = list(fake.script) if fake.script is not None else list(DEFAULT_SCRIPT)
-    utterances, duration = _utterances(reader, script)
+    heard = None
+    if reader.keep_body:
+        heard = channel_utterances(bytes(reader.body), script, reader.silence_seconds)
+    if heard is None:
+        utterances, duration = _utterances(reader, script)
+        heard = [utterances], duration
+    per_channel, duration = heard
     options = RestOptions(
         punctuate=is_true(query.get("punctuate")) or is_true(query.get("smart_format")),
         diarize=is_true(query.get("diarize")) or "diarize_model" in query,
@@ -241,8 +256,9 @@ def _response_body(
         created=iso_now(),
         duration=duration,
         model=model_info(query.get("model", "base")),
+        channels=len(per_channel),
     )
-    return {"metadata": metadata, "results": rest_results(utterances, options)}
+    return {"metadata": metadata, "results": multichannel_results(per_channel, options)}
 
 
 def _utterances(reader: BodyReader, script: list[str]) -> tuple[list[Utterance], float]:

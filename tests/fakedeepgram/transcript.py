@@ -45,6 +45,7 @@ class Utterance:
     start: float
     end: float
     tokens: list[Token]
+    channel: int = 0  # with `multichannel=true`, the channel it was heard on
 
 
 def tokenize(text: str) -> list[Token]:
@@ -156,7 +157,13 @@ def stamp_final(message: dict[str, Any], stamp: str) -> dict[str, Any]:
 
 
 def metadata_fields(
-    *, request_id: str, sha256: str, created: str, duration: float, model: ModelInfo | None
+    *,
+    request_id: str,
+    sha256: str,
+    created: str,
+    duration: float,
+    model: ModelInfo | None,
+    channels: int = 1,
 ) -> dict[str, Any]:
     """The metadata object shared by live `Metadata` and the REST response."""
     body: dict[str, Any] = {
@@ -165,7 +172,7 @@ def metadata_fields(
         "sha256": sha256,
         "created": created,
         "duration": round(duration, 3),
-        "channels": 1,
+        "channels": channels,
     }
     if model is not None:
         body["models"] = [model.uuid]
@@ -186,8 +193,30 @@ class RestOptions:
 
 def rest_results(utterances: list[Utterance], options: RestOptions) -> dict[str, Any]:
     """The `results` object of a pre-recorded response."""
+    return multichannel_results([utterances], options)
+
+
+def multichannel_results(
+    per_channel: list[list[Utterance]], options: RestOptions
+) -> dict[str, Any]:
+    """The `results` object with one entry in `channels` per channel; utterances in time order,
+    each saying its channel."""
     punctuate = options.punctuate or options.paragraphs
-    per_utt = [_utterance_words(u, options, punctuate) for u in utterances]
+    channels, pairs = [], []
+    for utterances in per_channel:
+        per_utt = [_utterance_words(u, options, punctuate) for u in utterances]
+        channels.append(_channel_object(utterances, per_utt, options))
+        pairs += zip(utterances, per_utt, strict=True)
+    results: dict[str, Any] = {"channels": channels}
+    if options.utterances:
+        pairs.sort(key=lambda pair: (pair[0].start, pair[0].channel))
+        results["utterances"] = [_utterance_object(u, words, options) for u, words in pairs]
+    return results
+
+
+def _channel_object(
+    utterances: list[Utterance], per_utt: list[list[dict[str, Any]]], options: RestOptions
+) -> dict[str, Any]:
     all_words = [w for words in per_utt for w in words]
     alternative: dict[str, Any] = {
         "transcript": transcript_of(all_words),
@@ -200,11 +229,7 @@ def rest_results(utterances: list[Utterance], options: RestOptions) -> dict[str,
     if options.detect_language:
         channel["detected_language"] = "en"
         channel["language_confidence"] = WORD_CONFIDENCE
-    results: dict[str, Any] = {"channels": [channel]}
-    if options.utterances:
-        pairs = zip(utterances, per_utt, strict=True)
-        results["utterances"] = [_utterance_object(u, words, options) for u, words in pairs]
-    return results
+    return channel
 
 
 def _speaker(utterance: Utterance, options: RestOptions) -> int | None:
@@ -223,7 +248,7 @@ def _utterance_object(
         "start": round(u.start, 3),
         "end": round(u.end, 3),
         "confidence": WORD_CONFIDENCE if words else 0.0,
-        "channel": 0,
+        "channel": u.channel,
         "transcript": transcript_of(words),
         "words": words,
         "speaker": _speaker(u, options) or 0,

@@ -24,6 +24,12 @@ class Word:
     speaker: int | None = None
 
 
+# A two-channel recording's sources (docs/protocol.md): channel 0 is the microphone of the
+# person recording ("You"), channel 1 the meeting's own audio, shared from a tab or the
+# screen ("Others"). A mono recording's text has no channel (None).
+MICROPHONE, SHARED_AUDIO = 0, 1
+
+
 @dataclass(frozen=True, slots=True)
 class InterimText:
     """A provisional hypothesis that later text will replace."""
@@ -31,6 +37,7 @@ class InterimText:
     text: str
     start: float
     end: float
+    channel: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +50,7 @@ class FinalSegment:
     speaker: int | None = None
     confidence: float | None = None
     words: tuple[Word, ...] = field(default_factory=tuple)
+    channel: int | None = None  # MICROPHONE or SHARED_AUDIO in a two-channel recording
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +76,7 @@ class LiveOptions:
     sample_rate: int
     diarize: bool = False
     glossary: tuple[str, ...] = ()  # terms to favour (teams/models.py limits them)
+    channels: int = 1  # 2: interleaved PCM16, MICROPHONE left, SHARED_AUDIO right
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +87,7 @@ class FileOptions:
     diarize: bool
     mime: str
     glossary: tuple[str, ...] = ()  # terms to favour (teams/models.py limits them)
+    channels: int = 1  # 2: transcribe each channel on its own (see MICROPHONE, SHARED_AUDIO)
 
 
 @dataclass(frozen=True, slots=True)

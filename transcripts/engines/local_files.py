@@ -3,19 +3,25 @@
 A file is decoded as a stream and transcribed in pieces of about ten minutes, each cut at
 a pause (Silero VAD), so memory stays bounded however long the recording is. With a
 glossary the pieces are under 30 s, so the prompt carrying it precedes every Whisper window
-(see FILE_GLOSSARY_AS). Progress is the share of the audio transcribed so far.
+(see FILE_GLOSSARY_AS). Progress is the share of the audio transcribed so far. A
+two-channel recording's stereo file is transcribed one channel at a time, and the two
+channels' segments are merged by time.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from dataclasses import replace
+from functools import partial
 from typing import Any, BinaryIO
 
 import numpy as np
 from django.conf import settings
 
 from transcripts.engines.base import (
+    MICROPHONE,
+    SHARED_AUDIO,
     EngineError,
     FileOptions,
     FileTranscript,
@@ -57,9 +63,13 @@ UNREADABLE = (
 
 
 class DecodedAudio:
-    """A container's first audio stream as 16 kHz mono float32, in pieces cut at pauses."""
+    """A container's first audio stream as 16 kHz mono float32, in pieces cut at pauses.
 
-    def __init__(self, audio: BinaryIO) -> None:
+    With `channel`, only that channel of a stereo stream (a two-channel recording's
+    microphone or shared audio); without, all channels mixed down.
+    """
+
+    def __init__(self, audio: BinaryIO, channel: int | None = None) -> None:
         import av
 
         try:
@@ -67,7 +77,14 @@ class DecodedAudio:
             self._stream = self._container.streams.audio[0]
         except (av.FFmpegError, IndexError) as exc:
             raise EngineError("unreadable_audio", UNREADABLE) from exc
-        self._resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        self._channel = channel
+        layout, sample_format = ("mono", "flt") if channel is None else ("stereo", "fltp")
+        self._resampler = av.AudioResampler(format=sample_format, layout=layout, rate=SAMPLE_RATE)
+
+    @property
+    def channels(self) -> int:
+        """How many channels the stream has."""
+        return int(self._stream.codec_context.layout.nb_channels)
 
     @property
     def duration(self) -> float | None:
@@ -114,10 +131,12 @@ class DecodedAudio:
         except av.FFmpegError as exc:
             raise EngineError("unreadable_audio", UNREADABLE) from exc
 
-    @staticmethod
-    def _converted(frames: list[Any]) -> Iterator[np.ndarray]:
+    def _converted(self, frames: list[Any]) -> Iterator[np.ndarray]:
         for frame in frames:
-            yield frame.to_ndarray().reshape(-1).astype(np.float32)
+            samples = frame.to_ndarray()  # planar stereo: one row per channel
+            if self._channel is not None:
+                samples = samples[self._channel]
+            yield samples.reshape(-1).astype(np.float32)
 
 
 def quiet_cut(audio: np.ndarray, seconds: float = CUT_SEARCH_SECONDS) -> int:
@@ -145,6 +164,13 @@ def quietest_window(probabilities: np.ndarray) -> int:
     if best_length == 0:
         return int(np.argmin(probabilities))
     return best_start + best_length // 2
+
+
+def _part_progress(
+    on_progress: Callable[[float], None], part: int, parts: int, done: float
+) -> None:
+    """Progress through one of `parts` passes over the file, as a share of all of them."""
+    on_progress((part + done) / parts)
 
 
 def piece_sizes(options: DecodeOptions) -> tuple[float, float]:
@@ -193,11 +219,35 @@ class LocalFileEngine:
             glossary_as=FILE_GLOSSARY_AS,
         )
         model = load_model(self._spec)
-        decoded = DecodedAudio(audio)
+        parts = self._channels(audio, options)
+        segments: list[FinalSegment] = []
+        duration = 0.0
+        for number, channel in enumerate(parts):
+            if options.channels > 1:  # the file is read again from the start for each channel
+                audio.seek(0)
+            decoded = DecodedAudio(audio, channel)
+            share = partial(_part_progress, on_progress, number, len(parts))
+            try:
+                heard = self._transcribe(decoded, model, decode_options, share, should_stop)
+            finally:
+                decoded.close()
+            segments += [replace(segment, channel=channel) for segment in heard.segments]
+            duration = max(duration, heard.duration)
+        segments.sort(key=lambda segment: (segment.start, segment.channel or 0))
+        return FileTranscript(segments=tuple(segments), duration=duration)
+
+    @staticmethod
+    def _channels(audio: BinaryIO, options: FileOptions) -> list[int | None]:
+        """The channels transcribed one at a time: both of a two-channel recording's stereo
+        file (MICROPHONE, SHARED_AUDIO), else the whole file mixed down (None)."""
+        if options.channels < 2:
+            return [None]
+        probe = DecodedAudio(audio)  # a mono file has one channel to transcribe
         try:
-            return self._transcribe(decoded, model, decode_options, on_progress, should_stop)
+            stereo = probe.channels >= 2
         finally:
-            decoded.close()
+            probe.close()
+        return [MICROPHONE, SHARED_AUDIO] if stereo else [None]
 
     def _transcribe(
         self,

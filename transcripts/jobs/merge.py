@@ -61,6 +61,7 @@ def draft_entry(segment: Segment) -> dict[str, Any]:
         "end": segment.end,
         "text": segment.text,
         "speaker": segment.speaker,
+        "channel": segment.channel,
         "confidence": segment.confidence,
         "words": segment.words,
         "edited": segment.edited,
@@ -69,8 +70,12 @@ def draft_entry(segment: Segment) -> dict[str, Any]:
 
 
 def refined_segments(refined: Sequence[FinalSegment], *, edits: Sequence[Segment]) -> list[Segment]:
-    """Unsaved segments of the refined transcript, each edit that still applies carried over."""
-    rows = [segment_row_from(recording_id=0, index=i, segment=s) for i, s in enumerate(refined)]
+    """Unsaved segments of the refined transcript, each edit that still applies carried over.
+
+    A two-channel recording's channels are interleaved by time (start, then channel).
+    """
+    in_order = sorted(refined, key=lambda s: (s.start, s.channel or 0))
+    rows = [segment_row_from(recording_id=0, index=i, segment=s) for i, s in enumerate(in_order)]
     for edit in edits:
         carry_over(rows, edit)
     return [row for row in rows if row.words or not row.edited]
@@ -82,11 +87,13 @@ def carry_over(rows: list[Segment], edit: Segment) -> bool:
     The refined words inside the edited segment's time span must equal the draft's words
     before the correction (`original_text`), ignoring case, punctuation and spacing; then the
     corrected text takes their place, over their timings, and is marked edited. Otherwise the
-    engine heard something else there and the correction no longer applies.
+    engine heard something else there and the correction no longer applies. In a two-channel
+    recording only the edited segment's own channel is looked at.
     """
     span = [
         (number, position)
         for number, row in enumerate(rows)
+        if row.channel == edit.channel
         for position, word in enumerate(row.words)
         if edit.start <= (word["start"] + word["end"]) / 2 <= edit.end
     ]

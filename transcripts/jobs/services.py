@@ -352,4 +352,6 @@ def job_file_options(job: TranscriptionJob) -> FileOptions:
         diarize=refine or bool(recording.options.get("diarize")),
         mime=media_format.mime if media_format else "",
         glossary=tuple(recording.options.get("glossary", [])),
+        # A two-channel live recording's stored audio is stereo: its channels stay apart.
+        channels=2 if refine and recording.options.get("channels") == 2 else 1,
     )

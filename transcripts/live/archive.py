@@ -5,7 +5,8 @@ the page cache: ~20 µs per second of audio, no encoder state), so after a crash
 holds every second written. When the session ends the spool is encoded to Ogg/Opus in a
 separate process (live/spool.py) and the Ogg moves into storage beside uploads. Opus at
 24 kbit/s keeps speech at about 10 MB an hour; encoding costs about 0.9 ms of CPU per
-second of audio (docs/benchmarks.md).
+second of audio (docs/benchmarks.md). A two-channel recording's spool and Ogg are stereo,
+at 24 kbit/s a channel (docs/two-channels.md).
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ OPUS_BIT_RATE = 24_000
 WAV_HEADER_BYTES = 44
 UNKNOWN_SIZE = 0xFFFFFFFF
 ENCODE_BATCH_SECONDS = 10
+# A two-channel recording's spool is interleaved stereo (microphone left, shared audio
+# right) and its Ogg/Opus is stereo too, so a refine can transcribe each channel on its own.
+LAYOUTS = {1: "mono", 2: "stereo"}
 
 
 def spool_path(recording_id: int, part: str = "") -> Path:
@@ -49,20 +53,21 @@ def spools_of(recording_id: int) -> list[Path]:
     return sorted(found, key=lambda path: path.stat().st_mtime)
 
 
-def wav_header(sample_rate: int) -> bytes:
-    """The 44-byte header of a 16-bit mono WAV of unknown length."""
+def wav_header(sample_rate: int, channels: int = 1) -> bytes:
+    """The 44-byte header of a 16-bit WAV of unknown length (mono, or interleaved stereo)."""
+    frame = 2 * channels
     return (
         b"RIFF" + struct.pack("<I", UNKNOWN_SIZE) + b"WAVEfmt "
-        + struct.pack("<IHHIIHH", 16, 1, 1, sample_rate, sample_rate * 2, 2, 16)
+        + struct.pack("<IHHIIHH", 16, 1, channels, sample_rate, sample_rate * frame, frame, 16)
         + b"data" + struct.pack("<I", UNKNOWN_SIZE)
     )  # fmt: skip
 
 
-def open_spool(path: Path, sample_rate: int) -> int:
+def open_spool(path: Path, sample_rate: int, channels: int = 1) -> int:
     """A new WAV spool, its header written; the file descriptor to append PCM to."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
-    os.write(fd, wav_header(sample_rate))
+    os.write(fd, wav_header(sample_rate, channels))
     return fd
 
 
@@ -73,16 +78,23 @@ def read_spool(path: Path, offset: int, size: int) -> bytes:
         return spool.read(size)
 
 
-def wav_rate(path: Path) -> int:
-    """The sample rate in a spool's WAV header."""
+def wav_format(path: Path) -> tuple[int, int]:
+    """(sample rate, channels) in a spool's WAV header."""
     with path.open("rb") as spool:
         header = spool.read(WAV_HEADER_BYTES)
-    return int(struct.unpack("<I", header[24:28])[0])
+    channels, rate = struct.unpack("<HI", header[22:28])
+    return int(rate), max(1, int(channels))
+
+
+def wav_rate(path: Path) -> int:
+    """The sample rate in a spool's WAV header."""
+    return wav_format(path)[0]
 
 
 def wav_seconds(path: Path) -> float:
     """Seconds of audio in a WAV spool, from its size (its header does not say)."""
-    return max(0, path.stat().st_size - WAV_HEADER_BYTES) // 2 / wav_rate(path)
+    rate, channels = wav_format(path)
+    return max(0, path.stat().st_size - WAV_HEADER_BYTES) // (2 * channels) / rate
 
 
 def encode_spool(wav: Path) -> Path:
@@ -91,12 +103,13 @@ def encode_spool(wav: Path) -> Path:
     Run in the encoder process (live/spool.py), or by recovery after a crash.
     """
     ogg = wav.with_suffix(".ogg")
-    rate = wav_rate(wav)
-    writer = OggOpusWriter(ogg, rate)
+    rate, channels = wav_format(wav)
+    frame = 2 * channels
+    writer = OggOpusWriter(ogg, rate, channels)
     with wav.open("rb") as spool:
         spool.seek(WAV_HEADER_BYTES)
-        while pcm := spool.read(2 * rate * ENCODE_BATCH_SECONDS):
-            writer.write(pcm[: len(pcm) - len(pcm) % 2])
+        while pcm := spool.read(frame * rate * ENCODE_BATCH_SECONDS):
+            writer.write(pcm[: len(pcm) - len(pcm) % frame])
     writer.close()
     wav.unlink()
     return ogg
@@ -137,15 +150,17 @@ def join_ogg(parts: Sequence[Path], joined: Path) -> None:
 
 
 class OggOpusWriter:
-    """Encodes 16-bit mono PCM to an Ogg/Opus file, flushing each page to disk."""
+    """Encodes 16-bit PCM (mono, or interleaved stereo) to Ogg/Opus, flushing each page."""
 
-    def __init__(self, path: Path, sample_rate: int) -> None:
+    def __init__(self, path: Path, sample_rate: int, channels: int = 1) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._rate = sample_rate if sample_rate in OPUS_RATES else 48000
+        self._layout = LAYOUTS[channels]
+        self._frame_bytes = 2 * channels
         self._resampler = (
             None
             if sample_rate in OPUS_RATES
-            else av.AudioResampler(format="s16", layout="mono", rate=self._rate)
+            else av.AudioResampler(format="s16", layout=self._layout, rate=self._rate)
         )
         self._input_rate = sample_rate
         self._file = path.open("wb", buffering=0)
@@ -159,18 +174,21 @@ class OggOpusWriter:
             container_options={"flush_packets": "1", "page_duration": "200000"},
         )
         self._stream = self._container.add_stream(
-            "libopus", rate=self._rate, layout="mono", options=OPUS_OPTIONS
+            "libopus", rate=self._rate, layout=self._layout, options=OPUS_OPTIONS
         )
-        self._stream.codec_context.bit_rate = OPUS_BIT_RATE
+        # Per channel: at 24 kbit/s for both, Opus codes them jointly and one channel's
+        # speech is heard faintly in the other; at 24 each they stay apart.
+        self._stream.codec_context.bit_rate = OPUS_BIT_RATE * channels
         self._samples = 0
 
     def write(self, pcm: bytes) -> None:
-        """Encode one batch of PCM."""
-        frame = av.AudioFrame(format="s16", layout="mono", samples=len(pcm) // 2)
+        """Encode one batch of PCM (whole sample frames)."""
+        samples = len(pcm) // self._frame_bytes
+        frame = av.AudioFrame(format="s16", layout=self._layout, samples=samples)
         frame.planes[0].update(pcm)
         frame.sample_rate = self._input_rate
         frame.pts = self._samples
-        self._samples += len(pcm) // 2
+        self._samples += samples
         for resampled in self._resampler.resample(frame) if self._resampler else [frame]:
             self._encode(resampled)
 

@@ -100,6 +100,7 @@ class LiveSession:
             sample_rate=options.sample_rate,
             part=uuid.uuid4().hex[:8] if first_index else "",
             send_warning=send_event,
+            channels=options.channels,
         )
         self._archive_task: asyncio.Task[None] | None = None
         self._replay = ReplayBuffer(sample_rate=options.sample_rate, timeline_start=timeline_start)

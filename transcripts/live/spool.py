@@ -147,7 +147,13 @@ class AudioSpool:
     """One session's audio: spooled raw while it runs, encoded and stored when it ends."""
 
     def __init__(
-        self, *, recording_id: int, sample_rate: int, part: str, send_warning: SendWarning
+        self,
+        *,
+        recording_id: int,
+        sample_rate: int,
+        part: str,
+        send_warning: SendWarning,
+        channels: int = 1,
     ) -> None:
         self._recording_id = recording_id
         # A resumed recording spools its next part beside the first; joined when stored.
@@ -155,10 +161,11 @@ class AudioSpool:
         self._send_warning = send_warning
         self._pending: list[bytes] = []
         self._pending_bytes = 0
-        self._batch_bytes = int(2 * sample_rate * ARCHIVE_BATCH_SECONDS)
+        # Frames arrive as received: PCM16, interleaved when there are two channels.
+        self._batch_bytes = int(2 * channels * sample_rate * ARCHIVE_BATCH_SECONDS)
         self._released = asyncio.get_running_loop().create_future()
         try:
-            self._fd = archive.open_spool(self._path, sample_rate)
+            self._fd = archive.open_spool(self._path, sample_rate, channels)
         except OSError:
             logger.exception("Could not open the audio spool of recording %s", recording_id)
             self._fd = -1

@@ -56,6 +56,12 @@ class Segment(models.Model):
     end = models.FloatField()
     text = models.TextField()
     speaker = models.PositiveSmallIntegerField(null=True, blank=True)
+    channel = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="In a two-channel recording: 0 the person recording (You), 1 the meeting's "
+        "shared audio (Others); empty in a one-channel recording.",
+    )
     confidence = models.FloatField(null=True, blank=True)
     words = models.JSONField(
         default=list, blank=True, help_text="[{word, start, end, confidence, speaker}]"

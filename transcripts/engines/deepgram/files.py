@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any, BinaryIO
 
 import httpx
 from django.conf import settings
 
 from transcripts.engines.base import (
+    MICROPHONE,
     Callback,
     EngineError,
     FileOptions,
@@ -92,15 +94,27 @@ def unreachable(exc: httpx.TransportError) -> EngineError:
 
 
 def segments_from(response: Any) -> tuple[FinalSegment, ...]:
-    """One segment per utterance, in time order."""
-    utterances = sorted(response.results.utterances or [], key=lambda u: u.start or 0.0)
+    """One segment per utterance, in time order.
+
+    A multichannel answer (a two-channel recording) has one entry in `results.channels` per
+    channel and each utterance says its channel; speakers count only inside the meeting's
+    shared audio (SHARED_AUDIO), the microphone being one person.
+    """
+    multichannel = len(response.results.channels or []) > 1
+    utterances = sorted(
+        response.results.utterances or [], key=lambda u: (u.start or 0.0, u.channel or 0)
+    )
     segments = []
     for utterance in utterances:
         text = (utterance.transcript or "").strip()
         if not text:
             continue
+        channel = (utterance.channel or 0) if multichannel else None
         words = words_from(utterance.words)
         speaker = utterance.speaker if utterance.speaker is not None else dominant_speaker(words)
+        if channel == MICROPHONE:
+            words = tuple(replace(word, speaker=None) for word in words)
+            speaker = None
         segments.append(
             FinalSegment(
                 text=text,
@@ -109,6 +123,7 @@ def segments_from(response: Any) -> tuple[FinalSegment, ...]:
                 speaker=speaker,
                 confidence=utterance.confidence,
                 words=words,
+                channel=channel,
             )
         )
     return tuple(segments)
@@ -171,6 +186,8 @@ class DeepgramFileEngine:
         """The query a request with these options sends to Deepgram."""
         query: dict[str, object] = {"model": self.model, "language": options.language}
         query |= FILE_FEATURES | {"diarize": options.diarize}
+        if options.channels > 1:  # each channel transcribed on its own, utterances say which
+            query["multichannel"] = True
         return query | glossary_query(self.model, options.glossary)
 
     def describe_options(self, options: FileOptions) -> dict[str, object]:
