@@ -20,6 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from teams.models import (
+    MAX_CONSENT_NOTICE_CHARS,
     MAX_GLOSSARY_CHARS,
     MAX_GLOSSARY_TERM_CHARS,
     MAX_GLOSSARY_TERMS,
@@ -99,6 +100,19 @@ def team_rename(*, team: Team, name: str) -> Team:
 def team_glossary_set(*, team: Team, raw: str) -> Team:
     team.glossary = parse_glossary(raw)
     team.save(update_fields=["glossary"])
+    return team
+
+
+def team_consent_set(*, team: Team, raw: str) -> Team:
+    """The notice people confirm before recording to the team; empty: the site's applies."""
+    lines = [one_line(line) for line in raw.replace("\r", "\n").split("\n")]
+    text = "\n\n".join(part.strip() for part in "\n".join(lines).split("\n\n") if part.strip())
+    if len(text) > MAX_CONSENT_NOTICE_CHARS:
+        raise ValidationError(
+            f"A consent notice has at most {MAX_CONSENT_NOTICE_CHARS:,} characters."
+        )
+    team.consent_notice = text
+    team.save(update_fields=["consent_notice"])
     return team
 
 

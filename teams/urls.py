@@ -14,6 +14,7 @@ urlpatterns = [
     path("<id:team_id>/rename/", views.team_rename, name="team_rename"),
     path("<id:team_id>/glossary/", views.team_glossary, name="team_glossary"),
     path("<id:team_id>/retention/", views.team_retention_set, name="team_retention"),
+    path("<id:team_id>/consent/", views.team_consent, name="team_consent"),
     path("<id:team_id>/leave/", views.team_leave, name="team_leave"),
     path("<id:team_id>/invitations/", views.invitation_create, name="invitation_create"),
     path(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.auth import AuthenticatedHttpRequest
 from teams import selectors, services
 from teams.models import (
+    MAX_CONSENT_NOTICE_CHARS,
     MAX_GLOSSARY_TERM_CHARS,
     MAX_GLOSSARY_TERMS,
     MAX_TEAM_NAME_CHARS,
@@ -29,6 +31,7 @@ def _limits() -> dict[str, int]:
         "max_terms": MAX_GLOSSARY_TERMS,
         "max_term_chars": MAX_GLOSSARY_TERM_CHARS,
         "max_retention_days": MAX_RETENTION_DAYS,
+        "max_consent_chars": MAX_CONSENT_NOTICE_CHARS,
     }
 
 
@@ -68,6 +71,7 @@ def team_detail(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse
         "invitations": selectors.invitations_pending(team=team) if is_admin else [],
         "new_invitation": request.session.pop(f"invitation-{team.pk}", ""),
         "retention": team_retention(team=team),
+        "site_consent_notice": bool(settings.CONSENT_NOTICE),
     } | _limits()
     return render(request, "teams/team_detail.html", context)
 
@@ -110,6 +114,15 @@ def team_glossary(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespon
     return _admin_change(
         request, team_id, change, done="Glossary saved: it applies to new recordings."
     )
+
+
+@require_POST
+def team_consent(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
+    """The notice people confirm before recording to the team (empty: the site's)."""
+    team = _admin_of(request, team_id).team
+    raw = request.POST.get("consent_notice", "")[: MAX_CONSENT_NOTICE_CHARS * 2]
+    change = partial(services.team_consent_set, team=team, raw=raw)
+    return _admin_change(request, team_id, change, done="Consent notice saved.")
 
 
 @require_POST

@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from tests.audio import utterances
-from tests.factories import make_recording, make_team
+from tests.factories import make_recording, make_team, make_user
 from tests.fake_deepgram import FakeDeepgram
 from tests.sockets import RecordSocket
 from tests.test_api import call, token_for
@@ -185,3 +185,41 @@ def test_the_json_export_and_the_api_carry_the_consent(
     unconsented = make_recording(user)
     answer = call("GET", f"/api/v1/recordings/{unconsented.pk}", token_for(user, ["read"]))
     assert answer.json()["consent"] is None
+
+
+def test_a_team_admin_sets_the_teams_notice_on_the_team_page(user: User, settings) -> None:
+    settings.CONSENT_NOTICE = NOTICE
+    member = make_user("bob")
+    team = make_team("Sales", admins=(user,), members=(member,))
+    admin = Client()
+    admin.force_login(user)
+    page = admin.get(f"/teams/{team.pk}/").content.decode()
+    assert "The site's notice applies" in page
+    answer = admin.post(
+        f"/teams/{team.pk}/consent/", {"consent_notice": f"  {TEAM_NOTICE}\r\n\r\n\r\nLine two. "},
+        follow=True,
+    )  # fmt: skip
+    assert "Consent notice saved." in answer.content.decode()
+    team.refresh_from_db()
+    assert team.consent_notice == f"{TEAM_NOTICE}\n\nLine two."
+    assert consent_notice(team).text == team.consent_notice  # type: ignore[union-attr]
+    too_long = admin.post(f"/teams/{team.pk}/consent/", {"consent_notice": "x" * 2001}, follow=True)
+    assert "A consent notice has at most 2,000 characters." in too_long.content.decode()
+    admin.post(f"/teams/{team.pk}/consent/", {"consent_notice": ""})
+    team.refresh_from_db()
+    assert team.consent_notice == ""  # the site's notice applies again
+
+
+def test_a_member_who_is_not_an_admin_cannot_change_the_teams_notice(user: User) -> None:
+    admin = make_user("bob")
+    team = make_team("Sales", admins=(admin,), members=(user,))
+    team.consent_notice = TEAM_NOTICE
+    team.save()
+    member = Client()
+    member.force_login(user)
+    page = member.get(f"/teams/{team.pk}/").content.decode()
+    assert TEAM_NOTICE in page
+    assert 'name="consent_notice"' not in page
+    assert member.post(f"/teams/{team.pk}/consent/", {"consent_notice": "Mine"}).status_code == 404
+    team.refresh_from_db()
+    assert team.consent_notice == TEAM_NOTICE
