@@ -16,13 +16,16 @@ class ReplayBuffer:
     """How far the audio handed to the engine was sent, and how far it was finalised, as byte
     positions on the session's audio (the same as in its spool)."""
 
-    def __init__(self, *, sample_rate: int, timeline_start: float) -> None:
+    def __init__(self, *, sample_rate: int, timeline_start: float, channels: int = 1) -> None:
         self._sent = 0
         self._finalised = 0
         self._stream_start = 0
         self._rate = sample_rate
         self._timeline_start = timeline_start
-        self._limit = int(settings.LIVE_REPLAY_MAX_SECONDS * sample_rate) * 2
+        # Positions stay on whole sample frames (2 bytes a channel), so a replay never
+        # starts between a stereo frame's two samples.
+        self._frame = 2 * channels
+        self._limit = int(settings.LIVE_REPLAY_MAX_SECONDS * sample_rate) * self._frame
 
     def begin_stream(self) -> tuple[int, int]:
         """A new stream starts at the oldest audio not finalised, at most LIVE_REPLAY_MAX_SECONDS
@@ -37,9 +40,9 @@ class ReplayBuffer:
 
     def confirm(self, until_seconds: float) -> None:
         """The engine has finalised the audio up to `until_seconds`: no need to replay it."""
-        until = int((until_seconds - self._timeline_start) * self._rate) * 2
+        until = int((until_seconds - self._timeline_start) * self._rate) * self._frame
         self._finalised = max(self._finalised, min(until, self._sent))
 
     def stream_offset(self) -> float:
         """Where the current stream's audio starts on the recording's timeline, in seconds."""
-        return self._timeline_start + self._stream_start / 2 / self._rate
+        return self._timeline_start + self._stream_start / self._frame / self._rate
