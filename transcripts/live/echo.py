@@ -30,6 +30,14 @@ def normalised_words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+def spoken_span(final: FinalSegment) -> tuple[float, float]:
+    """When a final's words were spoken: its words' times, else the final's own (an engine's
+    final may span the silence before its first word)."""
+    if final.words:
+        return final.words[0].start, final.words[-1].end
+    return final.start, final.end
+
+
 @dataclass(frozen=True, slots=True)
 class Heard:
     """Words finalised on the shared channel, and when."""
@@ -51,8 +59,9 @@ class EchoFilter:
         """A final was saved: the shared channel's are remembered for a while."""
         if final.channel != SHARED_AUDIO:
             return
-        self._heard.append(Heard(final.start, final.end, frozenset(normalised_words(final.text))))
-        while self._heard and self._heard[0].end < final.end - KEEP_SECONDS:
+        start, end = spoken_span(final)
+        self._heard.append(Heard(start, end, frozenset(normalised_words(final.text))))
+        while self._heard and self._heard[0].end < end - KEEP_SECONDS:
             self._heard.popleft()
 
     def is_echo(self, final: FinalSegment) -> bool:
@@ -62,9 +71,10 @@ class EchoFilter:
         words = normalised_words(final.text)
         if not words:
             return False
+        start, end = spoken_span(final)
         nearby: set[str] = set()
         for heard in self._heard:
-            if heard.start - self._window <= final.end and final.start <= heard.end + self._window:
+            if heard.start - self._window <= end and start <= heard.end + self._window:
                 nearby |= heard.words
         echoed = sum(word in nearby for word in words)
         if echoed < ECHO_SHARE * len(words):
