@@ -9,11 +9,15 @@ import pytest
 from tests.audio import silence, tone
 from tests.fake_deepgram import FakeDeepgram
 from tests.sockets import RecordSocket
+from tests.speech import SCRIPT, SPEECH_ENDS, speech_pcm, word_error_rate
 from tests.stereo import stereo
 from transcripts.models import Recording, Segment
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+# tiny.en on espeak-ng speech (tests/test_local_engine.py); a busy machine queues decodes.
+LOCAL_WER_BOUND = 0.2
+LOCAL_DECODE_TIMEOUT = 60.0
 MINE = ["Hello from my side.", "Second thought of mine.", "Third note of mine."]
 THEIRS = ["The budget is approved.", "We ship on Friday.", "Thanks everyone."]
 
@@ -227,3 +231,51 @@ async def test_a_stereo_frame_of_half_samples_is_refused(
     error = await socket.expect_error_and_close(4400)
     assert "multiple of 4 bytes" in error["message"]
     await socket.disconnect()
+
+
+# --- The local engine: each channel through its own pipeline --------------------------------
+
+
+@pytest.fixture
+def local_engine(settings) -> None:
+    """No Deepgram key: the local engine (faster-whisper's bundled tiny.en)."""
+    settings.TRANSCRIPTION_ENGINE = ""
+    settings.DEEPGRAM_API_KEY = ""
+    settings.LOCAL_WHISPER_MODEL = ""
+    settings.LIVE_FINALIZE_TIMEOUT = 30.0
+
+
+async def test_the_local_engine_transcribes_each_channel_on_its_own(
+    local_engine: None, cookie: str
+) -> None:
+    # You say the script; once you have finished, the others say it too (and no echo
+    # follows: their words come after yours, which were saved first).
+    speech = speech_pcm()
+    gap = silence(SPEECH_ENDS + 0.2)
+    socket, recording_id = await open_stereo(cookie, language="en")
+    await socket.send_audio(stereo(speech + gap, gap + speech))
+    await socket.stop(LOCAL_DECODE_TIMEOUT)
+    await socket.disconnect()
+
+    segments = [s async for s in Segment.objects.filter(recording_id=recording_id)]
+    mine = " ".join(s.text for s in segments if s.channel == 0)
+    theirs = " ".join(s.text for s in segments if s.channel == 1)
+    assert word_error_rate(SCRIPT, mine) <= LOCAL_WER_BOUND, mine
+    assert word_error_rate(SCRIPT, theirs) <= LOCAL_WER_BOUND, theirs
+    assert max(s.end for s in segments if s.channel == 0) <= SPEECH_ENDS + 0.5
+    assert min(s.start for s in segments if s.channel == 1) >= SPEECH_ENDS
+    recording = await Recording.objects.aget(pk=recording_id)
+    assert recording.options["channels"] == 2
+    assert recording.duration == pytest.approx(len(speech + gap) / 2 / 16000, abs=0.01)
+
+
+async def test_the_local_engine_hears_nothing_on_a_silent_channel(
+    local_engine: None, cookie: str
+) -> None:
+    speech = speech_pcm()
+    socket, recording_id = await open_stereo(cookie, language="en")
+    await socket.send_audio(stereo(silence(len(speech) / 2 / 16000), speech))
+    await socket.stop(LOCAL_DECODE_TIMEOUT)
+    await socket.disconnect()
+    channels = {s.channel async for s in Segment.objects.filter(recording_id=recording_id)}
+    assert channels == {1}
