@@ -7,7 +7,8 @@ from typing import Any
 from django import template
 
 from transcripts.confidence import is_low
-from transcripts.models import Recording
+from transcripts import segments
+from transcripts.models import Recording, Segment
 from transcripts.timecode import clock
 
 register = template.Library()
@@ -20,6 +21,13 @@ register.filter("clock", clock)  # seconds as m:ss, or h:mm:ss past an hour
 def speaker_name(recording: Recording, speaker: int | None) -> str:
     """What the recording calls this speaker ("Speaker 2" until someone names them)."""
     return recording.speaker_name(speaker)
+
+
+@register.filter
+def segment_label(recording: Recording, segment: Segment) -> str:
+    """Who said a segment: the speaker's name, or in a two-channel recording the owner's
+    name or the others' (transcripts/segments.py holds the rule)."""
+    return segments.segment_label(recording, segment)
 
 
 @register.filter
