@@ -6,8 +6,8 @@ from typing import Any
 
 from django import template
 
-from transcripts.confidence import is_low
 from transcripts import segments
+from transcripts.confidence import is_low
 from transcripts.models import Recording, Segment
 from transcripts.timecode import clock
 
