@@ -5,13 +5,17 @@ saved and sent by channel, in time order, with the call's echo on the microphone
 from __future__ import annotations
 
 import pytest
+from channels.db import database_sync_to_async
+from django.contrib.auth.models import User
 
 from tests.audio import silence, tone
 from tests.fake_deepgram import FakeDeepgram
-from tests.sockets import RecordSocket
+from tests.conftest import session_cookie
+from tests.sockets import RecordSocket, WatchSocket
 from tests.speech import SCRIPT, SPEECH_ENDS, speech_pcm, word_error_rate
 from tests.stereo import stereo
 from transcripts.models import Recording, Segment
+from transcripts.sharing import services as sharing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -87,6 +91,28 @@ async def test_a_mono_recording_has_no_channel(call: FakeDeepgram, cookie: str) 
     await socket.disconnect()
     assert {channel for channel, _ in await saved(recording_id)} == {None}
     assert {m["channel"] for m in socket.received if m["type"] == "final"} == {None}
+
+
+async def test_a_viewer_is_told_each_finals_channel(
+    call: FakeDeepgram, cookie: str, other_user: User
+) -> None:
+    socket, recording_id = await open_stereo(cookie)
+    recording = await Recording.objects.aget(pk=recording_id)
+    token = await database_sync_to_async(shared_token)(recording)
+    viewer = WatchSocket(token, cookie=await database_sync_to_async(session_cookie)(other_user))
+    assert await viewer.connect()
+    await socket.send_audio(stereo(YOU, THEM))
+    await socket.stop()
+    await socket.disconnect()
+    seen, _ = await viewer.finals_until_ended()
+    await viewer.disconnect()
+    assert [(m["channel"], m["text"]) for m in seen] == finals_of(socket)
+
+
+def shared_token(recording: Recording) -> str:
+    token = sharing.share_start(recording=recording).share_token
+    assert token is not None
+    return token
 
 
 # --- Echo: the call heard again through the microphone -------------------------------------
