@@ -9,11 +9,13 @@ from channels.db import database_sync_to_async
 from django.contrib.auth.models import User
 
 from tests.audio import silence, tone
-from tests.fake_deepgram import FakeDeepgram
 from tests.conftest import session_cookie
+from tests.fake_deepgram import FakeDeepgram
 from tests.sockets import RecordSocket, WatchSocket
 from tests.speech import SCRIPT, SPEECH_ENDS, speech_pcm, word_error_rate
 from tests.stereo import stereo
+from transcripts.engines.base import FinalSegment
+from transcripts.engines.deepgram.live import event_from_results
 from transcripts.models import Recording, Segment
 from transcripts.sharing import services as sharing
 
@@ -305,3 +307,50 @@ async def test_the_local_engine_hears_nothing_on_a_silent_channel(
     await socket.disconnect()
     channels = {s.channel async for s in Segment.objects.filter(recording_id=recording_id)}
     assert channels == {1}
+
+
+# --- Deepgram's multichannel results, and diarization inside the others' channel -----------
+
+
+def results(channel_index: list[int], speakers: list[int]) -> dict[str, object]:
+    words = [
+        {"word": "hi", "start": 0.1 * n, "end": 0.1 * n + 0.1, "confidence": 0.9, "speaker": s}
+        for n, s in enumerate(speakers)
+    ]
+    alternative = {"transcript": "hi " * len(words), "confidence": 0.9, "words": words}
+    return {
+        "type": "Results",
+        "channel_index": channel_index,
+        "start": 0.0,
+        "duration": 1.0,
+        "is_final": True,
+        "channel": {"alternatives": [alternative]},
+    }
+
+
+@pytest.mark.parametrize(
+    ("channel_index", "channel", "speaker"),
+    [
+        ([0, 1], None, 1),  # one channel: as before
+        ([0, 2], 0, None),  # the microphone: one person, diarization's numbers dropped
+        ([1, 2], 1, 1),  # the others: diarization tells them apart
+    ],
+)
+def test_deepgram_results_carry_their_channel(
+    channel_index: list[int], channel: int | None, speaker: int | None
+) -> None:
+    final = event_from_results(results(channel_index, [1, 1, 0]))
+    assert isinstance(final, FinalSegment)
+    assert (final.channel, final.speaker) == (channel, speaker)
+    assert {word.speaker for word in final.words} == ({None} if speaker is None else {0, 1})
+
+
+async def test_diarization_labels_only_the_others(call: FakeDeepgram, cookie: str) -> None:
+    them = silence(0.2) + tone(1.0) + silence(0.6) + tone(1.0) + silence(0.6)
+    socket, recording_id = await open_stereo(cookie, diarize=True)
+    await socket.send_audio(stereo(YOU, them))
+    await socket.stop()
+    await socket.disconnect()
+    query = Segment.objects.filter(recording_id=recording_id).order_by("start", "index")
+    said = [(s.channel, s.speaker) async for s in query]
+    assert said == [(0, None), (1, 0), (1, 1), (0, None)]

@@ -8,6 +8,7 @@ produces says which channel it speaks for (`channel_index` [c, N] on Results, `c
 
 from __future__ import annotations
 
+import heapq
 from array import array
 from dataclasses import replace
 from typing import Any
@@ -53,12 +54,12 @@ class MultichannelEngine:
         return self._merged([engine.close_stream() for engine in self.engines])
 
     def _merged(self, per_channel: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
-        out = [
-            self._labelled(message, channel)
+        """The channels' messages interleaved by time, each channel's kept in its own order."""
+        labelled = [
+            [self._labelled(message, channel) for message in messages]
             for channel, messages in enumerate(per_channel)
-            for message in messages
         ]
-        return sorted(out, key=_message_time)
+        return list(heapq.merge(*labelled, key=_message_time))
 
     def _labelled(self, message: dict[str, Any], channel: int) -> dict[str, Any]:
         index = [channel, self.channels]
