@@ -12,6 +12,8 @@ from django.test import Client
 from docx import Document
 
 from tests.factories import make_recording, make_segment
+from tests.test_api import call as api_call
+from tests.test_api import token_for
 from transcripts.models import Recording
 from transcripts.segments import speaker_label
 
@@ -129,3 +131,14 @@ def test_a_mono_recordings_search_results_carry_no_label(logged_in: Client, user
     make_segment(recording, 0, text="The budget is approved.", speaker=0)
     page = logged_in.get("/search/", {"q": "budget"}).content.decode()
     assert "data-channel" not in page
+
+
+def test_the_api_gives_each_segment_its_channel_and_label(user: User, call: Recording) -> None:
+    token = token_for(user, ["read"])
+    response = api_call("GET", f"/api/v1/recordings/{call.pk}/segments", token)
+    assert response.status_code == 200
+    segments = response.json()
+    assert [(s["channel"], s["label"], s["text"]) for s in segments] == [
+        (channel, label, text)
+        for channel, (label, text) in zip([0, 1, 0, 1, 1], IN_TIME, strict=True)
+    ]
