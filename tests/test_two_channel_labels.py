@@ -142,3 +142,14 @@ def test_the_api_gives_each_segment_its_channel_and_label(user: User, call: Reco
         (channel, label, text)
         for channel, (label, text) in zip([0, 1, 0, 1, 1], IN_TIME, strict=True)
     ]
+
+
+def test_the_others_named_by_diarization_are_renamed_as_others(
+    logged_in: Client, call: Recording
+) -> None:
+    page = logged_in.get(call.get_absolute_url()).content.decode()
+    assert '<label for="speaker-2">Other 3</label>' in page
+    response = logged_in.post(
+        f"/recordings/{call.pk}/speakers/1/", {"name": ""}, headers={"Accept": "application/json"}
+    )
+    assert response.json()["name"] == "Other 2"

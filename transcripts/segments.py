@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from typing import Any
 
-from transcripts.engines.base import MICROPHONE, FinalSegment
+from transcripts.engines.base import MICROPHONE, SHARED_AUDIO, FinalSegment
 from transcripts.models import Recording, Segment
 
 OTHERS = "Others"  # the shared audio's channel, when diarization named nobody in it
@@ -29,6 +29,13 @@ def speaker_label(recording: Recording, *, channel: int | None, speaker: int | N
 def segment_label(recording: Recording, segment: Segment) -> str:
     """Who said `segment` (see speaker_label)."""
     return speaker_label(recording, channel=segment.channel, speaker=segment.speaker)
+
+
+def diarized_speaker_label(recording: Recording, speaker: int) -> str:
+    """What a speaker diarization found is called: in a two-channel recording one of the
+    others ("Other N" until named), else "Speaker N" until named."""
+    channel = SHARED_AUDIO if is_two_channel(recording) else None
+    return speaker_label(recording, channel=channel, speaker=speaker)
 
 
 def is_two_channel(recording: Recording) -> bool:

@@ -70,10 +70,20 @@ export class InterimLines {
   }
 }
 
+// Add a segment's item to a live transcript in time order: a two-channel recording's finals
+// arrive as each channel's engine gives them, so one side's may come a moment late.
+export function placeInTime(list, item) {
+  const start = Number(item.dataset.start);
+  const later = Array.from(list.children).find((other) => Number(other.dataset.start) > start);
+  list.insertBefore(item, later ?? null);
+}
+
 export function segmentItem(segment, speakerLabel) {
   const item = document.createElement("li");
   item.className = "segment";
   item.dataset.segment = String(segment.segment);
+  item.dataset.start = String(segment.start);
+  item.dataset.end = String(segment.end);
   if (segment.channel !== null && segment.channel !== undefined) {
     item.dataset.channel = String(segment.channel);
   }

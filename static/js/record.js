@@ -3,7 +3,7 @@
 
 import { Capture, MicrophoneError, TARGET_SAMPLE_RATE } from "./capture.js";
 import {
-  CLOSE, InterimLines, formatClock, segmentItem, socketUrl, speakerLabel,
+  CLOSE, InterimLines, formatClock, placeInTime, segmentItem, socketUrl, speakerLabel,
 } from "./common.js";
 import { ConsentStep } from "./consent.js";
 import { Marks } from "./marks.js";
@@ -240,7 +240,7 @@ class RecorderPage {
   addFinal(segment) {
     ui.empty.hidden = true;
     const item = segmentItem(segment, labelOf(segment));
-    ui.transcript.append(item);
+    placeInTime(ui.transcript, item);
     this.interims.clear(segment.channel);
     item.scrollIntoView({ block: "nearest" });
   }

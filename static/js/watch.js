@@ -3,7 +3,9 @@
 // segments the page already shows (?from=N) and the server sends the ones it missed;
 // segments are keyed by id, so one that arrives twice is shown once.
 
-import { CLOSE, InterimLines, segmentItem, socketUrl, speakerLabel } from "./common.js";
+import {
+  CLOSE, InterimLines, placeInTime, segmentItem, socketUrl, speakerLabel,
+} from "./common.js";
 import { Marks } from "./marks.js";
 
 const root = document.getElementById("watch");
@@ -91,9 +93,10 @@ class WatchPage {
     if (this.shown.has(String(segment.segment))) return;
     this.shown.add(String(segment.segment));
     const follow = nearBottom();
-    ui.transcript.append(this.segmentItem(segment));
+    const item = this.segmentItem(segment);
+    placeInTime(ui.transcript, item);
     ui.empty.hidden = true;
-    if (follow) ui.transcript.lastElementChild.scrollIntoView({ block: "nearest" });
+    if (follow) item.scrollIntoView({ block: "nearest" });
   }
 
   label(segment) {

@@ -31,6 +31,13 @@ def segment_label(recording: Recording, segment: Segment) -> str:
 
 
 @register.filter
+def diarized_speaker(recording: Recording, speaker: int) -> str:
+    """A speaker diarization found, as the recording calls them ("Other 2" among the others
+    of a two-channel recording, else "Speaker 2", until someone names them)."""
+    return segments.diarized_speaker_label(recording, speaker)
+
+
+@register.filter
 def seconds(value: float | None) -> str:
     """A time in seconds for data attributes and links, with millisecond precision."""
     return f"{value or 0:.3f}"
