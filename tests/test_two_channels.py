@@ -10,7 +10,8 @@ from django.contrib.auth.models import User
 
 from tests.audio import silence, tone
 from tests.conftest import session_cookie
-from tests.fake_deepgram import FakeDeepgram
+from tests.fake_deepgram import NET0001_REASON, FakeDeepgram
+from tests.fakedeepgram import DROP_CONNECTION
 from tests.sockets import RecordSocket, WatchSocket
 from tests.speech import SCRIPT, SPEECH_ENDS, speech_pcm, word_error_rate
 from tests.stereo import stereo
@@ -190,6 +191,38 @@ async def test_a_shared_source_dropped_mid_meeting_leaves_the_microphone_recordi
     ]
     recording = await Recording.objects.aget(pk=recording_id)
     assert recording.status == "completed"
+
+
+# --- A broken engine stream: replayed per channel ---------------------------------------------
+
+
+@pytest.mark.parametrize("fault", [(3.0, 1011, NET0001_REASON), (3.0, DROP_CONNECTION, "")])
+async def test_a_broken_stream_replays_each_channel_without_loss_or_repeats(
+    call: FakeDeepgram, settings, cookie: str, fault: tuple[float, int, str]
+) -> None:
+    # When the stream breaks, you are mid-sentence (2.0-4.0 s) while the others' last words
+    # (1.0-1.8 s) were finalised after you began: your words are replayed, theirs not repeated.
+    call.name_by_pitch = True
+    call.faults_next = [fault]
+    settings.LIVE_RECONNECT_FIRST_DELAY = 0.05
+    you = silence(2.0) + tone(2.0, hz=500) + silence(1.0)
+    them = silence(1.0) + tone(0.8, hz=700) + silence(2.4) + tone(0.6, hz=900) + silence(0.2)
+    socket, recording_id = await open_stereo(cookie)
+    await socket.send_audio(stereo(you, them))
+    await socket.stop()
+    await socket.disconnect()
+
+    query = Segment.objects.filter(recording_id=recording_id).order_by("start", "index")
+    segments = [s async for s in query]
+    assert [(s.channel, s.text) for s in segments] == [
+        (1, "tone 700"),
+        (0, "tone 500"),
+        (1, "tone 900"),
+    ]
+    mine = segments[1]
+    assert mine.words[0]["start"] == pytest.approx(2.0, abs=0.05)
+    assert mine.words[-1]["end"] == pytest.approx(4.0, abs=0.05)
+    assert len(call.connections) == 2
 
 
 # --- Resume, and what the socket refuses ----------------------------------------------------

@@ -349,8 +349,10 @@ class LiveSession:
     async def _handle(self, event: EngineEvent) -> None:
         if isinstance(event, FinalSegment):
             final = shifted_final(event, self._replay.stream_offset())
+            if self._replay.already_saved(final.end, final.channel):
+                return  # replayed audio of a channel that had been finalised further
             await self._out.save_final(final)
-            self._replay.confirm(final.end)
+            self._replay.confirm(final.end, final.channel)
         elif isinstance(event, InterimText):
             offset = self._replay.stream_offset()
             shifted = replace(event, start=event.start + offset, end=event.end + offset)
