@@ -89,6 +89,8 @@ class SegmentOut(Schema):
     end: float
     speaker: int | None
     speaker_name: str | None
+    channel: int | None = None  # 0 the person recording, 1 the others; None in mono
+    label: str = ""  # who said it (transcripts/segments.py speaker_label)
     text: str
     confidence: float | None
     edited: bool

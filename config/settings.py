@@ -417,6 +417,10 @@ LIVE_LEASE_SECONDS = env_float("LIVE_LEASE_SECONDS", 15.0)
 LIVE_MAX_SESSIONS = int(env_float("LIVE_MAX_SESSIONS", 300))
 # A live session whose audio waits this long before the engine hears it tells its page.
 LIVE_LAG_WARN_SECONDS = env_float("LIVE_LAG_WARN_SECONDS", 2.0)
+# Two-channel recordings: a microphone final repeating words the shared audio's channel
+# finalised within this many seconds of it is the call heard through the speakers, and is
+# dropped (docs/two-channels.md).
+LIVE_ECHO_WINDOW_SECONDS = env_float("LIVE_ECHO_WINDOW_SECONDS", 2.0)
 # A notice people confirm before recording (e.g. "Everyone in this meeting agreed to be
 # recorded."); empty: no step. A team may set its own (teams admin), which replaces it.
 CONSENT_NOTICE = env_str("CONSENT_NOTICE")

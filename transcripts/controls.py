@@ -25,6 +25,8 @@ MAX_CONTROL_MESSAGE_CHARS = 4096
 MAX_ID = 2**63 - 1  # ids are 64-bit
 MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 8000, 48000
 DEFAULT_SAMPLE_RATE = 16000
+# 1: mono PCM16; 2: interleaved stereo PCM16, the microphone left and the shared audio right.
+Channels = Literal[1, 2]
 
 
 class ProtocolError(Exception):
@@ -70,6 +72,7 @@ class Start(Schema):
     refine: bool = True
     team: TeamId = None
     consent: ConsentVersion | None = None
+    channels: Channels = 1
 
 
 class Resume(Schema):
@@ -78,6 +81,7 @@ class Resume(Schema):
     type: Literal["resume"] = "resume"
     recording: RecordingId
     sample_rate: SampleRate = DEFAULT_SAMPLE_RATE
+    channels: Channels | None = None  # if sent, the recording's own count
 
 
 class Stop(Schema):
@@ -118,11 +122,15 @@ def parse_control(text: str) -> ControlMessage:
         raise ProtocolError(complaint(exc, kind=f"{kind} message", tag=kind)) from None
 
 
-def check_audio_frame(frame: bytes) -> None:
-    """Raise ProtocolError unless `frame` is a sane chunk of PCM16 audio."""
+def check_audio_frame(frame: bytes, channels: int = 1) -> None:
+    """Raise ProtocolError unless `frame` is a sane chunk of PCM16 audio in `channels`."""
     if not frame:
         raise ProtocolError("Audio frame is empty.")
     if len(frame) > MAX_AUDIO_FRAME_BYTES:
         raise ProtocolError(f"Audio frame over {MAX_AUDIO_FRAME_BYTES} bytes.")
     if len(frame) % 2:
         raise ProtocolError("Audio frame has an odd number of bytes; expected 16-bit samples.")
+    if len(frame) % (2 * channels):
+        raise ProtocolError(
+            "Audio frame does not hold whole stereo samples; expected a multiple of 4 bytes."
+        )

@@ -22,6 +22,7 @@ from docx import Document
 from transcripts.consent import consent_json
 from transcripts.marks.selectors import author_name
 from transcripts.models import Mark, Recording, Segment
+from transcripts.segments import segment_label
 from transcripts.text import one_line, xml_safe
 from transcripts.timecode import clock, subtitle_clock
 
@@ -76,7 +77,7 @@ def as_text(
     lines = []
     for segment in segments:
         prefix = f"[{clock(segment.start)}] " if options.timestamps else ""
-        name = recording.speaker_name(segment.speaker) if options.speakers else ""
+        name = segment_label(recording, segment) if options.speakers else ""
         lines.append(f"{prefix}{name + ': ' if name else ''}{segment.text}")
     if marks:
         lines += ["", "Marks", *(mark_line(mark) for mark in marks)]
@@ -92,7 +93,7 @@ def as_srt(recording: Recording, segments: Sequence[Segment]) -> str:
     """SubRip: numbered cues, comma before milliseconds, the speaker's name before the text."""
     cues = []
     for number, segment in enumerate(segments, start=1):
-        name = recording.speaker_name(segment.speaker)
+        name = segment_label(recording, segment)
         times = f"{subtitle_clock(segment.start, ',')} --> {subtitle_clock(_cue_end(segment), ',')}"
         cues.append(f"{number}\n{times}\n{name + ': ' if name else ''}{segment.text}\n")
     return "\n".join(cues)
@@ -117,7 +118,7 @@ def as_vtt(recording: Recording, segments: Sequence[Segment], marks: Sequence[Ma
     for segment in segments:
         while waiting and waiting[0].at <= segment.start:
             blocks.append(_vtt_note(waiting.popleft()))
-        name = recording.speaker_name(segment.speaker)
+        name = segment_label(recording, segment)
         voice = f"<v {_vtt_escape(name)}>" if name else ""
         times = f"{subtitle_clock(segment.start, '.')} --> {subtitle_clock(_cue_end(segment), '.')}"
         blocks.append(f"{times}\n{voice}{_vtt_escape(segment.text)}\n")
@@ -133,6 +134,8 @@ def segment_json(recording: Recording, segment: Segment) -> dict[str, object]:
         "end": segment.end,
         "speaker": segment.speaker,
         "speaker_name": recording.speaker_name(segment.speaker) or None,
+        "channel": segment.channel,  # 0 the person recording, 1 the others; null in mono
+        "label": segment_label(recording, segment),
         "text": segment.text,
         "confidence": segment.confidence,
         "edited": segment.edited,
@@ -186,7 +189,7 @@ def as_docx(recording: Recording, segments: Sequence[Segment], marks: Sequence[M
     for segment in segments:
         paragraph = document.add_paragraph()
         paragraph.add_run(f"[{clock(segment.start)}] ").italic = True
-        name = recording.speaker_name(segment.speaker)
+        name = segment_label(recording, segment)
         if name:
             paragraph.add_run(f"{xml_safe(name)}: ").bold = True
         paragraph.add_run(xml_safe(segment.text))

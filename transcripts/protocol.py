@@ -41,6 +41,7 @@ class Interim(TypedDict):
     text: str
     start: float
     end: float
+    channel: int | None  # 0 the microphone ("You"), 1 the shared audio; None in mono
 
 
 class Final(TypedDict):
@@ -50,6 +51,7 @@ class Final(TypedDict):
     start: float
     end: float
     speaker: int | None
+    channel: int | None
 
 
 class Resumed(TypedDict):
@@ -149,9 +151,16 @@ def started(recording_id: int) -> Started:
     return {"type": "started", "recording": recording_id}
 
 
-def interim(text: str, start: float, end: float) -> Interim:
-    """Server → client: provisional text that the next interim or final replaces."""
-    return {"type": "interim", "text": text, "start": round(start, 3), "end": round(end, 3)}
+def interim(text: str, start: float, end: float, channel: int | None = None) -> Interim:
+    """Server → client: provisional text that the next interim (or final) of its channel
+    replaces."""
+    return {
+        "type": "interim",
+        "text": text,
+        "start": round(start, 3),
+        "end": round(end, 3),
+        "channel": channel,
+    }
 
 
 def final(segment: Segment) -> Final:
@@ -163,6 +172,7 @@ def final(segment: Segment) -> Final:
         "start": round(segment.start, 3),
         "end": round(segment.end, 3),
         "speaker": segment.speaker,
+        "channel": segment.channel,
     }
 
 

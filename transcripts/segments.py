@@ -1,12 +1,46 @@
-"""Segments between an engine and the database: rows from finals, times moved, words retimed."""
+"""Segments between an engine and the database: rows from finals, times moved, words retimed,
+and who said them (the one labelling rule every page, export and search result uses)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, replace
 from typing import Any
 
-from transcripts.engines.base import FinalSegment
-from transcripts.models import Segment
+from transcripts.engines.base import MICROPHONE, SHARED_AUDIO, FinalSegment
+from transcripts.models import Recording, Segment
+
+OTHERS = "Others"  # the shared audio's channel, when diarization named nobody in it
+
+
+def speaker_label(recording: Recording, *, channel: int | None, speaker: int | None) -> str:
+    """Who said a segment (docs/two-channels.md). Mono: the speaker's name, or "" without one.
+    Two channels: the owner's name on the microphone's; on the shared audio's "Others", or
+    the speaker's given name, or "Other N" when diarization told the others apart."""
+    if channel is None:
+        return recording.speaker_name(speaker)
+    if channel == MICROPHONE:  # one person: diarization's numbers there are dropped
+        owner = recording.owner
+        return owner.get_full_name() or owner.get_username()
+    if speaker is None:
+        return OTHERS
+    return recording.speaker_names.get(str(speaker)) or f"Other {speaker + 1}"
+
+
+def segment_label(recording: Recording, segment: Segment) -> str:
+    """Who said `segment` (see speaker_label)."""
+    return speaker_label(recording, channel=segment.channel, speaker=segment.speaker)
+
+
+def diarized_speaker_label(recording: Recording, speaker: int) -> str:
+    """What a speaker diarization found is called: in a two-channel recording one of the
+    others ("Other N" until named), else "Speaker N" until named."""
+    channel = SHARED_AUDIO if is_two_channel(recording) else None
+    return speaker_label(recording, channel=channel, speaker=speaker)
+
+
+def is_two_channel(recording: Recording) -> bool:
+    """Whether the recording kept the microphone and the shared audio apart."""
+    return recording.options.get("channels") == 2
 
 
 def segment_row_from(*, recording_id: int, index: int, segment: FinalSegment) -> Segment:

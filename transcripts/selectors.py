@@ -27,6 +27,7 @@ from transcripts.models import (
     Segment,
     TranscriptionJob,
 )
+from transcripts.segments import is_two_channel
 
 # A watch link's token: 32 random bytes, URL-safe base64 (sharing/services.py).
 SHARE_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -230,5 +231,9 @@ def refine_refusal(*, recording: Recording, busy: bool) -> str:
 
 
 def segment_list(*, recording: Recording) -> QuerySet[Segment]:
-    """A recording's segments in order."""
-    return Segment.objects.filter(recording=recording).order_by("index")
+    """A recording's segments in order: by time in a two-channel recording, whose channels'
+    finals are saved as each is ready (one may lag the other), else as saved."""
+    segments = Segment.objects.filter(recording=recording)
+    if is_two_channel(recording):
+        return segments.order_by("start", "index")
+    return segments.order_by("index")

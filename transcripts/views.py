@@ -36,6 +36,7 @@ from transcripts.media import ACCEPTED_DESCRIPTION, FORMATS_BY_NAME
 from transcripts.models import MAX_TITLE_CHARS, MAX_URL_CHARS, Segment
 from transcripts.ranges import ranged_response
 from transcripts.retention.selectors import retention_facts
+from transcripts.segments import diarized_speaker_label
 from transcripts.text import one_line
 from transcripts.uploads.url_import import links_fetched_by_deepgram
 
@@ -298,7 +299,7 @@ def speaker_update(request: HttpRequest, recording_id: int, speaker: int) -> Htt
     audited(
         request, Audit.EDITED, recording, f"speaker {speaker}: {recording.speaker_name(speaker)}"
     )
-    body = {"speaker": speaker, "name": recording.speaker_name(speaker)}
+    body = {"speaker": speaker, "name": diarized_speaker_label(recording, speaker)}
     return edit_answer(request, recording, body, "Speaker renamed.")
 
 

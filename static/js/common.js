@@ -28,10 +28,65 @@ export function socketUrl(path) {
 }
 
 // A transcript line as the pages show it: time, the speaker's label if any, the text.
+// Who said a segment (the rule of transcripts/segments.py speaker_label): in a two-channel
+// recording the microphone's channel (0) is the person recording, `you`; the shared audio's
+// (1) is "Others", or "Other N" / the given name when diarization told them apart.
+export function speakerLabel(segment, { you, speakerNames = {} }) {
+  const speaker = segment.speaker;
+  const hasSpeaker = speaker !== null && speaker !== undefined;
+  if (segment.channel === 0) return you;
+  if (segment.channel === 1) {
+    return hasSpeaker ? speakerNames[String(speaker)] || `Other ${speaker + 1}` : "Others";
+  }
+  return hasSpeaker ? speakerNames[String(speaker)] || `Speaker ${speaker + 1}` : "";
+}
+
+// The provisional text under a live transcript: one line per channel in a two-channel
+// recording (both sides may be speaking), each after its label.
+export class InterimLines {
+  constructor(element, labelOf) {
+    this.element = element;
+    this.labelOf = labelOf;
+    this.lines = new Map();
+  }
+
+  show(message) {
+    const channel = message.channel ?? null;
+    if (message.text) this.lines.set(channel, message.text);
+    else this.lines.delete(channel);
+    this.render();
+  }
+
+  clear(channel) {
+    if (channel === undefined) this.lines.clear();
+    else this.lines.delete(channel ?? null);
+    this.render();
+  }
+
+  render() {
+    const parts = [...this.lines].sort(([a], [b]) => (a ?? -1) - (b ?? -1)).map(([channel, text]) =>
+      channel === null ? text : `${this.labelOf({ channel, speaker: null })}: ${text}`);
+    this.element.textContent = parts.join(" · ");
+  }
+}
+
+// Add a segment's item to a live transcript in time order: a two-channel recording's finals
+// arrive as each channel's engine gives them, so one side's may come a moment late.
+export function placeInTime(list, item) {
+  const start = Number(item.dataset.start);
+  const later = Array.from(list.children).find((other) => Number(other.dataset.start) > start);
+  list.insertBefore(item, later ?? null);
+}
+
 export function segmentItem(segment, speakerLabel) {
   const item = document.createElement("li");
   item.className = "segment";
   item.dataset.segment = String(segment.segment);
+  item.dataset.start = String(segment.start);
+  item.dataset.end = String(segment.end);
+  if (segment.channel !== null && segment.channel !== undefined) {
+    item.dataset.channel = String(segment.channel);
+  }
   const time = document.createElement("span");
   time.className = "time";
   time.textContent = formatClock(segment.start);

@@ -2,7 +2,9 @@
 // The socket contract is documented in docs/protocol.md.
 
 import { Capture, MicrophoneError, TARGET_SAMPLE_RATE } from "./capture.js";
-import { CLOSE, formatClock, segmentItem, socketUrl } from "./common.js";
+import {
+  CLOSE, InterimLines, formatClock, placeInTime, segmentItem, socketUrl, speakerLabel,
+} from "./common.js";
 import { ConsentStep } from "./consent.js";
 import { Marks } from "./marks.js";
 
@@ -34,6 +36,8 @@ const FINAL_CLOSES = new Set([1000, ...Object.values(CLOSE)]);
 // Audio kept in the page to send again after a lost connection (16 kHz, 2 bytes a sample).
 const BUFFER_SECONDS = 300;
 const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
+// On the record page the person recording is "You" (the transcript page uses their name).
+const labelOf = (segment) => speakerLabel(segment, { you: "You" });
 
 class RecorderPage {
   constructor() {
@@ -46,6 +50,7 @@ class RecorderPage {
     this.streaming = false;
     this.ready = false; // the server said started/resumed on this socket: audio may flow
     this.paused = false;
+    this.interims = new InterimLines(ui.interim, labelOf);
     this.stopRequested = false;
     this.position = 0; // samples captured for this recording (pauses excluded)
     this.kept = []; // recent frames as {start, pcm}, to send again after a lost connection
@@ -211,7 +216,7 @@ class RecorderPage {
     const handlers = {
       started: () => this.onStarted(message),
       resumed: () => this.onResumed(message),
-      interim: () => this.showInterim(message.text),
+      interim: () => this.showInterim(message),
       final: () => this.addFinal(message),
       stopped: () => this.onStopped(message),
       reconnecting: () => this.setState(this.state,
@@ -228,16 +233,15 @@ class RecorderPage {
     if (handler) handler();
   }
 
-  showInterim(text) {
-    ui.interim.textContent = text;
+  showInterim(message) {
+    this.interims.show(message);
   }
 
   addFinal(segment) {
     ui.empty.hidden = true;
-    const hasSpeaker = segment.speaker !== null && segment.speaker !== undefined;
-    const item = segmentItem(segment, hasSpeaker ? `Speaker ${segment.speaker + 1}` : "");
-    ui.transcript.append(item);
-    ui.interim.textContent = "";
+    const item = segmentItem(segment, labelOf(segment));
+    placeInTime(ui.transcript, item);
+    this.interims.clear(segment.channel);
     item.scrollIntoView({ block: "nearest" });
   }
 
@@ -283,7 +287,7 @@ class RecorderPage {
   onStopped(message) {
     this.stopRequested = false;
     this.resetPause();
-    ui.interim.textContent = "";
+    this.interims.clear();
     const link = document.createElement("a");
     link.href = `${root.dataset.recordingsUrl}${message.recording}/`;
     link.textContent = "Open the transcript";

@@ -3,7 +3,9 @@
 // segments the page already shows (?from=N) and the server sends the ones it missed;
 // segments are keyed by id, so one that arrives twice is shown once.
 
-import { CLOSE, segmentItem, socketUrl } from "./common.js";
+import {
+  CLOSE, InterimLines, placeInTime, segmentItem, socketUrl, speakerLabel,
+} from "./common.js";
 import { Marks } from "./marks.js";
 
 const root = document.getElementById("watch");
@@ -34,6 +36,8 @@ class WatchPage {
   constructor() {
     this.shown = new Set(Array.from(ui.transcript.children, (item) => item.dataset.segment));
     this.speakerNames = JSON.parse(document.getElementById("speaker-names").textContent);
+    this.ownerName = JSON.parse(document.getElementById("owner-name").textContent);
+    this.interims = new InterimLines(ui.interim, (segment) => this.label(segment));
     this.live = root.dataset.live === "true";
     this.retrySeconds = 1;
     this.finished = false;
@@ -63,7 +67,7 @@ class WatchPage {
 
   onMessage(message) {
     const handlers = {
-      interim: () => { this.showInterim(message.text); this.heard(message.end); },
+      interim: () => { this.showInterim(message); this.heard(message.end); },
       final: () => { this.addFinal(message); this.heard(message.end); },
       mark: () => this.marks.show(message),
       ended: () => this.showLive(false),
@@ -79,27 +83,28 @@ class WatchPage {
 
   // Interims come only from a running session: a recording that had ended carries on
   // (its owner's page reconnected), while missed finals are also sent on reconnect.
-  showInterim(text) {
-    if (text && !this.live) this.showLive(true);
-    ui.interim.textContent = text;
+  showInterim(message) {
+    if (message.text && !this.live) this.showLive(true);
+    this.interims.show(message);
   }
 
   addFinal(segment) {
-    ui.interim.textContent = "";
+    this.interims.clear(segment.channel);
     if (this.shown.has(String(segment.segment))) return;
     this.shown.add(String(segment.segment));
     const follow = nearBottom();
-    ui.transcript.append(this.segmentItem(segment));
+    const item = this.segmentItem(segment);
+    placeInTime(ui.transcript, item);
     ui.empty.hidden = true;
-    if (follow) ui.transcript.lastElementChild.scrollIntoView({ block: "nearest" });
+    if (follow) item.scrollIntoView({ block: "nearest" });
+  }
+
+  label(segment) {
+    return speakerLabel(segment, { you: this.ownerName, speakerNames: this.speakerNames });
   }
 
   segmentItem(segment) {
-    const hasSpeaker = segment.speaker !== null && segment.speaker !== undefined;
-    const label = hasSpeaker
-      ? this.speakerNames[String(segment.speaker)] || `Speaker ${segment.speaker + 1}`
-      : "";
-    return segmentItem(segment, label);
+    return segmentItem(segment, this.label(segment));
   }
 
   showLive(live) {
@@ -109,14 +114,14 @@ class WatchPage {
     ui.status.classList.toggle("recording", live);
     const note = live ? LIVE_NOTE : ENDED_NOTE;
     if (ui.status.textContent !== note) ui.status.textContent = note; // announced on change
-    if (!live) ui.interim.textContent = "";
+    if (!live) this.interims.clear();
     this.marks.enable(live && !this.finished);
   }
 
   finish(message) {
     this.finished = true;
     this.marks.enable(false);
-    ui.interim.textContent = "";
+    this.interims.clear();
     ui.badge.textContent = "Not shared";
     ui.badge.className = "badge badge-ended";
     ui.status.classList.remove("recording");

@@ -31,6 +31,7 @@ class FakeServer(Protocol):
     idle_timeout: float
     close_after_audio: tuple[float, int, str] | None
     script: list[str]
+    script_others: list[str] | None
     silence_ms: int
     max_final_seconds: float
     rest_delay: float

@@ -24,6 +24,7 @@ from .common import (
     record_error,
 )
 from .engine import LiveEngine, LiveOptions
+from .multichannel_live import MultichannelEngine
 from .protocol import (
     NET0001_REASON,
     PCM_WIDTHS,
@@ -83,14 +84,28 @@ async def _handshake(
         with fake.hub:
             conn.status = rejection.status
         return error_response(rejection, conn.request_id, fake.retry_after)
-    options = live_options(fake, first_values(conn.query), conn.request_id)
+    query = first_values(conn.query)
+    options = live_options(fake, query, conn.request_id)
     ws = web.WebSocketResponse(protocols=("token",), timeout=2.0)
     ws.headers["dg-request-id"] = conn.request_id
     await ws.prepare(request)
     with fake.hub:
         conn.status = 101
-    await LiveSession(fake, conn, ws, LiveEngine(options), request.transport).run()
+    await LiveSession(fake, conn, ws, live_engine(fake, query, options), request.transport).run()
     return ws
+
+
+def live_engine(
+    fake: FakeServer, query: Mapping[str, str], options: LiveOptions
+) -> LiveEngine | MultichannelEngine:
+    """One engine for the stream; with `multichannel=true`, one per channel, each reading its
+    own script (`fake.script` for channel 0, `fake.script_others` for the rest)."""
+    channels = int(query.get("channels") or "1")
+    if channels < 2 or not is_true(query.get("multichannel")):
+        return LiveEngine(options)
+    others = fake.script_others if fake.script_others is not None else options.script
+    scripts = [options.script] + [tuple(others)] * (channels - 1)
+    return MultichannelEngine(options, scripts)
 
 
 def _mark_vanished(fake: FakeServer, conn: LiveConnection) -> None:
@@ -141,7 +156,7 @@ class LiveSession:
         fake: FakeServer,
         conn: LiveConnection,
         ws: web.WebSocketResponse,
-        engine: LiveEngine,
+        engine: LiveEngine | MultichannelEngine,
         transport: asyncio.BaseTransport | None,
     ) -> None:
         self.fake = fake

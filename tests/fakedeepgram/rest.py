@@ -25,7 +25,7 @@ from .common import (
     record_error,
 )
 from .fetch import fetch_into, url_of
-from .multichannel import MAX_DECODED_BODY, channel_utterances
+from .multichannel_files import MAX_DECODED_BODY, channel_utterances
 from .protocol import (
     CORRUPT_AUDIO,
     FakeProtocolError,

@@ -31,8 +31,8 @@ class FakeDeepgram:
 
     Knobs are plain attributes, settable from any thread; most are read when a connection or
     request arrives, `idle_timeout` continuously: api_key, reject_next, retry_after,
-    idle_timeout, close_after_audio, script, silence_ms, max_final_seconds, rest_delay,
-    rest_drop_next, keep_audio, stamp_finals, ignore_close_stream, handshake_gate,
+    idle_timeout, close_after_audio, script, script_others, silence_ms, max_final_seconds,
+    rest_delay, rest_drop_next, keep_audio, stamp_finals, ignore_close_stream, handshake_gate,
     callback_deliveries. Observe via `connections`, `requests`, `callbacks`, `errors`,
     `wait_for()` and `await_for()`.
     """
@@ -46,6 +46,8 @@ class FakeDeepgram:
         self.idle_timeout = 10.0
         self.close_after_audio: tuple[float, int, str] | None = None
         self.script: list[str] = list(DEFAULT_SCRIPT)
+        # With `multichannel=true`: the script of channels after the first (None: `script`).
+        self.script_others: list[str] | None = None
         self.silence_ms = 300
         self.max_final_seconds = 5.0
         self.rest_delay = 0.0

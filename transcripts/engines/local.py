@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import math
 import time
@@ -35,8 +36,10 @@ from transcripts.engines.base import (
     FinalSegment,
     InterimText,
     LiveOptions,
+    LiveStream,
 )
 from transcripts.engines.live_audio import WINDOW, Resampler, StreamingVad
+from transcripts.engines.local_channels import ChannelsLiveStream, Outbox
 from transcripts.engines.whisper import (
     SAMPLE_RATE,
     DecodeOptions,
@@ -129,15 +132,20 @@ class LocalLiveStream:
         rate: int,
         tuning: LiveTuning,
         glossary: str | None = None,
+        *,
+        channel: int | None = None,
+        outbox: Outbox | None = None,
     ) -> None:
         self._model = model
+        self._channel = channel  # what its text is labelled with (None: a mono stream)
         self._language = language
         self._glossary = glossary
         self._tuning = tuning
         self._resampler = Resampler(rate)
         self._vad = StreamingVad()
         self._inbox: asyncio.Queue[bytes | None] = asyncio.Queue()
-        self._outbox: asyncio.Queue[EngineEvent | EngineError | None] = asyncio.Queue()
+        # Shared by the streams of a two-channel recording (engines/local_channels.py).
+        self._outbox: Outbox = asyncio.Queue() if outbox is None else outbox
         self._audio = np.zeros(0, dtype=np.float32)  # from `_offset` seconds on
         self._probabilities = np.zeros(0, dtype=np.float32)  # one per whole window of it
         self._offset = 0.0
@@ -253,9 +261,10 @@ class LocalLiveStream:
     async def _emit_finals(self, segments: list[FinalSegment], end: float) -> None:
         """Send final segments; an empty final clears a shown interim."""
         if not segments and self._interim_length:
-            self._outbox.put_nowait(FinalSegment(text="", start=self._offset, end=end))
+            empty = FinalSegment(text="", start=self._offset, end=end, channel=self._channel)
+            self._outbox.put_nowait(empty)
         for segment in segments:
-            self._outbox.put_nowait(segment)
+            self._outbox.put_nowait(replace(segment, channel=self._channel))
         self._interim_length = 0
 
     async def _maybe_send_interim(self) -> None:
@@ -281,7 +290,8 @@ class LocalLiveStream:
         text = " ".join(s.text for s in segments)
         if text:  # nothing heard yet is not worth a message
             end = self._offset + audio.size / SAMPLE_RATE
-            self._outbox.put_nowait(InterimText(text=text, start=self._offset, end=end))
+            interim = InterimText(text=text, start=self._offset, end=end, channel=self._channel)
+            self._outbox.put_nowait(interim)
 
     async def _decode_final(self, audio: np.ndarray) -> list[FinalSegment]:
         return await asyncio.to_thread(self._decode_waiting, audio.copy())
@@ -348,11 +358,12 @@ class LocalLiveEngine:
         return described
 
     @asynccontextmanager
-    async def connect(self, options: LiveOptions) -> AsyncIterator[LocalLiveStream]:
-        """Load the model (once per process) and run a stream beside the caller."""
+    async def connect(self, options: LiveOptions) -> AsyncIterator[LiveStream]:
+        """Load the model (once per process) and run a stream beside the caller (one per
+        channel of a two-channel recording)."""
         language = whisper_language(options.language, self._spec)
         model = await asyncio.to_thread(load_model, self._spec)
-        stream = await asyncio.to_thread(
+        make = functools.partial(
             LocalLiveStream,
             model,
             language,
@@ -360,6 +371,15 @@ class LocalLiveEngine:
             self._tuning,
             glossary_text(options.glossary),
         )
+        stream: LocalLiveStream | ChannelsLiveStream
+        if options.channels > 1:
+            stream = await asyncio.to_thread(
+                ChannelsLiveStream,
+                lambda channel, outbox: make(channel=channel, outbox=outbox),
+                options.channels,
+            )
+        else:
+            stream = await asyncio.to_thread(make)
         task = asyncio.create_task(stream.run(), name="local-live-stream")
         try:
             yield stream

@@ -74,7 +74,7 @@ class RecordConsumer(PlainLoopConsumer):
             raise controls.ProtocolError("Audio sent before the start message.")
         if self.session.stopping:
             raise controls.ProtocolError("Audio sent after the stop message.")
-        controls.check_audio_frame(frame)
+        controls.check_audio_frame(frame, self.session.channels)
         self.session.feed(frame)
 
     async def _on_control(self, message: controls.ControlMessage) -> None:
@@ -117,6 +117,7 @@ class RecordConsumer(PlainLoopConsumer):
             sample_rate=message.sample_rate,
             diarize=message.diarize,
             glossary=destination.glossary,
+            channels=message.channels,
         )
         engine = await self._engine_for(options)
         if engine is None:
@@ -133,11 +134,17 @@ class RecordConsumer(PlainLoopConsumer):
         except resume.ResumeRefused as exc:
             await self._close_with_error(exc.close_code, "not_resumable", str(exc))
             return
+        channels = int(recording.options.get("channels") or 1)
+        if message.channels is not None and message.channels != channels:
+            raise controls.ProtocolError(
+                f"This recording has {channels} channel(s); resume must send the same."
+            )
         options = LiveOptions(
             language=recording.language,
             sample_rate=message.sample_rate,
             diarize=bool(recording.options.get("diarize")),
             glossary=tuple(recording.options.get("glossary", [])),
+            channels=channels,
         )
         engine = await self._engine_for(options)
         if engine is None:
@@ -202,7 +209,8 @@ class RecordConsumer(PlainLoopConsumer):
             language=options.language,
             engine=engine.name,
             model=engine.model,
-            options=engine.describe_options(options),
+            # The channel count is the recording's: a resume carries on with the same.
+            options=engine.describe_options(options) | {"channels": options.channels},
             refine=message.refine,
             destination=destination,
         )

@@ -26,10 +26,11 @@ class Batch:
 class AudioInbox:
     """The session's queue of audio frames, pause marks and the stop."""
 
-    def __init__(self, sample_rate: int) -> None:
+    def __init__(self, sample_rate: int, *, channels: int = 1) -> None:
         self._queue: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._queued_bytes = 0
         self._rate = sample_rate
+        self._frame = 2 * channels  # bytes per sample frame
 
     def put(self, chunk: bytes) -> None:
         """A frame from the browser."""
@@ -46,7 +47,7 @@ class AudioInbox:
 
     def queued_seconds(self) -> float:
         """How much audio waits to be sent, in seconds."""
-        return self._queued_bytes / 2 / self._rate
+        return self._queued_bytes / self._frame / self._rate
 
     async def next_batch(self) -> Batch:
         """The audio waiting now (at least one item is awaited), up to MAX_BATCH frames."""

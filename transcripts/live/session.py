@@ -14,6 +14,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -34,10 +35,10 @@ from transcripts.jobs import refine
 from transcripts.lease import lease_keeper
 from transcripts.live.inbox import AudioInbox
 from transcripts.live.lag import LagNotice, lag_watch
+from transcripts.live.publisher import TranscriptPublisher
 from transcripts.live.replay import ReplayBuffer
 from transcripts.live.spool import AudioSpool
 from transcripts.live.viewers import viewers_desk
-from transcripts.live.writer import segment_writer
 from transcripts.models import Recording
 from transcripts.segments import shifted_final
 from transcripts.timecode import clock
@@ -80,16 +81,20 @@ class LiveSession:
         first_index: int = 0,
     ) -> None:
         self.recording_id = recording_id
-        self.segments_saved = first_index
         self.recording: Recording | None = None
         self._engine = engine
         self._options = options
         self._send_event = send_event
         self._on_failure = on_failure
-        self._inbox = AudioInbox(options.sample_rate)
+        # Time on the recording's timeline counts sample frames: a byte is 1/2 of a mono
+        # frame, 1/4 of a stereo one.
+        self._frame_bytes = 2 * options.channels
+        self._inbox = AudioInbox(options.sample_rate, channels=options.channels)
         self.lag = LagNotice(recording_id)
         self._received_bytes = 0
-        self._interim_shown = False
+        self._out = TranscriptPublisher(
+            recording_id=recording_id, first_index=first_index, send_event=send_event
+        )
         self._request_id = ""
         self._stopping = False
         self._interrupted = False
@@ -103,7 +108,11 @@ class LiveSession:
             channels=options.channels,
         )
         self._archive_task: asyncio.Task[None] | None = None
-        self._replay = ReplayBuffer(sample_rate=options.sample_rate, timeline_start=timeline_start)
+        self._replay = ReplayBuffer(
+            sample_rate=options.sample_rate,
+            timeline_start=timeline_start,
+            channels=options.channels,
+        )
         self._timeline_start = timeline_start
         self._connected_once = False
         self._stop_seen = False
@@ -117,9 +126,20 @@ class LiveSession:
         return self._stopping
 
     @property
+    def channels(self) -> int:
+        """1, or 2 for interleaved stereo (the microphone left, the shared audio right)."""
+        return self._options.channels
+
+    @property
+    def segments_saved(self) -> int:
+        """How many segments the recording has (an earlier session's counted)."""
+        return self._out.segments_saved
+
+    @property
     def duration(self) -> float:
         """Seconds of the recording's audio: any earlier session's, then this one's."""
-        return self._timeline_start + self._received_bytes / 2 / self._options.sample_rate
+        frames = self._received_bytes / self._frame_bytes
+        return self._timeline_start + frames / self._options.sample_rate
 
     def start(self) -> None:
         """Connect to the engine in the background; audio may be fed at once."""
@@ -330,38 +350,16 @@ class LiveSession:
     async def _handle(self, event: EngineEvent) -> None:
         if isinstance(event, FinalSegment):
             final = shifted_final(event, self._replay.stream_offset())
-            await self._save_final(final)
-            self._replay.confirm(final.end)
+            if self._replay.already_saved(final.end, final.channel):
+                return  # replayed audio of a channel that had been finalised further
+            await self._out.save_final(final)
+            self._replay.confirm(final.end, final.channel)
         elif isinstance(event, InterimText):
             offset = self._replay.stream_offset()
-            await self._show_interim(
-                InterimText(text=event.text, start=event.start + offset, end=event.end + offset)
-            )
+            shifted = replace(event, start=event.start + offset, end=event.end + offset)
+            await self._out.show_interim(shifted)
         elif isinstance(event, StreamInfo):
             self._request_id = event.request_id
-
-    async def _save_final(self, event: FinalSegment) -> None:
-        if not event.text:
-            if self._interim_shown:
-                await self._show_interim(InterimText(text="", start=event.start, end=event.end))
-            return
-        segment = await segment_writer.save(
-            recording_id=self.recording_id, index=self.segments_saved, segment=event
-        )
-        self.segments_saved += 1
-        self._interim_shown = False
-        await self._publish(protocol.final(segment))
-
-    async def _show_interim(self, event: InterimText) -> None:
-        if not event.text and not self._interim_shown:
-            return
-        self._interim_shown = bool(event.text)
-        await self._publish(protocol.interim(event.text, event.start, event.end))
-
-    async def _publish(self, event: protocol.Interim | protocol.Final) -> None:
-        """To the recording browser, and to anyone watching through a share link."""
-        await self._send_event(event)
-        viewers_desk.publish(self.recording_id, event)
 
     async def _fail(self, exc: EngineError) -> None:
         logger.warning("Live session %s: %s (%s)", self.recording_id, exc.message, exc.code)

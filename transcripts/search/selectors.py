@@ -27,6 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 from teams.selectors import team_ids_of
 from transcripts.access import recordings_visible
 from transcripts.models import Recording
+from transcripts.segments import speaker_label
 
 if TYPE_CHECKING:
     from accounts.auth import Visitor
@@ -115,7 +116,10 @@ class Hit:
     started_at: Any
     start: float
     text: str
+    channel: int | None = None
+    speaker: int | None = None
     snippet: SafeString = field(default_factory=lambda: mark_safe(""))
+    label: str = ""  # who said it, in a two-channel recording (transcripts/segments.py)
 
 
 # --- Compiling a query ---------------------------------------------------------------
@@ -245,7 +249,21 @@ def search_segments(
     for hit in hits:
         hit.started_at = _aware(hit.started_at)
         hit.snippet = highlight(hit.text, query)
+    _label_two_channel_hits(hits)
     return SearchResult(hits, total)
+
+
+def _label_two_channel_hits(hits: list[Hit]) -> None:
+    """Say who spoke in hits from two-channel recordings ("You"'s name, or the others'): one
+    query for their recordings and owners, none when no hit has a channel."""
+    ids = {hit.recording_id for hit in hits if hit.channel is not None}
+    if not ids:
+        return
+    recordings = Recording.objects.select_related("owner").in_bulk(ids)
+    for hit in hits:
+        if hit.channel is not None:
+            recording = recordings[hit.recording_id]
+            hit.label = speaker_label(recording, channel=hit.channel, speaker=hit.speaker)
 
 
 def _page_and_total(
@@ -257,7 +275,7 @@ def _page_and_total(
     once, not twice (a separate count only for a page past the last). SQLite cannot: FTS5's
     bm25() refuses a window query; it counts first.
     """
-    columns = "s.id, r.id, r.title, r.started_at, s.start, s.text"
+    columns = "s.id, r.id, r.title, r.started_at, s.start, s.text, s.channel, s.speaker"
     order = f'ORDER BY {compiled.order}, r.started_at DESC, s."index" LIMIT %s OFFSET %s'
     page_params = [*params, *compiled.order_params, limit, offset]
     with connection.cursor() as cursor:

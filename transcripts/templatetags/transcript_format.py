@@ -6,8 +6,9 @@ from typing import Any
 
 from django import template
 
+from transcripts import segments
 from transcripts.confidence import is_low
-from transcripts.models import Recording
+from transcripts.models import Recording, Segment
 from transcripts.timecode import clock
 
 register = template.Library()
@@ -20,6 +21,20 @@ register.filter("clock", clock)  # seconds as m:ss, or h:mm:ss past an hour
 def speaker_name(recording: Recording, speaker: int | None) -> str:
     """What the recording calls this speaker ("Speaker 2" until someone names them)."""
     return recording.speaker_name(speaker)
+
+
+@register.filter
+def segment_label(recording: Recording, segment: Segment) -> str:
+    """Who said a segment: the speaker's name, or in a two-channel recording the owner's
+    name or the others' (transcripts/segments.py holds the rule)."""
+    return segments.segment_label(recording, segment)
+
+
+@register.filter
+def diarized_speaker(recording: Recording, speaker: int) -> str:
+    """A speaker diarization found, as the recording calls them ("Other 2" among the others
+    of a two-channel recording, else "Speaker 2", until someone names them)."""
+    return segments.diarized_speaker_label(recording, speaker)
 
 
 @register.filter

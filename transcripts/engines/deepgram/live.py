@@ -8,12 +8,15 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidMessage
 
 from transcripts.engines.base import (
+    MICROPHONE,
+    SHARED_AUDIO,
     EngineError,
     EngineEvent,
     FinalSegment,
@@ -122,6 +125,15 @@ def unreachable_error(exc: BaseException) -> EngineError:
     )
 
 
+def channel_of(message: dict[str, Any]) -> int | None:
+    """The channel a multichannel stream's Results speak for (`channel_index` [c, 2]);
+    None for a one-channel stream."""
+    index = message.get("channel_index") or [0, 1]
+    if len(index) < 2 or int(index[1]) < 2:
+        return None
+    return MICROPHONE if int(index[0]) == MICROPHONE else SHARED_AUDIO
+
+
 def event_from_results(message: dict[str, Any]) -> EngineEvent:
     """Interim or final text from a Results message (its JSON; the SDK's ListenV1Results)."""
     alternatives = message.get("channel", {}).get("alternatives") or []
@@ -129,9 +141,13 @@ def event_from_results(message: dict[str, Any]) -> EngineEvent:
     text = (best.get("transcript") or "").strip()
     start = float(message.get("start") or 0.0)
     end = start + float(message.get("duration") or 0.0)
+    channel = channel_of(message)
     if not message.get("is_final"):
-        return InterimText(text=text, start=start, end=end)
+        return InterimText(text=text, start=start, end=end, channel=channel)
     words = words_from_json(best.get("words"))
+    if channel == MICROPHONE:
+        # Diarization applies inside the others' channel only: the microphone is one person.
+        words = tuple(replace(word, speaker=None) for word in words)
     return FinalSegment(
         text=text,
         start=start,
@@ -139,6 +155,7 @@ def event_from_results(message: dict[str, Any]) -> EngineEvent:
         speaker=dominant_speaker(words),
         confidence=best.get("confidence"),
         words=words,
+        channel=channel,
     )
 
 
@@ -253,6 +270,9 @@ class DeepgramLiveEngine:
         """The query a stream with these options sends to Deepgram."""
         query: dict[str, object] = {"model": self.model, "language": options.language}
         query |= LIVE_FEATURES | {"sample_rate": options.sample_rate}
+        if options.channels > 1:
+            # Each channel transcribed on its own; Results say which (`channel_index`).
+            query |= {"channels": options.channels, "multichannel": True}
         if options.diarize:
             query["diarize"] = True
         return query | glossary_query(self.model, options.glossary)
