@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 
 from tests.factories import make_user
@@ -21,6 +22,24 @@ if TYPE_CHECKING:
 def collected_static() -> None:
     """Pages use hashed static names, so the manifest must exist before any render."""
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nobody_left_on_the_test_database(django_db_setup: None, django_db_blocker) -> Iterator[None]:
+    """On PostgreSQL, end every other session on the test database before it is dropped.
+
+    Async tests reach the database from asgiref's executor threads (the async ORM, async
+    views under the test client); a connection such a thread opened outlives the test, and
+    PostgreSQL refuses to drop a database that anyone is still connected to.
+    """
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture(autouse=True)
