@@ -172,7 +172,10 @@ class RecorderPage {
 
   async onSocketOpen() {
     if (this.recordingId !== null) {
-      this.send({ type: "resume", recording: this.recordingId, sample_rate: TARGET_SAMPLE_RATE });
+      this.send({
+        type: "resume", recording: this.recordingId, sample_rate: TARGET_SAMPLE_RATE,
+        ...(this.channels === 2 ? { channels: 2 } : {}),
+      });
       return;
     }
     this.send({
