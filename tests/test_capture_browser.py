@@ -1,10 +1,12 @@
 """Real Chromium, real Daphne: the record page records the microphone and a shared tab (a
 stream made in the page through the test hook), refuses a share without audio, keeps going
-when sharing stops, and remembers the chosen microphone."""
+when sharing stops, resumes both channels after a lost connection, and remembers the chosen
+microphone."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from tests.test_browser import SCRIPT
 
 require_chromium()
 
-from playwright.sync_api import Browser, Page, expect  # noqa: E402
+from playwright.sync_api import Browser, Page, WebSocketRoute, expect  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -168,4 +170,37 @@ def test_the_microphone_picker_lists_the_devices_and_remembers_the_choice(
     page.get_by_role("button", name="Stop the test").click()
     page.reload()
     expect(picker).to_have_value(chosen)
+    assert problems == []
+
+
+def test_a_two_channel_recording_resumes_after_a_lost_connection(
+    server: DaphneServer, cookie: str, browser: Browser, fake_deepgram: FakeDeepgram
+) -> None:
+    fake_deepgram.script, fake_deepgram.script_others = SCRIPT[:1], THEIRS[:1]
+    sockets: list[tuple[WebSocketRoute, WebSocketRoute]] = []
+    page = logged_in(browser.new_context(), server, cookie)
+    page.route_web_socket(
+        re.compile(r"/ws/record/$"),
+        lambda page_side: sockets.append((page_side, page_side.connect_to_server())),
+    )
+    page.add_init_script(share_hook(bursts=((0.5, 1.5), (6.5, 7.5))))
+    page.goto(f"{server.url}/record/")
+    problems = watch_console(page)
+    page.get_by_label("Both").check()
+    page.get_by_role("button", name="Start recording").click()
+    segments = page.locator("#transcript .segment")
+    expect(segments.locator(".text")).to_have_text([THEIRS[0], SCRIPT[0]], timeout=20_000)
+    # The streams after the resume hear the rest; a region split anew says nothing.
+    fake_deepgram.script, fake_deepgram.script_others = [SCRIPT[1], "", ""], [THEIRS[1], "", ""]
+    page_side, server_side = sockets[0]
+    server_side.close(code=1001)  # the network drops: both ends lose the socket
+    page_side.close(code=1001)
+    expect(page.locator("#status")).to_contain_text("Reconnected", timeout=15_000)
+    expect(segments.filter(has_text=SCRIPT[1]).locator(".speaker")).to_have_text(
+        "You", timeout=20_000
+    )
+    expect(segments.filter(has_text=THEIRS[1]).locator(".speaker")).to_have_text("Others")
+    page.get_by_role("button", name="Stop recording").click()
+    expect(page.locator("#status")).to_contain_text("Saved", timeout=15_000)
+    assert [c.param("channels") for c in fake_deepgram.connections] == ["2", "2"]
     assert problems == []
