@@ -16,9 +16,13 @@ export class Microphones {
     this.select.addEventListener("change", () => this.onChange());
     this.test.addEventListener("click", () => this.togglePreview());
     if (navigator.mediaDevices && navigator.mediaDevices.addEventListener) {
-      navigator.mediaDevices.addEventListener("devicechange", () => this.refresh());
+      navigator.mediaDevices.addEventListener("devicechange", () => this.relist());
     }
-    this.refresh();
+    this.relist();
+  }
+
+  relist() {
+    this.refresh().catch((error) => this.onMessage(`The microphones could not be listed (${error}).`));
   }
 
   // The chosen microphone's id, or null for the browser's default.
@@ -83,7 +87,7 @@ export class Microphones {
     draw();
     this.test.textContent = "Stop the test";
     this.test.setAttribute("aria-pressed", "true");
-    await this.refresh(); // with permission given, the devices have names
+    this.relist(); // with permission given, the devices have names
   }
 
   stopPreview() {

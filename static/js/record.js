@@ -8,6 +8,7 @@ import {
 import { ConsentStep } from "./consent.js";
 import { KeptAudio } from "./kept-audio.js";
 import { Marks } from "./marks.js";
+import { Meters } from "./meters.js";
 import { Microphones } from "./microphones.js";
 import { Sources } from "./sources.js";
 
@@ -24,10 +25,6 @@ const ui = {
   status: document.getElementById("status"),
   error: document.getElementById("error"),
   elapsed: document.getElementById("elapsed"),
-  meter: document.getElementById("level-meter"),
-  meterFill: document.getElementById("level-fill"),
-  sharedMeter: document.getElementById("shared-meter"),
-  sharedFill: document.getElementById("shared-fill"),
   transcript: document.getElementById("transcript"),
   empty: document.getElementById("transcript-empty"),
   interim: document.getElementById("interim"),
@@ -61,6 +58,7 @@ class RecorderPage {
     this.stopRequested = false;
     this.kept = new KeptAudio(); // the audio captured, to send again after a lost connection
     this.retries = 0;
+    this.meters = new Meters();
     this.channels = 1; // of the recording under way: 2 with a shared tab or screen
     this.sources = new Sources({
       onShared: (stream) => this.onShared(stream),
@@ -395,18 +393,9 @@ class RecorderPage {
     ui.elapsed.textContent = formatClock(this.kept.seconds);
   }
 
-  // One meter per source: with two channels the microphone's is the left, the shared the right.
   showLevel(peak, peaks) {
-    const two = peaks && peaks.length === 2;
-    showMeter(ui.meter, ui.meterFill, two ? peaks[0] : peak);
-    showMeter(ui.sharedMeter, ui.sharedFill, two ? peaks[1] : 0);
+    this.meters.show(peak, peaks);
   }
-}
-
-function showMeter(meter, fill, peak) {
-  const percent = Math.min(100, Math.round(Math.sqrt(peak) * 100));
-  fill.style.width = `${percent}%`;
-  meter.setAttribute("aria-valuenow", String(percent));
 }
 
 if (root) new RecorderPage();

@@ -34,6 +34,7 @@ export class Sources {
     this.button = document.getElementById("share-button");
     this.label = document.getElementById("shared-label");
     this.sharedMeter = document.getElementById("shared-level");
+    this.microphoneField = document.getElementById("microphone-field");
     this.onShared = onShared;
     this.onEnded = onEnded;
     this.onError = onError;
@@ -127,6 +128,7 @@ export class Sources {
     const shared = this.channels() === 2;
     this.controls.hidden = !shared;
     this.sharedMeter.hidden = !shared;
+    this.microphoneField.hidden = !this.usesMicrophone(); // a tab alone opens no microphone
     // While recording the button only brings a stopped share back; before, it picks one.
     this.button.hidden = this.recording && this.stream !== null;
     this.button.textContent = this.recording ? "Share again"
