@@ -204,3 +204,33 @@ def test_a_two_channel_recording_resumes_after_a_lost_connection(
     expect(page.locator("#status")).to_contain_text("Saved", timeout=15_000)
     assert [c.param("channels") for c in fake_deepgram.connections] == ["2", "2"]
     assert problems == []
+
+
+def test_a_microphone_that_is_gone_gives_way_to_the_default(
+    server: DaphneServer, cookie: str, browser: Browser, user: User
+) -> None:
+    remembered = f"localStorage.setItem('parley.microphone.{user.pk}', 'unplugged-headset');"
+    page = record_page(browser, server, cookie, share_hook() + remembered)
+    problems = watch_console(page)
+    page.get_by_role("button", name="Test microphone").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "The microphone you chose is not connected: using the default microphone."
+    )
+    expect(page.get_by_label("Microphone to use")).to_have_value("")
+    assert problems == []
+
+
+def test_the_meeting_tab_alone_is_recorded_as_the_others(
+    server: DaphneServer, cookie: str, browser: Browser, fake_deepgram: FakeDeepgram
+) -> None:
+    page = record_page(browser, server, cookie, share_hook(bursts=((0.5, 1.5),)))
+    problems = watch_console(page)
+    page.get_by_label("Meeting tab or screen audio").check()
+    expect(page.get_by_label("Microphone to use")).to_be_hidden()
+    page.get_by_role("button", name="Start recording").click()
+    segments = page.locator("#transcript .segment")
+    expect(segments.locator(".speaker")).to_have_text(["Others"], timeout=15_000)
+    page.get_by_role("button", name="Stop recording").click()
+    expect(page.locator("#status")).to_contain_text("Saved 1 segment", timeout=15_000)
+    assert fake_deepgram.connections[0].param("channels") == "2"
+    assert problems == []

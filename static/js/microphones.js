@@ -64,12 +64,23 @@ export class Microphones {
     else await this.startPreview();
   }
 
+  // The chosen microphone's stream; the default one if the chosen one is gone.
+  async open() {
+    if (!this.selected()) return navigator.mediaDevices.getUserMedia({ audio: true });
+    try {
+      return await navigator.mediaDevices.getUserMedia({ audio: { deviceId: { exact: this.selected() } } });
+    } catch (error) {
+      if (!["OverconstrainedError", "NotFoundError"].includes(error && error.name)) throw error;
+      this.vanished();
+      return navigator.mediaDevices.getUserMedia({ audio: true });
+    }
+  }
+
   async startPreview() {
     this.stopPreview();
-    const audio = this.selected() ? { deviceId: { exact: this.selected() } } : true;
     let stream;
     try {
-      stream = await navigator.mediaDevices.getUserMedia({ audio });
+      stream = await this.open();
     } catch (error) {
       this.onMessage(`The microphone could not be tested (${(error && error.message) || error}).`);
       return;
