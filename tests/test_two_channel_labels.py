@@ -153,3 +153,18 @@ def test_the_others_named_by_diarization_are_renamed_as_others(
         f"/recordings/{call.pk}/speakers/1/", {"name": ""}, headers={"Accept": "application/json"}
     )
     assert response.json()["name"] == "Other 2"
+
+
+def test_the_kept_live_draft_of_a_two_channel_recording_says_who_spoke(
+    logged_in: Client, call: Recording
+) -> None:
+    call.draft = [
+        {"index": 0, "start": 0.5, "end": 1.5, "text": "Draft of mine.", "speaker": 3,
+         "channel": 0},
+        {"index": 1, "start": 2.0, "end": 3.0, "text": "Draft of theirs.", "speaker": None,
+         "channel": 1},
+    ]  # fmt: skip
+    call.save(update_fields=["draft"])
+    page = logged_in.get(f"/recordings/{call.pk}/draft/").content.decode()
+    assert page.index("Alice Owner") < page.index("Draft of mine.") < page.index("Others")
+    assert "Speaker 4" not in page  # diarization's numbers on the microphone are dropped

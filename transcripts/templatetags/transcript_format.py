@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import template
@@ -24,9 +25,13 @@ def speaker_name(recording: Recording, speaker: int | None) -> str:
 
 
 @register.filter
-def segment_label(recording: Recording, segment: Segment) -> str:
-    """Who said a segment: the speaker's name, or in a two-channel recording the owner's
-    name or the others' (transcripts/segments.py holds the rule)."""
+def segment_label(recording: Recording, segment: Segment | Mapping[str, Any]) -> str:
+    """Who said a segment (or a kept draft's entry, a dict): the speaker's name, or in a
+    two-channel recording the owner's name or the others' (transcripts/segments.py)."""
+    if isinstance(segment, Mapping):
+        return segments.speaker_label(
+            recording, channel=segment.get("channel"), speaker=segment.get("speaker")
+        )
     return segments.segment_label(recording, segment)
 
 
