@@ -1,5 +1,4 @@
-// The record page: capture audio, stream it over /ws/record/, show interim and final text.
-// The socket contract is documented in docs/protocol.md.
+// The record page: capture audio, stream it over /ws/record/ (docs/protocol.md), show text.
 
 import { Capture, MicrophoneError, TARGET_SAMPLE_RATE } from "./capture.js";
 import {
