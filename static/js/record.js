@@ -1,12 +1,15 @@
-// The record page: capture audio, stream it over /ws/record/, show interim and final text.
-// The socket contract is documented in docs/protocol.md.
+// The record page: capture audio, stream it over /ws/record/ (docs/protocol.md), show text.
 
 import { Capture, MicrophoneError, TARGET_SAMPLE_RATE } from "./capture.js";
 import {
   CLOSE, InterimLines, formatClock, placeInTime, segmentItem, socketUrl, speakerLabel,
 } from "./common.js";
 import { ConsentStep } from "./consent.js";
+import { KeptAudio } from "./kept-audio.js";
 import { Marks } from "./marks.js";
+import { Meters } from "./meters.js";
+import { Microphones } from "./microphones.js";
+import { Sources } from "./sources.js";
 
 const root = document.getElementById("recorder");
 const ui = {
@@ -21,8 +24,6 @@ const ui = {
   status: document.getElementById("status"),
   error: document.getElementById("error"),
   elapsed: document.getElementById("elapsed"),
-  meter: document.getElementById("level-meter"),
-  meterFill: document.getElementById("level-fill"),
   transcript: document.getElementById("transcript"),
   empty: document.getElementById("transcript-empty"),
   interim: document.getElementById("interim"),
@@ -33,11 +34,13 @@ const CLOSE_MESSAGES = {
 };
 // Closes that end the recording on purpose; any other close is a lost connection, retried.
 const FINAL_CLOSES = new Set([1000, ...Object.values(CLOSE)]);
-// Audio kept in the page to send again after a lost connection (16 kHz, 2 bytes a sample).
-const BUFFER_SECONDS = 300;
 const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
 // On the record page the person recording is "You" (the transcript page uses their name).
 const labelOf = (segment) => speakerLabel(segment, { you: "You" });
+const RECORDING = "Recording… speak normally.";
+const PAUSED = "Paused. Nothing is being recorded until you resume.";
+const MICROPHONE_ONLY = "Sharing stopped: recording your microphone only. Share again to bring the meeting back.";
+const NOTHING_SHARED = "Sharing stopped: nothing is being heard until you share again.";
 
 class RecorderPage {
   constructor() {
@@ -52,9 +55,20 @@ class RecorderPage {
     this.paused = false;
     this.interims = new InterimLines(ui.interim, labelOf);
     this.stopRequested = false;
-    this.position = 0; // samples captured for this recording (pauses excluded)
-    this.kept = []; // recent frames as {start, pcm}, to send again after a lost connection
+    this.kept = new KeptAudio(); // the audio captured, to send again after a lost connection
     this.retries = 0;
+    this.meters = new Meters();
+    this.channels = 1; // of the recording under way: 2 with a shared tab or screen
+    this.sources = new Sources({
+      onShared: (stream) => this.onShared(stream),
+      onEnded: () => this.onSharingEnded(),
+      onError: (message) => this.showError(message),
+    });
+    this.microphones = new Microphones({
+      userId: root.dataset.userId,
+      showLevel: (peak) => this.showLevel(peak),
+      onMessage: (message) => this.showError(message),
+    });
     this.consent = new ConsentStep({
       saveTo: ui.saveTo,
       onChange: () => this.setState(this.state),
@@ -68,7 +82,7 @@ class RecorderPage {
     // A mark points at the audio captured so far: what the speaker said just now.
     this.marks = new Marks({
       root: document.getElementById("marks"),
-      moment: () => (this.recordingId === null ? null : this.position / TARGET_SAMPLE_RATE),
+      moment: () => (this.recordingId === null ? null : this.kept.seconds),
     });
     this.setState("idle"); // a notice to confirm keeps Start off until it is
   }
@@ -88,6 +102,8 @@ class RecorderPage {
     if (ui.saveTo) ui.saveTo.disabled = busy;
     ui.status.classList.toggle("recording", state === "recording" && !this.paused);
     if (this.marks) this.marks.setRecording(busy ? this.recordingId : null);
+    this.sources.setRecording(busy);
+    this.microphones.lock(busy);
     if (message) ui.status.textContent = message;
   }
 
@@ -106,24 +122,38 @@ class RecorderPage {
     this.clearError();
     this.serverError = null;
     this.recordingId = null;
-    this.position = 0;
-    this.kept = [];
     this.paused = false;
     this.stopRequested = false;
     document.getElementById("share-hint").hidden = true;
     this.marks.reset();
+    this.channels = this.sources.channels();
+    this.kept = new KeptAudio(this.channels);
     this.setState("starting", "Waiting for the microphone…");
+    if (this.channels === 2 && !this.sources.stream) {
+      this.setState("starting", "Choose the tab or screen to share…");
+      try {
+        await this.sources.choose();
+      } catch (error) {
+        await this.fail(error.message || String(error));
+        return;
+      }
+    }
     this.capture = new Capture({
       workletUrl: root.dataset.workletUrl,
       onFrame: (pcm) => this.sendFrame(pcm),
-      onLevel: (peak) => this.showLevel(peak),
+      onLevel: (peak, peaks) => this.showLevel(peak, peaks),
+      channels: this.channels,
+      microphone: this.sources.usesMicrophone(),
+      deviceId: this.microphones.selected(),
     });
+    this.capture.setShared(this.sources.stream);
     try {
       await this.capture.open();
     } catch (error) {
       await this.fail(error instanceof MicrophoneError ? error.message : String(error));
       return;
     }
+    if (this.capture.fellBack) this.microphones.vanished();
     this.setState("starting", "Connecting…");
     this.openSocket();
   }
@@ -139,7 +169,10 @@ class RecorderPage {
 
   async onSocketOpen() {
     if (this.recordingId !== null) {
-      this.send({ type: "resume", recording: this.recordingId, sample_rate: TARGET_SAMPLE_RATE });
+      this.send({
+        type: "resume", recording: this.recordingId, sample_rate: TARGET_SAMPLE_RATE,
+        ...(this.channels === 2 ? { channels: 2 } : {}),
+      });
       return;
     }
     this.send({
@@ -151,6 +184,7 @@ class RecorderPage {
       refine: ui.refine ? ui.refine.checked : true,
       team: ui.saveTo && ui.saveTo.value ? Number(ui.saveTo.value) : null,
       consent: this.consent.version(),
+      ...(this.channels === 2 ? { channels: 2 } : {}),
     });
     const capture = this.capture;
     try {
@@ -165,7 +199,21 @@ class RecorderPage {
     if (this.capture !== capture) return;
     this.streaming = true;
     this.timer = window.setInterval(() => this.tick(), 250);
-    this.setState("recording", "Recording… speak normally.");
+    this.setState("recording", RECORDING);
+  }
+
+  // A new tab or screen was shared mid-recording: its audio is the right channel from now.
+  onShared(stream) {
+    if (!this.capture) return;
+    this.capture.setShared(stream);
+    if (this.state === "recording") this.setState(this.state, this.paused ? PAUSED : RECORDING);
+  }
+
+  // The person stopped sharing: the right channel carries silence, the recording goes on.
+  onSharingEnded() {
+    if (!this.capture) return;
+    this.capture.setShared(null);
+    this.setState(this.state, this.sources.usesMicrophone() ? MICROPHONE_ONLY : NOTHING_SHARED);
   }
 
   send(message) {
@@ -176,10 +224,7 @@ class RecorderPage {
 
   sendFrame(pcm) {
     if (!this.streaming || this.paused) return;
-    this.kept.push({ start: this.position, pcm });
-    this.position += pcm.byteLength / 2;
-    const oldest = this.position - BUFFER_SECONDS * TARGET_SAMPLE_RATE;
-    while (this.kept.length && this.kept[0].start < oldest) this.kept.shift();
+    this.kept.add(pcm);
     if (this.ready && this.socket && this.socket.readyState === WebSocket.OPEN) {
       this.socket.send(pcm);
     }
@@ -187,12 +232,7 @@ class RecorderPage {
 
   // After a resume: the audio the server has not got yet, from its `audio_seconds` on.
   sendKeptAudio(fromSeconds) {
-    const from = Math.round(fromSeconds * TARGET_SAMPLE_RATE);
-    for (const { start, pcm } of this.kept) {
-      const end = start + pcm.byteLength / 2;
-      if (end <= from) continue;
-      this.socket.send(start >= from ? pcm : pcm.slice((from - start) * 2));
-    }
+    for (const pcm of this.kept.since(fromSeconds)) this.socket.send(pcm);
   }
 
   togglePause() {
@@ -201,9 +241,7 @@ class RecorderPage {
     this.send({ type: this.paused ? "pause" : "unpause" });
     ui.pause.textContent = this.paused ? "Resume recording" : "Pause recording";
     ui.pause.setAttribute("aria-pressed", String(this.paused));
-    this.setState("recording", this.paused
-      ? "Paused. Nothing is being recorded until you resume."
-      : "Recording… speak normally.");
+    this.setState("recording", this.paused ? PAUSED : RECORDING);
   }
 
   onMessage(event) {
@@ -221,12 +259,10 @@ class RecorderPage {
       stopped: () => this.onStopped(message),
       reconnecting: () => this.setState(this.state,
         "The transcription service dropped the connection; reconnecting… Your audio is kept."),
-      reconnected: () => this.setState(this.state, this.paused
-        ? "Paused. Nothing is being recorded until you resume." : "Recording… speak normally."),
+      reconnected: () => this.setState(this.state, this.paused ? PAUSED : RECORDING),
       transcription_paused: () => this.setState(this.state, message.message),
       lagging: () => this.setState(this.state, message.message),
-      caught_up: () => this.setState(this.state, this.paused
-        ? "Paused. Nothing is being recorded until you resume." : "Recording… speak normally."),
+      caught_up: () => this.setState(this.state, this.paused ? PAUSED : RECORDING),
       error: () => { this.serverError = message.message; this.showError(message.message); },
     };
     const handler = handlers[message.type];
@@ -344,6 +380,7 @@ class RecorderPage {
     window.clearInterval(this.timer);
     this.timer = null;
     this.showLevel(0);
+    this.sources.release();
     if (this.capture) {
       const capture = this.capture;
       this.capture = null;
@@ -352,13 +389,11 @@ class RecorderPage {
   }
 
   tick() {
-    ui.elapsed.textContent = formatClock(this.position / TARGET_SAMPLE_RATE);
+    ui.elapsed.textContent = formatClock(this.kept.seconds);
   }
 
-  showLevel(peak) {
-    const percent = Math.min(100, Math.round(Math.sqrt(peak) * 100));
-    ui.meterFill.style.width = `${percent}%`;
-    ui.meter.setAttribute("aria-valuenow", String(percent));
+  showLevel(peak, peaks) {
+    this.meters.show(peak, peaks);
   }
 }
 
