@@ -10,7 +10,7 @@ Owners and editors submit (optionally naming a reviewer), withdraw and resubmit;
 take, release, approve, request changes (with a note) and reopen. Who may take which step
 is decided in one place, selectors.review_refusal, which the pages ask too; nobody reviews
 their own recording or what they submitted. Approval locks the text
-(transcripts.services.ensure_unlocked). Every step is one audit entry; the owner is told of
+(Recording.ensure_unlocked). Every step is one audit entry; the owner is told of
 an approval or a request for changes on the page and, with mail configured, by mail.
 """
 

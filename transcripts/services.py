@@ -24,7 +24,6 @@ from transcripts.errors import ApplicationError
 from transcripts.history.record import edit_change, history_baseline, version_write
 from transcripts.library import Destination
 from transcripts.models import (
-    LOCKED_MESSAGE,
     MAX_SEGMENT_TEXT_CHARS,
     MAX_SPEAKER_NAME_CHARS,
     MAX_TAG_CHARS,
@@ -315,18 +314,12 @@ def recording_rename(*, recording: Recording, title: str) -> Recording:
     return recording
 
 
-def ensure_unlocked(recording: Recording) -> None:
-    """Refuse a change to an approved transcript's text, speakers or timings."""
-    if recording.locked:
-        raise ApplicationError(LOCKED_MESSAGE)
-
-
 @transaction.atomic
 def segment_edit(
     *, recording: Recording, index: int, text: str, by: Visitor | None = None
 ) -> Segment:
     """Correct a segment's text, keeping its timings (search sees it at once); a version."""
-    ensure_unlocked(recording)
+    recording.ensure_unlocked()
     text = clean_field(text, limit=MAX_SEGMENT_TEXT_CHARS, what="A segment")
     if not text:
         raise ValidationError("A segment cannot be empty.")
@@ -345,7 +338,7 @@ def segment_edit(
 @transaction.atomic
 def speaker_rename(*, recording: Recording, speaker: int, name: str) -> Recording:
     """Name a speaker across the recording; an empty name goes back to "Speaker N"."""
-    ensure_unlocked(recording)
+    recording.ensure_unlocked()
     name = clean_field(name, limit=MAX_SPEAKER_NAME_CHARS, what="A name")
     if not recording.segments.filter(speaker=speaker).exists():
         raise ValidationError("Nobody with that number speaks in this recording.")

@@ -15,7 +15,6 @@ from audit.services import audit_record
 from transcripts.history.record import history_baseline, version_write
 from transcripts.history.selectors import segment_in_version
 from transcripts.models import Recording, Segment
-from transcripts.services import ensure_unlocked
 from transcripts.versions import Change
 
 if TYPE_CHECKING:
@@ -38,7 +37,7 @@ def segment_restore(
 ) -> Segment:
     """Put the segment at `index` back as it was in `version`: its text, speaker, timing and
     words. Itself a version ("restored"), and an entry in the audit log."""
-    ensure_unlocked(recording)
+    recording.ensure_unlocked()
     target = segment_in_version(recording=recording, index=index, version=version)
     if target is None:
         raise ValidationError(NOT_IN_VERSION)

@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from transcripts.errors import ApplicationError
 from transcripts.models.limits import (
     MAX_FILENAME_CHARS,
     MAX_TAG_CHARS,
@@ -186,6 +187,11 @@ class Recording(models.Model):
     def locked(self) -> bool:
         """Approved transcripts keep their text until a reviewer reopens them."""
         return self.review_state == self.Review.APPROVED
+
+    def ensure_unlocked(self) -> None:
+        """Refuse a change to an approved transcript's text, speakers or timings."""
+        if self.locked:
+            raise ApplicationError(LOCKED_MESSAGE)
 
     @property
     def engine_label(self) -> str:

@@ -11,7 +11,6 @@ from django.db import transaction
 from audit.models import AuditEntry
 from audit.services import audit_record
 from transcripts.models import Recording, Segment
-from transcripts.services import ensure_unlocked
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
 @transaction.atomic
 def segment_word_accept(*, recording: Recording, index: int, word: int, by: User) -> Segment:
     """Mark word `word` (from 0) of segment `index` as right; Segment.DoesNotExist if none."""
-    ensure_unlocked(recording)
+    recording.ensure_unlocked()
     segment = Segment.objects.select_for_update().get(recording=recording, index=index)
     words = list(segment.words or [])
     if not 0 <= word < len(words):
