@@ -33,9 +33,8 @@ from transcripts.history.diff import Run, word_diff
 from transcripts.history.record import history_forget
 from transcripts.history.services import segment_restore
 from transcripts.jobs import services as jobs
-from transcripts.models import Recording, RecordingShare, Segment
+from transcripts.models import LOCKED_MESSAGE, Recording, RecordingShare, Segment
 from transcripts.search.selectors import SearchFilters, parse_query, search_segments
-from transcripts.services import LOCKED_MESSAGE
 
 pytestmark = pytest.mark.django_db
 
