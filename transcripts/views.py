@@ -25,7 +25,7 @@ from transcripts import access, engines, exports, params, protocol, selectors, s
 from transcripts.access import Access
 from transcripts.answers import edit_answer, edit_refused, wants_json
 from transcripts.auditing import Audit, Subject, audited, audited_playback
-from transcripts.confidence import count_low
+from transcripts.confidence import count_low, threshold_for
 from transcripts.consent import consent_choices
 from transcripts.errors import ApplicationError
 from transcripts.forms import HistoryForm
@@ -155,7 +155,7 @@ def recording_detail(request: HttpRequest, recording_id: int) -> HttpResponse:
     recording = access.recording_for(user=request.user, recording_id=recording_id, need=Access.VIEW)
     level = access.access_of(user=request.user, recording=recording)
     segments = list(selectors.segment_list(recording=recording))
-    threshold = settings.LOW_CONFIDENCE.get(recording.engine, 0.5)
+    threshold = threshold_for(recording.engine)
     job = selectors.latest_job(recording=recording)
     context = {
         "recording": recording,
