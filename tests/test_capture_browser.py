@@ -153,23 +153,57 @@ def test_recording_goes_on_when_sharing_stops_and_sharing_can_start_again(
     assert problems == []
 
 
-def test_the_microphone_picker_lists_the_devices_and_remembers_the_choice(
+def test_sharing_that_stops_during_a_pause_keeps_the_pause_in_the_status(
     server: DaphneServer, cookie: str, browser: Browser
 ) -> None:
     page = record_page(browser, server, cookie, share_hook())
     problems = watch_console(page)
-    picker = page.get_by_label("Microphone to use")
-    page.get_by_role("button", name="Test microphone").click()
+    page.get_by_label("Both").check()
+    page.get_by_role("button", name="Start recording").click()
+    status = page.locator("#status")
+    expect(status).to_have_text("Recording… speak normally.", timeout=15_000)
+    page.get_by_role("button", name="Pause recording").click()
+    page.evaluate(STOP_SHARING)
+    expect(status).to_have_text(
+        "Paused. Nothing is being recorded until you resume. Sharing stopped: recording your "
+        "microphone only. Share again to bring the meeting back."
+    )
+    page.get_by_role("button", name="Resume recording").click()
+    expect(status).to_have_text(re.compile("^Sharing stopped: recording your microphone only"))
+    page.get_by_role("button", name="Share again").click()
+    expect(status).to_have_text("Recording… speak normally.")
+    page.get_by_role("button", name="Stop recording").click()
+    expect(status).to_contain_text("Saved", timeout=15_000)
+    assert problems == []
+
+
+def test_the_microphone_picker_lists_the_devices_each_with_a_meter_and_remembers_the_choice(
+    server: DaphneServer, cookie: str, browser: Browser
+) -> None:
+    page = record_page(browser, server, cookie, share_hook())
+    problems = watch_console(page)
+    picker = page.get_by_role("group", name="Microphone to use")
+    page.get_by_role("button", name="Test microphones").click()
     expect(page.get_by_role("button", name="Stop the test")).to_be_visible()
-    meter = page.get_by_role("meter", name="Microphone level")
-    expect(meter).not_to_have_attribute("aria-valuenow", "0", timeout=10_000)
-    expect(picker.locator("option", has_text="Fake")).not_to_have_count(0)
-    chosen = picker.locator("option", has_text="Fake").last.get_attribute("value")
-    assert chosen
-    picker.select_option(chosen)
+    devices = picker.get_by_role("radio")
+    fakes = picker.get_by_role("radio", name=re.compile("Fake"))
+    expect(fakes).not_to_have_count(0)
+    meters = picker.get_by_role("meter")
+    expect(meters).to_have_count(devices.count())
+    assert devices.count() >= 2  # the default and at least one named device
+    for index in range(devices.count()):  # each device's own meter moves with its sound
+        name = devices.nth(index).evaluate("radio => radio.labels[0].textContent.trim()")
+        meter = picker.get_by_role("meter", name=f"Level of {name}")
+        expect(meter).not_to_have_attribute("aria-valuenow", "0", timeout=10_000)
+    chosen = fakes.last
+    chosen_name = chosen.evaluate("radio => radio.labels[0].textContent.trim()")
+    chosen.focus()  # chosen by keyboard: the arrow keys move through a radio group
+    page.keyboard.press("Space")
+    expect(chosen).to_be_checked()
     page.get_by_role("button", name="Stop the test").click()
+    expect(meters.first).to_have_attribute("aria-valuenow", "0")
     page.reload()
-    expect(picker).to_have_value(chosen)
+    expect(picker.get_by_role("radio", name=chosen_name)).to_be_checked(timeout=10_000)
     assert problems == []
 
 
@@ -212,11 +246,12 @@ def test_a_microphone_that_is_gone_gives_way_to_the_default(
     remembered = f"localStorage.setItem('parley.microphone.{user.pk}', 'unplugged-headset');"
     page = record_page(browser, server, cookie, share_hook() + remembered)
     problems = watch_console(page)
-    page.get_by_role("button", name="Test microphone").click()
+    page.get_by_role("button", name="Test microphones").click()
     expect(page.get_by_role("alert")).to_have_text(
         "The microphone you chose is not connected: using the default microphone."
     )
-    expect(page.get_by_label("Microphone to use")).to_have_value("")
+    picker = page.get_by_role("group", name="Microphone to use")
+    expect(picker.get_by_role("radio", name="Default microphone")).to_be_checked()
     assert problems == []
 
 
@@ -226,7 +261,7 @@ def test_the_meeting_tab_alone_is_recorded_as_the_others(
     page = record_page(browser, server, cookie, share_hook(bursts=((0.5, 1.5),)))
     problems = watch_console(page)
     page.get_by_label("Meeting tab or screen audio").check()
-    expect(page.get_by_label("Microphone to use")).to_be_hidden()
+    expect(page.get_by_role("group", name="Microphone to use")).to_be_hidden()
     page.get_by_role("button", name="Start recording").click()
     segments = page.locator("#transcript .segment")
     expect(segments.locator(".speaker")).to_have_text(["Others"], timeout=15_000)

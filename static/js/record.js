@@ -39,8 +39,6 @@ const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
 const labelOf = (segment) => speakerLabel(segment, { you: "You" });
 const RECORDING = "Recording… speak normally.";
 const PAUSED = "Paused. Nothing is being recorded until you resume.";
-const MICROPHONE_ONLY = "Sharing stopped: recording your microphone only. Share again to bring the meeting back.";
-const NOTHING_SHARED = "Sharing stopped: nothing is being heard until you share again.";
 
 class RecorderPage {
   constructor() {
@@ -66,7 +64,6 @@ class RecorderPage {
     });
     this.microphones = new Microphones({
       userId: root.dataset.userId,
-      showLevel: (peak) => this.showLevel(peak),
       onMessage: (message) => this.showError(message),
     });
     this.consent = new ConsentStep({
@@ -141,7 +138,7 @@ class RecorderPage {
     this.capture = new Capture({
       workletUrl: root.dataset.workletUrl,
       onFrame: (pcm) => this.sendFrame(pcm),
-      onLevel: (peak, peaks) => this.showLevel(peak, peaks),
+      onLevel: (peak, peaks) => this.meters.show(peak, peaks),
       channels: this.channels,
       microphone: this.sources.usesMicrophone(),
       deviceId: this.microphones.selected(),
@@ -199,21 +196,28 @@ class RecorderPage {
     if (this.capture !== capture) return;
     this.streaming = true;
     this.timer = window.setInterval(() => this.tick(), 250);
-    this.setState("recording", RECORDING);
+    this.setState("recording", this.ongoing());
   }
 
   // A new tab or screen was shared mid-recording: its audio is the right channel from now.
   onShared(stream) {
     if (!this.capture) return;
     this.capture.setShared(stream);
-    if (this.state === "recording") this.setState(this.state, this.paused ? PAUSED : RECORDING);
+    if (this.state === "recording") this.setState(this.state, this.ongoing());
   }
 
   // The person stopped sharing: the right channel carries silence, the recording goes on.
   onSharingEnded() {
     if (!this.capture) return;
     this.capture.setShared(null);
-    this.setState(this.state, this.sources.usesMicrophone() ? MICROPHONE_ONLY : NOTHING_SHARED);
+    this.setState(this.state, this.ongoing());
+  }
+
+  // What the status says while recording: paused or not, and whether sharing stopped.
+  ongoing() {
+    const lost = this.sources.lostShare();
+    if (this.paused) return lost ? `${PAUSED} ${lost}` : PAUSED;
+    return lost || RECORDING;
   }
 
   send(message) {
@@ -241,7 +245,7 @@ class RecorderPage {
     this.send({ type: this.paused ? "pause" : "unpause" });
     ui.pause.textContent = this.paused ? "Resume recording" : "Pause recording";
     ui.pause.setAttribute("aria-pressed", String(this.paused));
-    this.setState("recording", this.paused ? PAUSED : RECORDING);
+    this.setState("recording", this.ongoing());
   }
 
   onMessage(event) {
@@ -259,10 +263,10 @@ class RecorderPage {
       stopped: () => this.onStopped(message),
       reconnecting: () => this.setState(this.state,
         "The transcription service dropped the connection; reconnecting… Your audio is kept."),
-      reconnected: () => this.setState(this.state, this.paused ? PAUSED : RECORDING),
+      reconnected: () => this.setState(this.state, this.ongoing()),
       transcription_paused: () => this.setState(this.state, message.message),
       lagging: () => this.setState(this.state, message.message),
-      caught_up: () => this.setState(this.state, this.paused ? PAUSED : RECORDING),
+      caught_up: () => this.setState(this.state, this.ongoing()),
       error: () => { this.serverError = message.message; this.showError(message.message); },
     };
     const handler = handlers[message.type];
@@ -302,9 +306,7 @@ class RecorderPage {
       return;
     }
     if (this.paused) this.send({ type: "pause" });
-    this.setState("recording", this.paused
-      ? "Paused. Nothing is being recorded until you resume."
-      : "Reconnected. Recording… speak normally.");
+    this.setState("recording", this.paused ? this.ongoing() : `Reconnected. ${this.ongoing()}`);
   }
 
   async stop() {
@@ -379,7 +381,7 @@ class RecorderPage {
     this.streaming = false;
     window.clearInterval(this.timer);
     this.timer = null;
-    this.showLevel(0);
+    this.meters.show(0);
     this.sources.release();
     if (this.capture) {
       const capture = this.capture;
@@ -390,10 +392,6 @@ class RecorderPage {
 
   tick() {
     ui.elapsed.textContent = formatClock(this.kept.seconds);
-  }
-
-  showLevel(peak, peaks) {
-    this.meters.show(peak, peaks);
   }
 }
 

@@ -7,6 +7,10 @@ const MODES = ["microphone", "shared", "both"];
 export const NO_AUDIO =
   "The shared tab has no audio: choose a tab and tick 'Share tab audio'.";
 
+const MICROPHONE_ONLY =
+  "Sharing stopped: recording your microphone only. Share again to bring the meeting back.";
+const NOTHING_SHARED = "Sharing stopped: nothing is being heard until you share again.";
+
 export class SourceError extends Error {}
 
 function describeShareError(error) {
@@ -59,6 +63,12 @@ export class Sources {
 
   usesMicrophone() {
     return this.mode() !== "shared";
+  }
+
+  // While recording, what the person should know about a share that stopped; else null.
+  lostShare() {
+    if (!this.recording || this.channels() === 1 || this.stream) return null;
+    return this.usesMicrophone() ? MICROPHONE_ONLY : NOTHING_SHARED;
   }
 
   onModeChange() {
