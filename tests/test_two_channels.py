@@ -4,6 +4,8 @@ saved and sent by channel, in time order, with the call's echo on the microphone
 
 from __future__ import annotations
 
+from array import array
+
 import pytest
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import User
@@ -46,6 +48,12 @@ async def open_stereo(cookie: str, **fields: object) -> tuple[RecordSocket, int]
 async def saved(recording_id: int) -> list[tuple[int | None, str]]:
     query = Segment.objects.filter(recording_id=recording_id).order_by("index")
     return [(segment.channel, segment.text) async for segment in query]
+
+
+def halved(pcm: bytes) -> bytes:
+    """`pcm` at half the loudness: the call as the microphone hears it through speakers."""
+    samples = array("h", pcm)
+    return array("h", (sample // 2 for sample in samples)).tobytes()
 
 
 def finals_of(socket: RecordSocket) -> list[tuple[int | None, str]]:
@@ -340,6 +348,30 @@ async def test_the_local_engine_hears_nothing_on_a_silent_channel(
     await socket.disconnect()
     channels = {s.channel async for s in Segment.objects.filter(recording_id=recording_id)}
     assert channels == {1}
+
+
+async def test_the_local_engine_drops_the_calls_echo_on_the_microphone(
+    local_engine: None, cookie: str, settings
+) -> None:
+    # The others speak; once their words are saved, the microphone hears them again, quieter.
+    # The test waits for the shared channel's finals before sending the echo (so which side is
+    # saved first is certain): the echo comes one whole pass (8.8 s) later than through real
+    # speakers, and the window is widened to match.
+    settings.LIVE_ECHO_WINDOW_SECONDS = 10.0
+    speech = speech_pcm()
+    quiet = silence(len(speech) / 2 / 16000)
+    socket, recording_id = await open_stereo(cookie, language="en")
+    await socket.send_audio(stereo(quiet, speech))
+    theirs: list[str] = []
+    while word_error_rate(SCRIPT, " ".join(theirs)) > LOCAL_WER_BOUND:
+        final = await socket.expect("final", LOCAL_DECODE_TIMEOUT)
+        assert final["channel"] == 1, final
+        theirs.append(final["text"])
+    await socket.send_audio(stereo(halved(speech), quiet))
+    await socket.stop(LOCAL_DECODE_TIMEOUT)
+    await socket.disconnect()
+    assert {channel for channel, _ in finals_of(socket)} == {1}
+    assert {channel for channel, _ in await saved(recording_id)} == {1}
 
 
 # --- Deepgram's multichannel results, and diarization inside the others' channel -----------
