@@ -24,3 +24,7 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+from transcripts.live.heap import settle_server_heap
+
+settle_server_heap()

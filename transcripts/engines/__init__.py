@@ -7,11 +7,16 @@ DEEPGRAM_API_KEY is set and the local engine otherwise, so a fresh install trans
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from transcripts.engines.base import EngineUnavailable, FileEngine, LiveEngine, UrlEngine
+
+if TYPE_CHECKING:
+    from transcripts.engines.deepgram.live import DeepgramLiveEngine
+    from transcripts.engines.local import LocalLiveEngine
 
 ENGINES = ("deepgram", "local")
 
@@ -105,14 +110,21 @@ def get_live_engine() -> LiveEngine:
     """The configured live engine; raises EngineUnavailable when there is none."""
     if not live_engine_configured():
         raise EngineUnavailable("engine_unavailable", NO_DEEPGRAM_KEY_MESSAGE)
-    # Imported here: an engine's libraries are only loaded by processes that use it.
+    return live_engine_class().from_settings()
+
+
+def live_engine_class() -> type[LocalLiveEngine] | type[DeepgramLiveEngine]:
+    """The configured live engine's class, its libraries loaded.
+
+    Imported here: an engine's libraries are only loaded by processes that use it.
+    """
     if engine_name() == "local":
         from transcripts.engines.local import LocalLiveEngine
 
-        return LocalLiveEngine.from_settings()
+        return LocalLiveEngine
     from transcripts.engines.deepgram.live import DeepgramLiveEngine
 
-    return DeepgramLiveEngine.from_settings()
+    return DeepgramLiveEngine
 
 
 def get_file_engine() -> FileEngine:
