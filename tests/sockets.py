@@ -10,6 +10,7 @@ from channels.testing import WebsocketCommunicator
 
 from config.asgi import application
 from tests.audio import frames
+from transcripts.live.session import audio_stored
 
 TIMEOUT = 10.0
 # Messages that report progress while a recording goes on (kept in `received`).
@@ -35,6 +36,7 @@ class RecordSocket:
             headers.append((b"cookie", f"sessionid={cookie}".encode()))
         self.communicator = WebsocketCommunicator(application, "/ws/record/", headers=headers)
         self.received: list[dict[str, Any]] = []
+        self.recording_id: int | None = None  # once started or resumed
 
     async def connect(self) -> bool:
         connected, _ = await self.communicator.connect(timeout=TIMEOUT)
@@ -65,6 +67,8 @@ class RecordSocket:
             return Closed(output.get("code", 1000))
         message = json.loads(output["text"])
         self.received.append(message)
+        if message["type"] in ("started", "resumed"):
+            self.recording_id = message["recording"]
         return message
 
     async def expect(
@@ -93,16 +97,25 @@ class RecordSocket:
     async def stop(self, timeout: float = TIMEOUT) -> dict[str, Any]:
         """Send stop; return the stopped message after checking the normal close.
 
-        The last finals arrive between stop and stopped; they are in `received`.
+        The last finals arrive between stop and stopped; they are in `received`. The audio is
+        stored after `stopped`, in the background: this waits for it too, so that a test
+        looks at the stored audio, and nothing of the session outlives the test.
         """
         await self.send({"type": "stop"})
         stopped = await self.expect("stopped", timeout, skip=PROGRESS)
         assert await self.next() == Closed(1000)
+        await self.audio_stored()
         return stopped
 
     async def disconnect(self) -> None:
-        """The browser goes away; waits for the server to finish with the socket."""
+        """The browser goes away; waits for the server to finish with the socket, and the
+        sessions with their audio."""
         await self.communicator.disconnect(timeout=TIMEOUT)
+        await self.audio_stored()
+
+    async def audio_stored(self) -> None:
+        if self.recording_id is not None:
+            await audio_stored(self.recording_id)
 
 
 class WatchSocket:

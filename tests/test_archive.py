@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from django.core.files.storage import default_storage
 from tests.audio import tone, utterances
 from tests.fake_deepgram import FakeDeepgram
 from tests.sockets import RecordSocket
+from transcripts.live import spool
 from transcripts.live.archive import (
     OggOpusWriter,
     encode_spool,
@@ -20,6 +22,7 @@ from transcripts.live.archive import (
     spool_path,
     wav_seconds,
 )
+from transcripts.live.session import audio_stored
 from transcripts.models import Recording
 
 
@@ -111,6 +114,40 @@ async def test_a_live_recording_keeps_its_audio_in_storage(
 
 
 @pytest.mark.django_db(transaction=True)
+async def test_stopped_comes_before_the_audio_is_stored_and_frees_the_place_at_once(
+    deepgram: FakeDeepgram, cookie: str, settings, tmp_path: Path
+) -> None:
+    # The encoder is busy (the meetings that ended before this one) until the gate opens.
+    settings.LIVE_MAX_SESSIONS = 1
+    gate = tmp_path / "gate"
+    os.mkfifo(gate)
+    busy = spool.encoder().submit(gate.read_bytes)
+    socket = RecordSocket(cookie=cookie)
+    assert await socket.connect()
+    recording_id = await socket.start()
+    await socket.send_audio(utterances(1))
+    await socket.finals(1)
+    await socket.send({"type": "stop"})
+    assert (await socket.expect("stopped"))["segments"] == 1
+    recording = await Recording.objects.aget(pk=recording_id)
+    assert (recording.status, recording.audio.name) == ("completed", "")
+    # A session only storing its audio leaves the process's place to a new recording.
+    other = RecordSocket(cookie=cookie)
+    assert await other.connect()
+    assert await other.start()
+    await asyncio.to_thread(gate.write_bytes, b"")  # the encoder is free
+    await asyncio.wrap_future(busy)
+    await audio_stored(recording_id)
+    recording = await Recording.objects.aget(pk=recording_id)
+    assert decoded_seconds(default_storage.path(recording.audio.name)) == pytest.approx(
+        1.6, abs=0.07
+    )
+    await other.stop()
+    await other.disconnect()
+    await socket.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
 async def test_a_browser_that_vanishes_still_leaves_its_audio(
     deepgram: FakeDeepgram, cookie: str
 ) -> None:
@@ -125,3 +162,13 @@ async def test_a_browser_that_vanishes_still_leaves_its_audio(
     assert decoded_seconds(default_storage.path(recording.audio.name)) == pytest.approx(
         2.5, abs=0.15
     )
+
+
+def test_the_transcript_page_says_the_audio_is_on_its_way(logged_in, user) -> None:
+    recording = Recording.objects.create(owner=user, title="Standup", status="completed")
+    page = logged_in.get(f"/recordings/{recording.pk}/")
+    assert "The audio is being saved" not in page.content.decode()  # no spool: no audio kept
+    spool_path(recording.pk).parent.mkdir(parents=True, exist_ok=True)
+    spool_path(recording.pk).write_bytes(b"RIFF")  # stopped: encoding and storing it
+    page = logged_in.get(f"/recordings/{recording.pk}/")
+    assert "The audio is being saved: reload the page in a moment" in page.content.decode()

@@ -31,9 +31,10 @@ from transcripts.errors import ApplicationError
 from transcripts.forms import HistoryForm
 from transcripts.jobs import refine
 from transcripts.jobs.services import job_cancel, job_retry
+from transcripts.live.archive import spools_of
 from transcripts.marks.selectors import marks_context, marks_of
 from transcripts.media import ACCEPTED_DESCRIPTION, FORMATS_BY_NAME
-from transcripts.models import MAX_TITLE_CHARS, MAX_URL_CHARS, Segment
+from transcripts.models import MAX_TITLE_CHARS, MAX_URL_CHARS, Recording, Segment
 from transcripts.ranges import ranged_response
 from transcripts.retention.selectors import retention_facts
 from transcripts.segments import diarized_speaker_label
@@ -174,9 +175,20 @@ def recording_detail(request: HttpRequest, recording_id: int) -> HttpResponse:
         "job": job,
         "refine": selectors.recording_refine_state(recording=recording, latest_job=job),
         "retention": retention_facts(recording=recording, user=request.user),
+        "audio_pending": audio_being_stored(recording),
     } | marks_context(recording=recording, can_mark=False, can_tick=level >= Access.EDIT)
     audited(request, Audit.VIEWED, recording)
     return render(request, "transcripts/recording_detail.html", context)
+
+
+def audio_being_stored(recording: Recording) -> bool:
+    """Whether a live recording's audio is still on its way to storage (encoded after stop,
+    or recovered after a restart): its spool is here, the stored file not yet."""
+    return (
+        not recording.audio
+        and recording.source == Recording.Source.LIVE
+        and bool(spools_of(recording.pk))
+    )
 
 
 def low_confidence_words(segments: list[Segment], threshold: float) -> int:

@@ -164,16 +164,31 @@ class LiveSession:
             self._inbox.put(chunk)
 
     async def stop(self, *, interrupted: bool = False) -> Recording | None:
-        """Flush the engine, save its last words, close the recording; idempotent."""
+        """Flush the engine, save its last words, close the recording; idempotent.
+
+        The audio is encoded and stored after that, in the background (`ended`): a person
+        who stops is not kept waiting for the encoder, which at the top of the hour has every
+        meeting that ended before theirs to encode first.
+        """
         if not self._stopping:
             self._stopping = True
             self._interrupted = interrupted
             self._inbox.close()
             self._spool.close()
-        if self._task is not None and self._archive_task is not None:
+        if self._task is not None:
             # Shielded: if the consumer is cancelled, the session still finishes.
-            await asyncio.shield(asyncio.gather(self._task, self._archive_task))
+            await asyncio.shield(self._task)
         return self.recording
+
+    async def ended(self) -> None:
+        """Once stopped, wait until the audio is stored as well."""
+        if self._task is not None and self._archive_task is not None:
+            await asyncio.shield(asyncio.gather(self._task, self._archive_task))
+
+    @property
+    def relaying(self) -> bool:
+        """Whether the session still takes audio or saves words (not only storing audio)."""
+        return self._task is not None and not self._task.done()
 
     async def _run(self) -> None:
         engine_error = ""
@@ -383,8 +398,18 @@ async def wait_for_session_to_end(recording_id: int) -> None:
     session = _sessions_by_recording.get(recording_id)
     if session is not None:
         await session.stop(interrupted=True)
+        await session.ended()  # its audio is stored before the next part's is joined to it
+
+
+async def audio_stored(recording_id: int) -> None:
+    """If this process is storing the audio of a session of the recording that has stopped,
+    wait until it has."""
+    session = _sessions_by_recording.get(recording_id)
+    if session is not None and session.stopping:
+        await session.ended()
 
 
 def live_session_count() -> int:
-    """How many live sessions this process runs (finishing ones included): its load."""
-    return len(_sessions_by_recording)
+    """How many live sessions this process runs (finishing ones included, not those only
+    storing their audio, which the encoder process does): its load."""
+    return sum(session.relaying for session in _sessions_by_recording.values())
