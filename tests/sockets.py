@@ -10,7 +10,7 @@ from channels.testing import WebsocketCommunicator
 
 from config.asgi import application
 from tests.audio import frames
-from transcripts.live.session import audio_stored
+from transcripts.live.registry import audio_stored
 
 TIMEOUT = 10.0
 # Messages that report progress while a recording goes on (kept in `received`).

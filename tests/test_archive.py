@@ -22,7 +22,7 @@ from transcripts.live.archive import (
     spool_path,
     wav_seconds,
 )
-from transcripts.live.session import audio_stored
+from transcripts.live.registry import audio_stored
 from transcripts.models import Recording
 
 

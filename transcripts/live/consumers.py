@@ -14,7 +14,8 @@ from transcripts.engines import get_live_engine
 from transcripts.engines.base import EngineError, LiveEngine, LiveOptions
 from transcripts.library import Destination, destination_for
 from transcripts.live import resume
-from transcripts.live.session import LiveSession, live_session_count
+from transcripts.live.registry import live_session_count
+from transcripts.live.session import LiveSession
 from transcripts.sockets import PlainLoopConsumer
 
 AT_CAPACITY = "This server is at capacity; try again in a moment."

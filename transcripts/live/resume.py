@@ -18,7 +18,7 @@ from django.http import Http404
 from transcripts import access, lease, protocol, services
 from transcripts.access import Access
 from transcripts.errors import ApplicationError
-from transcripts.live import recovery, session
+from transcripts.live import recovery, registry
 from transcripts.models import Recording
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class ResumeRefused(Exception):
 async def recording_for_resume(*, user: Visitor, recording_id: int) -> Recording:
     """The owner's recording, open for more audio; raises ResumeRefused with the reason."""
     await database_sync_to_async(_owned)(user, recording_id)
-    await session.wait_for_session_to_end(recording_id)
+    await registry.wait_for_session_to_end(recording_id)
     await _wait_for_other_process(recording_id)
     await database_sync_to_async(recovery.recording_recover)(recording_id=recording_id)
     try:

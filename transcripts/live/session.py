@@ -33,6 +33,7 @@ from transcripts.engines.base import (
 )
 from transcripts.jobs import refine
 from transcripts.lease import lease_keeper
+from transcripts.live import registry
 from transcripts.live.inbox import AudioInbox
 from transcripts.live.lag import LagNotice, lag_watch
 from transcripts.live.publisher import TranscriptPublisher
@@ -57,13 +58,6 @@ PAUSED_NOTE = (
 INTERNAL_ERROR = EngineError(
     "internal_error", "Parley hit an internal error; what was said so far is saved."
 )
-
-# The session recording each recording in this process, so a resume can wait for it.
-_sessions_by_recording: dict[int, LiveSession] = {}
-
-# Every running session's task. A strong reference keeps a session that is still
-# saving its last words from being garbage-collected after its consumer has gone.
-_running_sessions: set[asyncio.Task[None]] = set()
 
 
 class LiveSession:
@@ -146,13 +140,9 @@ class LiveSession:
         name = f"live-session-{self.recording_id}"
         self._task = asyncio.create_task(self._run(), name=name)
         self._archive_task = asyncio.create_task(self._spool.run(), name=f"{name}-audio")
-        for task in (self._task, self._archive_task):
-            _running_sessions.add(task)
-            task.add_done_callback(_running_sessions.discard)
-        _sessions_by_recording[self.recording_id] = self
         lag_watch.watch(self)
-        both = asyncio.gather(self._task, self._archive_task, return_exceptions=True)
-        both.add_done_callback(lambda _: _forget(self))
+        ended = registry.register(self, [self._task, self._archive_task])
+        ended.add_done_callback(lambda _: lag_watch.forget(self))
 
     def feed(self, chunk: bytes) -> None:
         """Keep the audio, and queue it for the engine (held until the engine is connected)."""
@@ -385,31 +375,3 @@ def first_leaf(group: BaseExceptionGroup[EngineError]) -> EngineError:
     """The first EngineError in a (possibly nested) exception group."""
     first = group.exceptions[0]
     return first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
-
-
-def _forget(session: LiveSession) -> None:
-    lag_watch.forget(session)
-    if _sessions_by_recording.get(session.recording_id) is session:
-        del _sessions_by_recording[session.recording_id]
-
-
-async def wait_for_session_to_end(recording_id: int) -> None:
-    """If this process is still finishing a session of the recording, wait until it has."""
-    session = _sessions_by_recording.get(recording_id)
-    if session is not None:
-        await session.stop(interrupted=True)
-        await session.ended()  # its audio is stored before the next part's is joined to it
-
-
-async def audio_stored(recording_id: int) -> None:
-    """If this process is storing the audio of a session of the recording that has stopped,
-    wait until it has."""
-    session = _sessions_by_recording.get(recording_id)
-    if session is not None and session.stopping:
-        await session.ended()
-
-
-def live_session_count() -> int:
-    """How many live sessions this process runs (finishing ones included, not those only
-    storing their audio, which the encoder process does): its load."""
-    return sum(session.relaying for session in _sessions_by_recording.values())

@@ -1,0 +1,74 @@
+"""The live sessions of this process: found by recording, counted for admission, waited for.
+
+A session stays here from its start until its audio is stored, which comes after `stopped`
+(the encoder process stores it): a resume of the recording waits for that, while admission
+counts only the sessions still taking audio or saving words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Protocol
+
+
+class Session(Protocol):
+    """A live session, as far as the process's list of them is concerned."""
+
+    recording_id: int
+
+    @property
+    def stopping(self) -> bool: ...
+
+    @property
+    def relaying(self) -> bool: ...
+
+    def stop(self, *, interrupted: bool = False) -> Awaitable[object]: ...
+
+    def ended(self) -> Awaitable[None]: ...
+
+
+_sessions_by_recording: dict[int, Session] = {}
+# Every running session's tasks. A strong reference keeps a session that is still saving
+# its last words or storing its audio from being garbage-collected after its consumer left.
+_running: set[asyncio.Task[None]] = set()
+
+
+def register(
+    session: Session, tasks: list[asyncio.Task[None]]
+) -> asyncio.Future[list[BaseException | None]]:
+    """Keep the session (and its tasks) until all its tasks are done; that moment's future."""
+    for task in tasks:
+        _running.add(task)
+        task.add_done_callback(_running.discard)
+    _sessions_by_recording[session.recording_id] = session
+    every = asyncio.gather(*tasks, return_exceptions=True)
+    every.add_done_callback(lambda _: forget(session))
+    return every
+
+
+def forget(session: Session) -> None:
+    if _sessions_by_recording.get(session.recording_id) is session:
+        del _sessions_by_recording[session.recording_id]
+
+
+async def wait_for_session_to_end(recording_id: int) -> None:
+    """If this process is still finishing a session of the recording, wait until it has."""
+    session = _sessions_by_recording.get(recording_id)
+    if session is not None:
+        await session.stop(interrupted=True)
+        await session.ended()  # its audio is stored before the next part's is joined to it
+
+
+async def audio_stored(recording_id: int) -> None:
+    """If this process is storing the audio of a session of the recording that has stopped,
+    wait until it has."""
+    session = _sessions_by_recording.get(recording_id)
+    if session is not None and session.stopping:
+        await session.ended()
+
+
+def live_session_count() -> int:
+    """How many live sessions this process runs (finishing ones included, not those only
+    storing their audio, which the encoder process does): its load."""
+    return sum(session.relaying for session in _sessions_by_recording.values())
