@@ -103,6 +103,8 @@ class SessionResult:
     connected_at: float = 0.0
     stream_start: float = 0.0
     stream_end: float = 0.0
+    stop_sent_at: float = 0.0  # wall clock the client sent stop
+    stopped_at: float = 0.0  # ... and got `stopped`
 
 
 @functools.cache
@@ -159,6 +161,7 @@ async def _converse(ws: ClientConnection, config: ClientConfig, result: SessionR
         result.phase = "stream"
         await _stream(ws, config, result)
         result.phase = "stop"
+        result.stop_sent_at = time.time()
         await ws.send(json.dumps({"type": "stop"}))
         await asyncio.wait_for(asyncio.shield(reader), STOP_TIMEOUT)
         result.phase = "done"
@@ -217,6 +220,7 @@ def _on_message(
         result.recording = message["recording"]
         started.set()
     elif kind == "stopped":
+        result.stopped_at = received
         result.stopped_segments = message["segments"]
         if message["recording"] != result.recording:
             result.errors.append(f"stopped names recording {message['recording']}")

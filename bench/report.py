@@ -141,6 +141,9 @@ def latency_figures(data: RunData, window: dict[str, Any]) -> dict[str, Any]:
         "e2e_steady": ms([(t.completed_sent, t.received) for t in steady]),
         "e2e_all": ms([(t.completed_sent, t.received) for t in timings]),
         "last_frame_lag": _last_frame_lags(data),
+        "stop_to_stopped": ms(
+            [(r.stop_sent_at or None, r.stopped_at or None) for r in data.results]
+        ),
         "fake_to_insert": ms([(t.stamp, t.inserted) for t in steady]),
         "insert_to_client": ms([(t.inserted, t.received) for t in steady]),
         "utterance_end_to_fake": ms([(t.trigger_sent, t.stamp) for t in steady]),
@@ -420,6 +423,7 @@ def format_run(run: dict[str, Any]) -> str:
         "-> client gets the final)",
         f"{'e2e, all finals':<28}{_ms(lat['e2e_all'])}",
         f"{'last frame lag':<28}{_ms(lat['last_frame_lag'])}  (client sends it -> fake has it)",
+        f"{'stop -> stopped':<28}{_ms(lat['stop_to_stopped'])}  (every last word saved)",
         f"{'  fake send -> DB insert':<28}{_ms(lat['fake_to_insert'])}",
         f"{'  DB insert -> client':<28}{_ms(lat['insert_to_client'])}",
         f"{'out, all finals':<28}{_ms(lat['all'])}  (incl. ramp-up and stop)",
