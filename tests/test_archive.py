@@ -171,4 +171,4 @@ def test_the_transcript_page_says_the_audio_is_on_its_way(logged_in, user) -> No
     spool_path(recording.pk).parent.mkdir(parents=True, exist_ok=True)
     spool_path(recording.pk).write_bytes(b"RIFF")  # stopped: encoding and storing it
     page = logged_in.get(f"/recordings/{recording.pk}/")
-    assert "The audio is being saved: reload the page in a moment" in page.content.decode()
+    assert "The audio is being saved: it plays here in a moment" in page.content.decode()

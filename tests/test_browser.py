@@ -147,6 +147,8 @@ CAPTIONS = """() => new Promise(resolve => {
 
 def play_back_beside_the_transcript(page: Page, recorded: float) -> None:
     """The audio kept during the session plays, with captions, seeking from the text."""
+    # The audio is stored just after stop: the page shows the player once it is, by itself.
+    expect(page.locator("#player")).to_be_attached(timeout=15_000)
     # About what the microphone heard: capture starts a moment into the file.
     # The archive holds what the server received, to within an Opus frame or two.
     assert page.evaluate(PLAYER_DURATION) == pytest.approx(recorded, abs=0.15)
@@ -357,6 +359,7 @@ def test_a_page_whose_socket_drops_resumes_the_recording_and_keeps_every_word(
 
     page.get_by_role("link", name="Open the transcript").click()
     expect(page.locator(".transcript .text")).to_have_text(SCRIPT)
+    expect(page.locator("#player")).to_be_attached(timeout=15_000)  # stored just after stop
     # Both parts of the audio, joined: as long as all the recording received.
     duration = page.evaluate(PLAYER_DURATION)
     assert 5.0 < duration < recorded_for + 0.5, (duration, recorded_for)

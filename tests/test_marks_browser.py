@@ -89,7 +89,8 @@ def test_marks_made_by_keyboard_reach_followers_and_stay_with_the_recording(
     alice.get_by_role("link", name="Open the transcript").click()
     marks = alice.locator("#marks .mark")
     expect(marks).to_have_count(2)
-    expect(alice.locator("#mark-timeline .mark-flag")).to_have_count(2)
+    # The timeline comes with the player, once the audio is stored (just after stop).
+    expect(alice.locator("#mark-timeline .mark-flag")).to_have_count(2, timeout=15_000)
     alice.get_by_role("checkbox", name="Done").check()
     expect(alice.locator("#marks .mark-action")).to_have_class(re.compile(r"\bdone\b"))
     alice.reload()

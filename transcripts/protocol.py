@@ -124,6 +124,7 @@ class JobState(TypedDict):
     error: str
     refine: NotRequired[RefineProgress]
     downloading: NotRequired[bool]  # true while the file is fetched from its link
+    audio_ready: NotRequired[bool]  # a live recording whose audio is stored (after stop)
 
 
 class MarkEvent(TypedDict):
@@ -285,6 +286,8 @@ def status_event(recording: Recording, progress: int) -> JobState:
     if recording.downloading:  # an imported file: fetched first, then transcribed
         event["status_label"] = "Downloading"
         event["downloading"] = True
+    if recording.source == Recording.Source.LIVE and recording.audio:
+        event["audio_ready"] = True
     return event
 
 

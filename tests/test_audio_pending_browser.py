@@ -1,0 +1,85 @@
+"""Real Chromium, real Daphne: a live recording's audio is stored just after stop, and its
+transcript page, opened before that, shows the player by itself once it is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+
+from tests.audio import silence, tone
+from tests.chromium import chromium_hearing, require_chromium
+from tests.conftest import session_cookie
+from tests.fake_deepgram import FakeDeepgram
+from tests.live_browsing import logged_in, watch_console
+from tests.servers import DaphneServer, daphne_with
+from tests.test_two_channel_audio import stereo_ogg
+from transcripts import services
+from transcripts.live.archive import spool_path
+from transcripts.models import Recording, Segment
+from transcripts.storage import store_file
+
+require_chromium()
+
+from playwright.sync_api import Browser, expect  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def server(fake_deepgram: FakeDeepgram, tmp_path: Path) -> Iterator[DaphneServer]:
+    with daphne_with(fake_deepgram, tmp_path) as daphne:
+        yield daphne
+
+
+@pytest.fixture
+def stopped(user: User) -> Recording:
+    """A live recording just stopped: its words saved, its audio still in the spool."""
+    recording = Recording.objects.create(
+        owner=user, title="Standup", language="en", engine="deepgram", duration=2.0,
+        status=Recording.Status.COMPLETED,
+    )  # fmt: skip
+    Segment.objects.create(recording=recording, index=0, start=0.0, end=1.0, text="Hello all")
+    spool_path(recording.pk).parent.mkdir(parents=True, exist_ok=True)
+    spool_path(recording.pk).write_bytes(b"RIFF")
+    return recording
+
+
+@pytest.fixture
+def cookie(user: User) -> str:
+    return session_cookie(user)
+
+
+@pytest.fixture
+def browser(tmp_path: Path, stopped: Recording, cookie: str) -> Iterator[Browser]:
+    # Playwright runs an event loop: the database is set up before it starts, and written
+    # on another thread while it runs.
+    with chromium_hearing(tmp_path) as browser:
+        yield browser
+
+
+def on_a_thread[T](work: Callable[[], T]) -> T:
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(work).result()
+
+
+def test_the_transcript_page_shows_the_player_once_the_audio_is_stored(
+    server: DaphneServer, browser: Browser, stopped: Recording, cookie: str, tmp_path: Path
+) -> None:
+    page = logged_in(browser.new_context(), server, cookie)
+    problems = watch_console(page)
+    page.goto(f"{server.url}/recordings/{stopped.pk}/")
+    expect(page.get_by_role("status").filter(has_text="The audio is being saved")).to_be_visible()
+    expect(page.locator("#player")).to_have_count(0)
+
+    def store() -> None:
+        name = store_file(stereo_ogg(tone(1.0), silence(1.0), tmp_path), "ogg")
+        services.recording_attach_audio(recording_id=stopped.pk, name=name)
+
+    on_a_thread(store)
+    expect(page.locator("#player")).to_be_attached(timeout=15_000)
+    expect(page.locator("#audio-pending")).to_have_count(0)
+    assert problems == []
