@@ -533,6 +533,9 @@ async def refine_states(page: EventsSocket, until: str) -> list[str]:
     seen: list[str] = []
     while not seen or seen[-1] != until:
         event = json.loads(await page.communicator.receive_from(timeout=30))
+        if "refine" not in event:  # the recording's own news: its audio is stored
+            assert event["audio_ready"] is True, event
+            continue
         state = event["refine"]["status"]
         if not seen or seen[-1] != state:
             seen.append(state)
