@@ -17,7 +17,7 @@ from tests.fake_deepgram import FakeDeepgram
 from tests.live_browsing import logged_in, watch_console
 from tests.servers import DaphneServer, daphne_with
 from tests.test_two_channel_audio import stereo_ogg
-from transcripts import services
+from transcripts import protocol, realtime, services
 from transcripts.live.archive import spool_path
 from transcripts.models import Recording, Segment
 from transcripts.storage import store_file
@@ -67,7 +67,12 @@ def on_a_thread[T](work: Callable[[], T]) -> T:
 
 
 def test_the_transcript_page_shows_the_player_once_the_audio_is_stored(
-    server: DaphneServer, browser: Browser, stopped: Recording, cookie: str, tmp_path: Path
+    server: DaphneServer,
+    browser: Browser,
+    stopped: Recording,
+    cookie: str,
+    user: User,
+    tmp_path: Path,
 ) -> None:
     page = logged_in(browser.new_context(), server, cookie)
     problems = watch_console(page)
@@ -75,9 +80,11 @@ def test_the_transcript_page_shows_the_player_once_the_audio_is_stored(
     expect(page.get_by_role("status").filter(has_text="The audio is being saved")).to_be_visible()
     expect(page.locator("#player")).to_have_count(0)
 
-    def store() -> None:
+    def store() -> None:  # what the live process does once the encoder is done
         name = store_file(stereo_ogg(tone(1.0), silence(1.0), tmp_path), "ogg")
         services.recording_attach_audio(recording_id=stopped.pk, name=name)
+        recording = Recording.objects.get(pk=stopped.pk)
+        realtime.publish_to_user(user_id=user.pk, event=protocol.status_event(recording, 0))
 
     on_a_thread(store)
     expect(page.locator("#player")).to_be_attached(timeout=15_000)

@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from transcripts import lease, protocol, realtime, signals
+from transcripts import lease, realtime, signals
 from transcripts.engines.base import FinalSegment
 from transcripts.errors import ApplicationError
 from transcripts.history.record import edit_change, history_baseline, version_write
@@ -197,12 +197,9 @@ def recording_interrupt_lapsed(*, recording_id: int) -> bool:
 
 
 def recording_attach_audio(*, recording_id: int, name: str) -> None:
-    """Record where a live recording's compressed audio is stored; the owner's open pages
-    hear of it (the transcript page shows its player)."""
+    """Record where a live recording's compressed audio is stored."""
     size = default_storage.size(name)
     Recording.objects.filter(pk=recording_id).update(audio=name, media_format="ogg", file_size=size)
-    recording = Recording.objects.get(pk=recording_id)
-    realtime.publish_to_user(user_id=recording.owner_id, event=protocol.status_event(recording, 0))
 
 
 def recording_extend_duration(*, recording_id: int, seconds: float) -> None:

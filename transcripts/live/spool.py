@@ -28,7 +28,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
 
-from transcripts import protocol, services
+from transcripts import protocol, realtime, services
 from transcripts.jobs import refine
 from transcripts.live import archive
 from transcripts.models import Recording
@@ -216,19 +216,24 @@ class AudioSpool:
                 raise OSError(f"no spool for recording {self._recording_id}")
             await asyncio.wrap_future(disk_writer.written(self._fd, close=True))
             ogg = await encoded(self._path)
-            await database_sync_to_async(recording_add_audio)(
+            recording = await database_sync_to_async(recording_add_audio)(
                 recording_id=self._recording_id, spool=ogg
             )
         except Exception:
             logger.exception("Could not keep the audio of recording %s", self._recording_id)
             await self._send_warning(protocol.warning("audio_not_kept", ARCHIVE_FAILED))
+            return
+        # The owner's open transcript page shows its player now (`audio_ready`).
+        event = protocol.status_event(recording, 0)
+        await realtime.apublish_to_user(user_id=recording.owner_id, event=event)
 
 
-def recording_add_audio(*, recording_id: int, spool: Path) -> None:
+def recording_add_audio(*, recording_id: int, spool: Path) -> Recording:
     """Store a session's spooled audio; after an earlier part, the two become one file.
 
     A completed recording whose audio is now stored is due its refined transcript; audio
-    that changed restarts a refine job already waiting on the old file.
+    that changed restarts a refine job already waiting on the old file. Returns the recording
+    as it is now.
     """
     previous = Recording.objects.get(pk=recording_id).audio
     name = _joined_with(previous, spool) if previous else store_file(spool, "ogg")
@@ -236,6 +241,7 @@ def recording_add_audio(*, recording_id: int, spool: Path) -> None:
     if previous:
         delete_stored(previous.name)
     refine.refine_if_due(recording_id=recording_id, audio_changed=True)
+    return Recording.objects.get(pk=recording_id)
 
 
 def _joined_with(previous: FieldFile, spool: Path) -> str:
