@@ -12,7 +12,6 @@ from django.contrib.auth.models import User
 
 from tests.audio import silence, tone
 from tests.chromium import chromium_hearing, require_chromium
-from tests.conftest import session_cookie
 from tests.fake_deepgram import FakeDeepgram
 from tests.live_browsing import logged_in, watch_console
 from tests.servers import DaphneServer, daphne_with
@@ -46,11 +45,6 @@ def stopped(user: User) -> Recording:
     spool_path(recording.pk).parent.mkdir(parents=True, exist_ok=True)
     spool_path(recording.pk).write_bytes(b"RIFF")
     return recording
-
-
-@pytest.fixture
-def cookie(user: User) -> str:
-    return session_cookie(user)
 
 
 @pytest.fixture

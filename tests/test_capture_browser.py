@@ -14,7 +14,6 @@ import pytest
 from django.contrib.auth.models import User
 
 from tests.chromium import chromium_hearing, require_chromium
-from tests.conftest import session_cookie
 from tests.fake_deepgram import FakeDeepgram
 from tests.live_browsing import logged_in, watch_console
 from tests.servers import DaphneServer, daphne_with
@@ -75,11 +74,6 @@ def server(fake_deepgram: FakeDeepgram, tmp_path: Path) -> Iterator[DaphneServer
     fake_deepgram.script_others = THEIRS
     with daphne_with(fake_deepgram, tmp_path) as daphne:
         yield daphne
-
-
-@pytest.fixture
-def cookie(user: User) -> str:
-    return session_cookie(user)
 
 
 @pytest.fixture

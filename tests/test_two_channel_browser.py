@@ -12,7 +12,6 @@ from django.contrib.auth.models import User
 
 from tests.audio import silence, tone
 from tests.chromium import chromium_hearing, require_chromium
-from tests.conftest import session_cookie
 from tests.fake_deepgram import FakeDeepgram
 from tests.live_browsing import logged_in, watch_console
 from tests.servers import DaphneServer, daphne_with
@@ -40,11 +39,6 @@ def server(fake_deepgram: FakeDeepgram, tmp_path: Path) -> Iterator[DaphneServer
 def recording(request: pytest.FixtureRequest, user: User, tmp_path: Path) -> Recording:
     """A finished recording of a call: "you" on the left, "others" on the right."""
     return call_recording(user, tmp_path, channels=request.param)
-
-
-@pytest.fixture
-def cookie(user: User) -> str:
-    return session_cookie(user)
 
 
 @pytest.fixture

@@ -61,9 +61,7 @@ async def apublish_to_user(*, user_id: int, event: protocol.JobState) -> None:
         if settings.EVENTS_VIA_OUTBOX:
             await database_sync_to_async(OutboxEvent.objects.create)(user_id=user_id, payload=event)
         else:
-            layer = get_channel_layer()
-            if layer is not None:
-                await layer.group_send(user_group(user_id), {"type": EVENT_HANDLER, "event": event})
+            await _agroup_send(user_group(user_id), event)
     except Exception:
         logger.exception(
             "Could not tell user %s's pages about recording %s", user_id, event["recording"]
@@ -71,9 +69,13 @@ async def apublish_to_user(*, user_id: int, event: protocol.JobState) -> None:
 
 
 def _group_send(group: str, event: protocol.JobState) -> None:
+    async_to_sync(_agroup_send)(group, event)
+
+
+async def _agroup_send(group: str, event: protocol.JobState) -> None:
     layer = get_channel_layer()
     if layer is not None:
-        async_to_sync(layer.group_send)(group, {"type": EVENT_HANDLER, "event": event})
+        await layer.group_send(group, {"type": EVENT_HANDLER, "event": event})
 
 
 def viewers_group(recording_id: int) -> str:

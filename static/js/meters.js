@@ -1,6 +1,7 @@
 // The record page's level meters: the microphone's, and the shared audio's with two channels.
 
-function showMeter(meter, fill, peak) {
+// Draws a level meter (a `role=meter` track and its fill) at a peak from 0 to 1.
+export function showMeter(meter, fill, peak) {
   const percent = Math.min(100, Math.round(Math.sqrt(peak) * 100));
   fill.style.width = `${percent}%`;
   meter.setAttribute("aria-valuenow", String(percent));

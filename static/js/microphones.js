@@ -1,6 +1,8 @@
 // The microphone picker: the audio inputs the browser lists, each with a level meter while
 // they are tested, and the choice remembered per user.
 
+import { showMeter } from "./meters.js";
+
 const NO_NAMES = "Allow the microphone to see names: press Test microphones.";
 const DEFAULT = "Default microphone";
 
@@ -10,9 +12,7 @@ function peakOf(analyser, samples) {
 }
 
 function showPeak(meter, peak) {
-  const percent = Math.min(100, Math.round(Math.sqrt(peak) * 100));
-  meter.firstChild.style.width = `${percent}%`;
-  meter.setAttribute("aria-valuenow", String(percent));
+  showMeter(meter, meter.firstChild, peak);
 }
 
 // One device's row: a radio button with its name, and its meter beside it.
@@ -40,7 +40,6 @@ function deviceRow(id, name, index) {
 export class Microphones {
   // onMessage(text) tells the person something.
   constructor({ userId, onMessage }) {
-    this.field = document.getElementById("microphone-field");
     this.list = document.getElementById("microphone-list");
     this.hint = document.getElementById("microphone-hint");
     this.test = document.getElementById("microphone-test");
