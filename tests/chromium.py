@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from playwright.sync_api import Browser, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
@@ -55,3 +57,18 @@ def chromium_hearing(tmp_path: Path, speech: Path = SPEECH_WAV) -> Iterator[Brow
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=chromium_args(wav))
         yield browser
         browser.close()
+
+
+def outside_the_browser_loop[T](change: Callable[[], T]) -> T:
+    """Run database work on a thread of its own (Django refuses sync queries inside
+    Playwright's event loop) and close that thread's connections after it: a connection left
+    to the garbage collector is a ResourceWarning, and this suite turns warnings into errors."""
+
+    def run() -> T:
+        try:
+            return change()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(run).result()

@@ -3,15 +3,14 @@ transcript page, opened before that, shows the player by itself once it is."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
 
 from tests.audio import silence, tone
-from tests.chromium import chromium_hearing, require_chromium
+from tests.chromium import chromium_hearing, outside_the_browser_loop, require_chromium
 from tests.fake_deepgram import FakeDeepgram
 from tests.live_browsing import logged_in, watch_console
 from tests.servers import DaphneServer, daphne_with
@@ -55,11 +54,6 @@ def browser(tmp_path: Path, stopped: Recording, cookie: str) -> Iterator[Browser
         yield browser
 
 
-def on_a_thread[T](work: Callable[[], T]) -> T:
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        return thread.submit(work).result()
-
-
 def test_the_transcript_page_shows_the_player_once_the_audio_is_stored(
     server: DaphneServer,
     browser: Browser,
@@ -80,7 +74,7 @@ def test_the_transcript_page_shows_the_player_once_the_audio_is_stored(
         recording = Recording.objects.get(pk=stopped.pk)
         realtime.publish_to_user(user_id=user.pk, event=protocol.status_event(recording, 0))
 
-    on_a_thread(store)
+    outside_the_browser_loop(store)
     expect(page.locator("#player")).to_be_attached(timeout=15_000)
     expect(page.locator("#audio-pending")).to_have_count(0)
     assert problems == []

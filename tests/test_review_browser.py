@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import connections
 
 from review.models import ReviewComment
 from teams.models import Membership
@@ -68,20 +66,6 @@ def draft() -> Recording:
             text=text, speaker=0, words=words_of(text, index * 2.5, unsure),
         )  # fmt: skip
     return recording
-
-
-def outside_the_browser_loop(change: Callable[[], object]) -> None:
-    """Run a database change in a thread of its own: Django refuses sync queries inside
-    Playwright's event loop."""
-
-    def run() -> None:
-        try:
-            change()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(run).result()
 
 
 def open_from_the_queue(page: Page, server: DaphneServer) -> None:
