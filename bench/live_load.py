@@ -91,7 +91,7 @@ from bench.database import (  # noqa: E402
     make_session_cookies,
     setup_django,
 )
-from bench.probes import SteadyProbes  # noqa: E402
+from bench.probes import GC_PAUSES_ENV, SteadyProbes, gc_pause_summary  # noqa: E402
 from bench.procstat import Sampler  # noqa: E402
 from bench.report import (  # noqa: E402
     RunData,
@@ -144,6 +144,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--tracemalloc",
         action="store_true",
         help="run Daphne under tracemalloc (slower!) and print what grew per session",
+    )
+    parser.add_argument(
+        "--gc-pauses", action="store_true", help="time every garbage collection in Daphne"
     )
     parser.add_argument("--tag", default="", help="a label for the probe files")
     args = parser.parse_args(argv)
@@ -286,7 +289,11 @@ def run_once(
         profile = _profile_path(args, sessions)
         probes = _probes(args, sessions)
         daphne_env |= probes.daphne_env(args.tracemalloc)
-        daphne = stack.enter_context(DaphneProcess(daphne_env, profile, traced=args.tracemalloc))
+        gc_pauses = Path(env["PARLEY_VAR_DIR"]) / f"gc-pauses-{sessions}.json"
+        if args.gc_pauses:
+            daphne_env[GC_PAUSES_ENV] = str(gc_pauses)
+        wrapped = args.tracemalloc or args.gc_pauses
+        daphne = stack.enter_context(DaphneProcess(daphne_env, profile, traced=wrapped))
         warm_up(daphne, cookies[0])
         sampler = Sampler({"daphne": daphne.pid, "fake": fake.pid})
         time.sleep(SETTLE)
@@ -324,6 +331,8 @@ def run_once(
         load_before=load_before, features=features_line(),
     )  # fmt: skip
     run = analyse(data)
+    if args.gc_pauses:
+        probe_lines += gc_pause_summary(gc_pauses)
     run["daphne_profile"] = (profiling.summary(profile) if profile else []) + probe_lines
     return run
 

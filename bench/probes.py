@@ -9,6 +9,9 @@ takes a snapshot before the sessions connect and one mid-run, and prints the gro
 
 from __future__ import annotations
 
+import atexit
+import gc
+import json
 import os
 import re
 import signal
@@ -23,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY_SPY = Path(sys.executable).with_name("py-spy")
 SNAPSHOT_ENV = "BENCH_TRACEMALLOC_DIR"
+GC_PAUSES_ENV = "BENCH_GC_PAUSES_FILE"
 LINE_NUMBER = re.compile(r":\d+\)$")
 # Frames counted inclusively: each is a place the live path's time can go.
 MARKERS = (
@@ -172,16 +176,55 @@ def tracemalloc_summary(before: Path, after: Path, top: int = 30) -> list[str]:
     return lines
 
 
+def gc_pause_summary(path: Path) -> list[str]:
+    """What the collector's pauses cost Daphne's loop over the run, by generation."""
+    if not path.exists():
+        return ["GC pauses: Daphne wrote none (did it exit cleanly?)"]
+    pauses: dict[str, list[float]] = json.loads(path.read_text())
+    lines = ["GC pauses over the run (ms): generation, count, total, p99, max, count over 10 ms"]
+    for generation, ms in sorted(pauses.items()):
+        ms.sort()
+        p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))] if ms else 0.0
+        over, longest = sum(1 for m in ms if m > 10), max(ms, default=0.0)
+        lines.append(
+            f"  gen {generation}: {len(ms):6d} {sum(ms):8.0f} {p99:7.2f} {longest:7.1f} {over:4d}"
+        )
+    return lines
+
+
+def _time_collections(path: Path) -> None:
+    """Time every collection; write the pauses by generation when the process exits."""
+    pauses: dict[str, list[float]] = {"0": [], "1": [], "2": []}
+    began = [0.0]
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            began[0] = time.perf_counter()
+        else:
+            pauses[str(info["generation"])].append((time.perf_counter() - began[0]) * 1000)
+
+    gc.callbacks.append(callback)
+    atexit.register(lambda: path.write_text(json.dumps(pauses)))
+
+
 def traced_daphne_main() -> None:
-    """Run Daphne's command line with tracemalloc on; SIGUSR1 writes a snapshot."""
-    folder = Path(os.environ[SNAPSHOT_ENV])
-    tracemalloc.start(6)
+    """Run Daphne's command line with the probes asked for: tracemalloc on (SIGUSR1 writes a
+    snapshot) and/or every garbage collection timed."""
+    if GC_PAUSES_ENV in os.environ:
+        _time_collections(Path(os.environ[GC_PAUSES_ENV]))
+    if "BENCH_GC_THRESHOLD" in os.environ:  # an experiment: "700,10,10" is Python's default
+        gc.set_threshold(*(int(n) for n in os.environ["BENCH_GC_THRESHOLD"].split(",")))
+    if "BENCH_SWITCH_INTERVAL" in os.environ:  # an experiment: seconds, 0.005 by default
+        sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
+    if SNAPSHOT_ENV in os.environ:
+        folder = Path(os.environ[SNAPSHOT_ENV])
+        tracemalloc.start(6)
 
-    def dump(signum: int, frame: object) -> None:
-        name = folder / f"{time.time():.3f}.snap"
-        tracemalloc.take_snapshot().dump(str(name))
+        def dump(signum: int, frame: object) -> None:
+            name = folder / f"{time.time():.3f}.snap"
+            tracemalloc.take_snapshot().dump(str(name))
 
-    signal.signal(signal.SIGUSR1, dump)
+        signal.signal(signal.SIGUSR1, dump)
     from daphne.cli import CommandLineInterface
 
     CommandLineInterface.entrypoint()
