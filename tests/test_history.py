@@ -30,7 +30,7 @@ from transcripts import services
 from transcripts.engines.base import FileTranscript, FinalSegment, Word
 from transcripts.history import selectors
 from transcripts.history.diff import Run, word_diff
-from transcripts.history.record import history_forget
+from transcripts.history.record import COPIED, history_forget
 from transcripts.history.services import segment_restore
 from transcripts.jobs import services as jobs
 from transcripts.models import LOCKED_MESSAGE, Recording, RecordingShare, Segment
@@ -90,6 +90,22 @@ def test_live_segments_are_saved_without_history_and_become_one_version_at_the_e
         3,
         None,
     )
+
+
+def test_the_version_at_the_end_copies_every_segment_as_it_was_saved(user: User) -> None:
+    recording = live_recording(user, ["good morning"])
+    services.segments_append(rows=[(recording.pk, 1, final("over to you", 2.0, speaker=1))])
+    Segment.objects.filter(recording=recording, index=1).update(channel=1, edited=True)
+    services.recording_finish(recording_id=recording.pk, duration=4.0)
+    [version] = versions(recording)
+    for segment in Segment.objects.filter(recording=recording):
+        [row] = HistoricalSegment.objects.filter(id=segment.pk)
+        assert {name: getattr(row, name) for name in COPIED} == {
+            name: getattr(segment, name) for name in COPIED
+        }
+        assert (row.history_type, row.history_change_reason) == ("+", "recorded live")
+        assert (row.history_date, row.history_user_id) == (segment.created_at, None)
+        assert row.version == version["version"]
 
 
 def test_a_resumed_recording_adds_only_its_new_segments_when_it_ends_again(user: User) -> None:

@@ -14,7 +14,7 @@ from transcripts import signals
 from transcripts.models import Recording, RecordingShare
 from transcripts.representation import recording_json
 from webhooks.delivery import deliveries_for_event, deliveries_prune, deliveries_recover
-from webhooks.selectors import endpoints_for_event
+from webhooks.selectors import endpoints_for_event, endpoints_listening
 
 EVENT_OF_SIGNAL: dict[str, Signal] = {
     "recording.started": signals.recording_started,
@@ -27,6 +27,8 @@ EVENT_OF_SIGNAL: dict[str, Signal] = {
 
 def recording_event(event_type: str, *, recording_id: int) -> None:
     """Deliveries of an event about a recording that still exists."""
+    if not endpoints_listening():
+        return
     recording = Recording.objects.select_related("owner", "team").filter(pk=recording_id).first()
     if recording is None:
         return

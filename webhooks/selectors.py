@@ -63,6 +63,12 @@ def deliveries_recent(*, endpoint: Endpoint) -> list[Delivery]:
     return list(endpoint.deliveries.prefetch_related(attempts)[:RECENT_DELIVERIES])
 
 
+def endpoints_listening() -> bool:
+    """Whether any endpoint is enabled at all: most installations have none, and an event
+    then costs this one query instead of looking up its recording, teams and endpoints."""
+    return Endpoint.objects.filter(enabled=True).exists()
+
+
 def endpoints_for_event(
     *, event_type: str, owner_id: int, team_ids: Iterable[int]
 ) -> list[Endpoint]:

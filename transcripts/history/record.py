@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.db import connection
 from django.utils import timezone
 
 from transcripts.models import Recording, Segment
@@ -82,21 +83,46 @@ def history_baseline(*, recording: Recording) -> uuid.UUID | None:
 
     Each row is dated when its segment was saved: a live recording's words are history
     from the moment they were spoken, and a recording older than the history gets its
-    baseline the first time it changes.
+    baseline the first time it changes. The rows are copied inside the database (one
+    INSERT ... SELECT): the end of a live meeting runs on the live process, and a Python
+    object per segment of an hour's meeting would hold up every other meeting's loop.
     """
-    known = HistoricalSegment.objects.filter(recording_id=recording.pk).values("id")
-    missing = list(Segment.objects.filter(recording=recording).exclude(pk__in=known))
-    if not missing:
-        return None
     change = (
         Change.RECORDED_LIVE if recording.source == Recording.Source.LIVE else Change.TRANSCRIBED
     )
     version = uuid.uuid4()
-    HistoricalSegment.objects.bulk_create(
-        historical_row(s, kind=ADDED, change=change, version=version, when=s.created_at, by_id=None)
-        for s in missing
+    version_value = HistoricalSegment._meta.get_field("version").get_db_prep_value(
+        version, connection
     )
-    return version
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _baseline_sql(), [version_value, ADDED, change.value, recording.pk, recording.pk]
+        )
+        copied = cursor.rowcount
+    return version if copied else None
+
+
+def _baseline_sql() -> str:
+    """INSERT ... SELECT of a recording's segments missing from its history (by segment id):
+    the copied columns, then version, kind and change as parameters, dated when saved."""
+    quote = connection.ops.quote_name
+    history, segment = HistoricalSegment._meta, Segment._meta
+    history_columns = {field.attname: field.column for field in history.concrete_fields}
+    segment_columns = {field.attname: field.column for field in segment.concrete_fields}
+    stamped = ["version", "history_type", "history_change_reason", "history_date"]
+    targets = [history_columns[name] for name in [*COPIED, *stamped, "history_user_id"]]
+    copied = [f"s.{quote(segment_columns[name])}" for name in COPIED]
+    s_created, s_recording, s_id = (
+        f"s.{quote(segment_columns[name])}" for name in ("created_at", "recording_id", "id")
+    )
+    h_recording, h_id = (f"h.{quote(history_columns[name])}" for name in ("recording_id", "id"))
+    history_table = quote(history.db_table)
+    return (
+        f"INSERT INTO {history_table} ({', '.join(quote(column) for column in targets)}) "
+        f"SELECT {', '.join(copied)}, %s, %s, %s, {s_created}, NULL "
+        f"FROM {quote(segment.db_table)} s WHERE {s_recording} = %s AND {s_id} NOT IN "
+        f"(SELECT {h_id} FROM {history_table} h WHERE {h_recording} = %s)"
+    )
 
 
 def history_forget(*, recording_id: int) -> int:
