@@ -107,8 +107,8 @@ def _baseline_sql() -> str:
     the copied columns, then version, kind and change as parameters, dated when saved."""
     quote = connection.ops.quote_name
     history, segment = HistoricalSegment._meta, Segment._meta
-    history_columns = {field.attname: field.column for field in history.concrete_fields}
-    segment_columns = {field.attname: field.column for field in segment.concrete_fields}
+    history_columns = {field.attname: str(field.column) for field in history.concrete_fields}
+    segment_columns = {field.attname: str(field.column) for field in segment.concrete_fields}
     stamped = ["version", "history_type", "history_change_reason", "history_date"]
     targets = [history_columns[name] for name in [*COPIED, *stamped, "history_user_id"]]
     copied = [f"s.{quote(segment_columns[name])}" for name in COPIED]
