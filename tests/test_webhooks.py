@@ -29,6 +29,7 @@ from transcripts.jobs import services as job_services
 from transcripts.management.commands.db_worker import sweep
 from transcripts.models import Recording, RecordingShare
 from webhooks import delivery as deliveries
+from webhooks import receivers
 from webhooks import services as webhook_services
 from webhooks.models import EVENTS, Delivery, Endpoint
 
@@ -253,6 +254,18 @@ def test_a_disabled_endpoint_gets_nothing(receiver: Receiver, user: User) -> Non
     endpoint = register(receiver, user, ["recording.started"])
     webhook_services.endpoint_disable(endpoint=endpoint)
     start(user)
+    assert Delivery.objects.count() == 0
+
+
+def test_with_no_endpoint_enabled_an_event_costs_one_query(
+    receiver: Receiver, user: User, django_assert_num_queries
+) -> None:
+    # The end of every live meeting sends an event, on the live process: most installations
+    # have no webhooks, and then the event must not look up the recording and its teams.
+    webhook_services.endpoint_disable(endpoint=register(receiver, user, ["recording.completed"]))
+    recording = make_recording(user)
+    with django_assert_num_queries(1):
+        receivers.recording_event("recording.completed", recording_id=recording.pk)
     assert Delivery.objects.count() == 0
 
 
