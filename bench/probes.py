@@ -213,8 +213,6 @@ def traced_daphne_main() -> None:
     snapshot) and/or every garbage collection timed."""
     if GC_PAUSES_ENV in os.environ:
         _time_collections(Path(os.environ[GC_PAUSES_ENV]))
-    if "BENCH_GC_THRESHOLD" in os.environ:  # an experiment: "700,10,10" is Python's default
-        gc.set_threshold(*(int(n) for n in os.environ["BENCH_GC_THRESHOLD"].split(",")))
     if "BENCH_SWITCH_INTERVAL" in os.environ:  # an experiment: seconds, 0.005 by default
         sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
     if SNAPSHOT_ENV in os.environ:
