@@ -91,6 +91,7 @@ from bench.database import (  # noqa: E402
     make_session_cookies,
     setup_django,
 )
+from bench.live_options import parse_args  # noqa: E402
 from bench.probes import GC_PAUSES_ENV, SteadyProbes, gc_pause_summary  # noqa: E402
 from bench.procstat import Sampler  # noqa: E402
 from bench.report import (  # noqa: E402
@@ -105,7 +106,6 @@ from bench.servers import DaphneProcess, FakeProcess  # noqa: E402
 
 SECRET_KEY = "parley-benchmark-secret-key-not-for-production-0123456789"
 API_KEY = "bench-deepgram-key"
-REDIS_URL = "redis://127.0.0.1:6379/9"  # kept apart from the test legs
 FEATURES = (
     "every default feature on: archive, leases (renewed every {lease:g} s), "
     "viewers' group (publish per interim/final), refine queued after stop ({refine})"
@@ -115,44 +115,6 @@ SAMPLE_EVERY = 0.5  # seconds between CPU/RSS readings
 SETTLE = 1.0  # seconds for Daphne to go quiet before and after the sessions
 ARCHIVE_TIMEOUT = 300.0  # seconds to wait for the archives after the last session stopped
 START_LEAD = 1.0  # seconds between "go" and the first connection, so every worker is waiting
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    """Command-line options."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 50, 200])
-    parser.add_argument("--seconds", type=float, default=60.0, help="audio per session")
-    parser.add_argument("--postgres", action="store_true", help="PostgreSQL + Redis")
-    parser.add_argument(
-        "--pg-database",
-        default="",
-        help="PostgreSQL database to (re)create and drop (default: parley_bench_<pid>)",
-    )
-    parser.add_argument("--redis-url", default=REDIS_URL, help="Redis for the channel layer")
-    parser.add_argument("--client-procs", type=int, default=2, help="client worker processes")
-    parser.add_argument("--ramp", type=float, default=5.0, help="seconds to connect all sessions")
-    parser.add_argument(
-        "--profile-daphne",
-        action="store_true",
-        help="run Daphne under cProfile (slower!) and print where its main thread spends time",
-    )
-    parser.add_argument(
-        "--py-spy", action="store_true", help="sample Daphne with py-spy in the steady window"
-    )
-    parser.add_argument("--native", action="store_true", help="py-spy --native (C frames too)")
-    parser.add_argument(
-        "--tracemalloc",
-        action="store_true",
-        help="run Daphne under tracemalloc (slower!) and print what grew per session",
-    )
-    parser.add_argument(
-        "--gc-pauses", action="store_true", help="time every garbage collection in Daphne"
-    )
-    parser.add_argument("--tag", default="", help="a label for the probe files")
-    args = parser.parse_args(argv)
-    if min(args.sessions) < 1 or args.client_procs < 1 or args.seconds < 4:
-        parser.error("sessions and client processes must be >= 1, seconds >= 4")
-    return args
 
 
 def base_env(db: BenchDatabase, workdir: Path, redis_url: str | None) -> dict[str, str]:
@@ -409,7 +371,7 @@ def run_all(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; print tables and the verdict, and write the JSON figures."""
-    args = parse_args(argv)
+    args = parse_args(argv, description=__doc__.split("\n")[0])
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     began = time.monotonic()
     try:
