@@ -9,16 +9,21 @@ from urllib.parse import urlsplit
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from tests.audio import tone, utterances
+from tests.factories import make_recording
 from tests.fake_deepgram import FakeDeepgram
 from tests.proxy import TcpProxy
 from tests.sockets import TIMEOUT, RecordSocket
 from tests.test_sharing import WatchSocket, open_viewer
-from transcripts import realtime
+from transcripts import lease, realtime
 from transcripts.live.viewers import viewers_desk
 from transcripts.models import Recording, Segment
 from transcripts.sharing import services as sharing
@@ -178,3 +183,55 @@ async def test_a_session_behind_the_speaker_tells_the_page_and_catches_up(
     await socket.disconnect()
     assert deepgram.connections[0].audio_bytes == len(audio)  # nothing dropped
     assert await Segment.objects.filter(recording_id=recording_id).acount() == 3
+
+
+# --- The database thread: shared by every session of the process -------------------------
+
+
+def database_thread_connection() -> object | None:
+    """The database thread's open connection (all live sessions' queries run there)."""
+    return connections["default"].connection
+
+
+async def test_a_meeting_that_ends_leaves_the_database_connection_open_for_the_others(
+    deepgram: FakeDeepgram, cookie: str
+) -> None:
+    leaving, _ = await open_recording(cookie)
+    staying, staying_id = await open_recording(cookie)
+    shared = await database_sync_to_async(database_thread_connection)()
+    assert shared is not None
+    await leaving.stop()
+    await leaving.disconnect()
+    assert await database_sync_to_async(database_thread_connection)() is shared
+    await staying.send_audio(utterances(1))
+    await staying.expect("final", skip=("interim",))
+    await staying.stop()
+    await staying.disconnect()
+    assert await Segment.objects.filter(recording_id=staying_id).acount() == 1
+
+
+# --- Leases: renewed for every session at once, each one's lag recorded for staff --------
+
+
+def test_leases_are_renewed_with_each_sessions_lag(user: User) -> None:
+    live = [make_recording(user, status=Recording.Status.LIVE) for _ in range(4)]
+    ended = make_recording(user, status=Recording.Status.COMPLETED)
+    lags = {live[0].pk: 0.02, live[1].pk: 0.04, live[2].pk: 2.46, live[3].pk: 0.7}
+    before = timezone.now()
+    assert lease.leases_renew({**lags, ended.pk: 0.0}) == 4
+    renewed = {r.pk: r for r in Recording.objects.filter(pk__in=lags)}
+    assert {pk: renewed[pk].live_lag for pk in lags} == {
+        live[0].pk: 0.0, live[1].pk: 0.0, live[2].pk: 2.5, live[3].pk: 0.7
+    }  # fmt: skip
+    assert all(r.live_until > before + lease.lease_length() / 2 for r in renewed.values())
+    ended.refresh_from_db()
+    assert ended.live_until is None
+
+
+def test_sessions_that_share_a_lag_are_renewed_by_one_plain_statement(user: User) -> None:
+    """Not a value picked per row: for 300 sessions that cost the database thread 30 ms."""
+    lags = {make_recording(user, status=Recording.Status.LIVE).pk: 0.01 for _ in range(30)}
+    with CaptureQueriesContext(connections["default"]) as queries:
+        assert lease.leases_renew(lags) == 30
+    assert len(queries) == 1
+    assert "CASE" not in queries[0]["sql"].upper()

@@ -8,13 +8,11 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from config.db import aclose_connections
 from transcripts import controls, protocol, services
 from transcripts.engines import get_live_engine
 from transcripts.engines.base import EngineError, LiveEngine, LiveOptions
 from transcripts.library import Destination, destination_for
-from transcripts.live import resume
-from transcripts.live.registry import live_session_count
+from transcripts.live import registry, resume
 from transcripts.live.session import LiveSession
 from transcripts.sockets import PlainLoopConsumer
 
@@ -68,7 +66,9 @@ class RecordConsumer(PlainLoopConsumer):
         self.closed = True
         if self.session is not None:
             await self.session.stop(interrupted=True)
-        await aclose_connections()
+        await registry.close_connections_unless_shared(
+            None if self.session is None else self.session.recording_id
+        )
 
     def _on_audio(self, frame: bytes) -> None:
         if self.session is None:
@@ -103,7 +103,7 @@ class RecordConsumer(PlainLoopConsumer):
         return self.session
 
     async def _start(self, message: controls.Start) -> None:
-        if live_session_count() >= settings.LIVE_MAX_SESSIONS:
+        if registry.live_session_count() >= settings.LIVE_MAX_SESSIONS:
             # Refused before any audio: the meetings running here keep their share of it.
             await self._close_with_error(protocol.CLOSE_AT_CAPACITY, "at_capacity", AT_CAPACITY)
             return

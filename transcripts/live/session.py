@@ -19,7 +19,6 @@ from dataclasses import replace
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from config.db import aclose_connections
 from transcripts import protocol, services
 from transcripts.engines.base import (
     EngineError,
@@ -198,7 +197,7 @@ class LiveSession:
             lease_keeper.release(self.recording_id, self.lag.current)
             self._spool.release()  # no replay will read it back now
         await self._finish(engine_error)
-        await aclose_connections()
+        await registry.close_connections_unless_shared(self.recording_id)
 
     async def _finish(self, engine_error: str) -> None:
         """Close the recording as what happened decides; then it may be refined."""
