@@ -146,6 +146,26 @@ async def test_a_full_server_refuses_a_new_recording_before_any_audio(
     assert (await Recording.objects.aget(pk=running_id)).status == "completed"
 
 
+async def test_starts_that_arrive_together_cannot_all_pass_the_capacity_check(
+    deepgram: FakeDeepgram, cookie: str, settings
+) -> None:
+    """Each start awaits the database before its session runs: the place is taken at once."""
+    settings.LIVE_MAX_SESSIONS = 2
+    sockets = [RecordSocket(cookie=cookie) for _ in range(5)]
+    for socket in sockets:
+        assert await socket.connect()
+    await asyncio.gather(*(socket.send({"type": "start"}) for socket in sockets))
+    answers = await asyncio.gather(*(socket.next() for socket in sockets))
+    started = [s for s, a in zip(sockets, answers, strict=True) if a["type"] == "started"]
+    refused = [a for a in answers if a["type"] == "error"]
+    assert (len(started), [a["code"] for a in refused]) == (2, ["at_capacity"] * 3)
+    assert await Recording.objects.acount() == 2
+    for socket in started:
+        await socket.stop()
+    for socket in sockets:
+        await socket.disconnect()
+
+
 async def test_a_resume_is_taken_even_when_the_server_is_full(
     deepgram: FakeDeepgram, cookie: str, settings
 ) -> None:

@@ -103,16 +103,25 @@ class RecordConsumer(PlainLoopConsumer):
         return self.session
 
     async def _start(self, message: controls.Start) -> None:
-        if registry.live_session_count() >= settings.LIVE_MAX_SESSIONS:
-            # Refused before any audio: the meetings running here keep their share of it.
-            await self._close_with_error(protocol.CLOSE_AT_CAPACITY, "at_capacity", AT_CAPACITY)
-            return
+        with registry.admission() as admitted:
+            if not admitted:
+                # Refused before any audio: the meetings running here keep their share of it.
+                await self._close_with_error(protocol.CLOSE_AT_CAPACITY, "at_capacity", AT_CAPACITY)
+                return
+            plan = await self._new_recording(message)
+            if plan is None:
+                return
+            self._begin(plan)  # the session counts itself from here
+        await self._send_event(protocol.started(plan.recording_id))
+
+    async def _new_recording(self, message: controls.Start) -> LiveSessionPlan | None:
+        """The recording `start` asks for, created; None if refused (the page is told why)."""
         destination = await self._destination(message.team)
         if destination.consent and message.consent != destination.consent.version:
             await self._close_with_error(
                 protocol.CLOSE_CONSENT_REQUIRED, "consent_required", CONSENT_REQUIRED
             )
-            return
+            return None
         options = LiveOptions(
             language=message.language or settings.DEFAULT_LANGUAGE,
             sample_rate=message.sample_rate,
@@ -122,10 +131,9 @@ class RecordConsumer(PlainLoopConsumer):
         )
         engine = await self._engine_for(options)
         if engine is None:
-            return
+            return None
         recording_id = await self._create_recording(message, engine, options, destination)
-        self._begin(LiveSessionPlan(recording_id, engine, options))
-        await self._send_event(protocol.started(recording_id))
+        return LiveSessionPlan(recording_id, engine, options)
 
     async def _resume(self, message: controls.Resume) -> None:
         try:

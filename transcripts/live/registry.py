@@ -8,8 +8,11 @@ counts only the sessions still taking audio or saving words.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager
 from typing import Protocol
+
+from django.conf import settings
 
 from config.db import aclose_connections
 
@@ -31,6 +34,8 @@ class Session(Protocol):
 
 
 _sessions_by_recording: dict[int, Session] = {}
+# New recordings admitted whose session is not running yet (they await the database first).
+_admitted_not_running = 0
 # Every running session's tasks. A strong reference keeps a session that is still saving
 # its last words or storing its audio from being garbage-collected after its consumer left.
 _running: set[asyncio.Task[None]] = set()
@@ -47,6 +52,31 @@ def register(
     every = asyncio.gather(*tasks, return_exceptions=True)
     every.add_done_callback(lambda _: forget(session))
     return every
+
+
+def live_session_count() -> int:
+    """How many live sessions this process runs (finishing ones included, not those only
+    storing their audio, which the encoder process does): its load."""
+    return sum(session.relaying for session in _sessions_by_recording.values())
+
+
+@contextmanager
+def admission() -> Iterator[bool]:
+    """Whether this process can take one more recording; its place is held while the caller
+    prepares the session, which then counts itself (or the place is free again).
+
+    Taken at once, before any await: starts that arrive together each see the others' places
+    (checked only against running sessions, 400 starts within 5 s all passed a limit of 300).
+    """
+    global _admitted_not_running
+    if live_session_count() + _admitted_not_running >= settings.LIVE_MAX_SESSIONS:
+        yield False
+        return
+    _admitted_not_running += 1
+    try:
+        yield True
+    finally:
+        _admitted_not_running -= 1
 
 
 def forget(session: Session) -> None:
@@ -80,9 +110,3 @@ async def audio_stored(recording_id: int) -> None:
     session = _sessions_by_recording.get(recording_id)
     if session is not None and session.stopping:
         await session.ended()
-
-
-def live_session_count() -> int:
-    """How many live sessions this process runs (finishing ones included, not those only
-    storing their audio, which the encoder process does): its load."""
-    return sum(session.relaying for session in _sessions_by_recording.values())
