@@ -142,6 +142,14 @@ def features_line() -> str:
     return FEATURES.format(lease=settings.LIVE_LEASE_SECONDS / 3, refine=refine)
 
 
+def admitting(sessions: int) -> int:
+    """The capacity Daphne runs with: at least `sessions`, so that all of them are measured
+    (beyond its capacity a process refuses new recordings, as tests/test_live_guards.py shows)."""
+    from django.conf import settings
+
+    return max(sessions, settings.LIVE_MAX_SESSIONS)
+
+
 def load_average() -> str:
     """The machine's 1/5/15-minute load averages."""
     return " / ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -248,6 +256,7 @@ def run_once(
     with ExitStack() as stack:
         fake = stack.enter_context(FakeProcess(API_KEY))
         daphne_env = env | {"DEEPGRAM_API_KEY": API_KEY, "DEEPGRAM_URL": fake.url}
+        daphne_env["LIVE_MAX_SESSIONS"] = str(admitting(sessions))
         profile = _profile_path(args, sessions)
         probes = _probes(args, sessions)
         daphne_env |= probes.daphne_env(args.tracemalloc)
@@ -290,7 +299,7 @@ def run_once(
         daphne_problems=daphne.problems(), daphne_warnings=daphne.warnings(),
         fake_problems=fake.problems(), client_failures=failures,
         runtime=time.monotonic() - began, fake_streams=fake_streams(fake.lines),
-        load_before=load_before, features=features_line(),
+        load_before=load_before, features=f"{features_line()}; capacity {admitting(sessions)}",
     )  # fmt: skip
     run = analyse(data)
     if args.gc_pauses:
