@@ -263,8 +263,7 @@ def run_once(
         gc_pauses = Path(env["PARLEY_VAR_DIR"]) / f"gc-pauses-{sessions}.json"
         if args.gc_pauses:
             daphne_env[GC_PAUSES_ENV] = str(gc_pauses)
-        wrapped = args.tracemalloc or args.gc_pauses
-        daphne = stack.enter_context(DaphneProcess(daphne_env, profile, traced=wrapped))
+        daphne = stack.enter_context(DaphneProcess(daphne_env, profile, traced=True))
         warm_up(daphne, cookies[0])
         sampler = Sampler({"daphne": daphne.pid, "fake": fake.pid})
         time.sleep(SETTLE)

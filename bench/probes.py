@@ -208,9 +208,29 @@ def _time_collections(path: Path) -> None:
     atexit.register(lambda: path.write_text(json.dumps(pauses)))
 
 
+def _report_dropped_sockets() -> None:
+    """Print why autobahn drops a socket without a closing handshake (a WARNING line).
+
+    Daphne sends Twisted's log nowhere, so a socket the server aborts (a ping or closing
+    handshake timed out) otherwise shows only as a 1006 in the client.
+    """
+    from autobahn.websocket.protocol import WebSocketProtocol
+
+    drop = WebSocketProtocol.dropConnection
+
+    def reported(self: WebSocketProtocol, abort: bool = False) -> None:
+        if not self.wasClean and self.state != WebSocketProtocol.STATE_CLOSED:
+            reason = self.wasNotCleanReason or "no reason given"
+            print(f"WARNING bench: socket {self.peer} dropped: {reason}", file=sys.stderr)
+        drop(self, abort)
+
+    WebSocketProtocol.dropConnection = reported  # type: ignore[method-assign]
+
+
 def traced_daphne_main() -> None:
     """Run Daphne's command line with the probes asked for: tracemalloc on (SIGUSR1 writes a
-    snapshot) and/or every garbage collection timed."""
+    snapshot) and/or every garbage collection timed; a socket dropped is always reported."""
+    _report_dropped_sockets()
     if GC_PAUSES_ENV in os.environ:
         _time_collections(Path(os.environ[GC_PAUSES_ENV]))
     if "BENCH_SWITCH_INTERVAL" in os.environ:  # an experiment: seconds, 0.005 by default

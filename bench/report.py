@@ -131,6 +131,7 @@ def latency_figures(data: RunData, window: dict[str, Any]) -> dict[str, Any]:
     """Added latency (fake send → client receipt), steady and overall, and where it goes."""
     timings = final_timings(data)
     steady = [t for t in timings if window["start"] <= t.stamp <= window["end"]]
+    ending = [t for t in timings if t.stamp > window["end"]]  # after the first stop
 
     def ms(pairs: list[tuple[float | None, float | None]]) -> dict[str, Any]:
         return percentiles([(b - a) * 1000 for a, b in pairs if a is not None and b is not None])
@@ -140,6 +141,8 @@ def latency_figures(data: RunData, window: dict[str, Any]) -> dict[str, Any]:
         "all": ms([(t.stamp, t.received) for t in timings]),
         "e2e_steady": ms([(t.completed_sent, t.received) for t in steady]),
         "e2e_all": ms([(t.completed_sent, t.received) for t in timings]),
+        "ending": ms([(t.stamp, t.received) for t in ending]),
+        "e2e_ending": ms([(t.completed_sent, t.received) for t in ending]),
         "last_frame_lag": _last_frame_lags(data),
         "stop_to_stopped": ms(
             [(r.stop_sent_at or None, r.stopped_at or None) for r in data.results]
@@ -427,6 +430,8 @@ def format_run(run: dict[str, Any]) -> str:
         f"{'  fake send -> DB insert':<28}{_ms(lat['fake_to_insert'])}",
         f"{'  DB insert -> client':<28}{_ms(lat['insert_to_client'])}",
         f"{'out, all finals':<28}{_ms(lat['all'])}  (incl. ramp-up and stop)",
+        f"{'out, as meetings end':<28}{_ms(lat['ending'])}  (sent after the first stop)",
+        f"{'e2e, as meetings end':<28}{_ms(lat['e2e_ending'])}",
         f"{'  by 10 s slice, p50/p99':<28}{_trend_text(lat['trend'])}",
         f"{'inbound: utterance end':<28}(client sends the frame that ends an utterance)",
         f"{'  -> fake sends final':<28}{_ms(lat['utterance_end_to_fake'])}",

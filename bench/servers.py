@@ -145,7 +145,7 @@ class DaphneProcess(LoggedProcess):
             str(Path(sys.executable).with_name("daphne")), "-b", "127.0.0.1", "-p", "0",
             "--application-close-timeout", "30", "config.asgi:application",
         ]  # fmt: skip
-        if traced:  # tracemalloc and/or timed collections (bench/probes.py)
+        if traced:  # dropped sockets reported; tracemalloc, timed collections (bench/probes.py)
             argv = [sys.executable, "-m", "bench.probes", *argv[1:]]
         if profile is not None:
             # cProfile writes the file when Daphne returns from SIGTERM.
