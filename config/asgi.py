@@ -25,6 +25,8 @@ application = ProtocolTypeRouter(
     }
 )
 
+from transcripts.live.closing import wait_for_closing_handshakes
 from transcripts.live.heap import settle_server_heap
 
+wait_for_closing_handshakes()
 settle_server_heap()
