@@ -209,7 +209,8 @@ class LiveSession:
             paused_note=self._paused_note,
             upstream_request_id=self._request_id,
         )
-        await database_sync_to_async(refine.refine_if_due)(recording_id=self.recording_id)
+        if self.recording.audio:  # else storing the audio, still to come, queues the refine
+            await database_sync_to_async(refine.refine_if_due)(recording_id=self.recording_id)
         viewers_desk.publish(
             self.recording_id, protocol.ended(self.recording_id, self.recording.status)
         )
