@@ -27,9 +27,10 @@ from pathlib import Path
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import connections
 from django.db.models.fields.files import FieldFile
 
+from config.db import close_connections
 from transcripts import protocol, realtime, services
 from transcripts.jobs import refine
 from transcripts.live import archive
@@ -281,11 +282,10 @@ async def stored(recording_id: int, ogg: Path) -> Recording:
 
 def _store_apart(recording_id: int, ogg: Path) -> Recording:
     """`recording_add_audio` on the storing thread, over a connection closed after it."""
-    close_old_connections()
     try:
         return recording_add_audio(recording_id=recording_id, spool=ogg)
     finally:
-        connections.close_all()
+        close_connections()
 
 
 def recording_add_audio(*, recording_id: int, spool: Path) -> Recording:
