@@ -256,7 +256,8 @@ def run_once(
     with ExitStack() as stack:
         fake = stack.enter_context(FakeProcess(API_KEY))
         daphne_env = env | {"DEEPGRAM_API_KEY": API_KEY, "DEEPGRAM_URL": fake.url}
-        daphne_env["LIVE_MAX_SESSIONS"] = str(admitting(sessions))
+        capacity = admitting(sessions)
+        daphne_env["LIVE_MAX_SESSIONS"] = str(capacity)
         profile = _profile_path(args, sessions)
         probes = _probes(args, sessions)
         daphne_env |= probes.daphne_env(args.tracemalloc)
@@ -298,7 +299,7 @@ def run_once(
         daphne_problems=daphne.problems(), daphne_warnings=daphne.warnings(),
         fake_problems=fake.problems(), client_failures=failures,
         runtime=time.monotonic() - began, fake_streams=fake_streams(fake.lines),
-        load_before=load_before, features=f"{features_line()}; capacity {admitting(sessions)}",
+        load_before=load_before, features=f"{features_line()}; capacity {capacity}",
     )  # fmt: skip
     run = analyse(data)
     if args.gc_pauses:
