@@ -70,8 +70,8 @@ def test_the_transcript_page_shows_the_player_once_the_audio_is_stored(
 
     def store() -> None:  # what the live process does once the encoder is done
         name = store_file(stereo_ogg(tone(1.0), silence(1.0), tmp_path), "ogg")
-        services.recording_attach_audio(recording_id=stopped.pk, name=name)
         recording = Recording.objects.get(pk=stopped.pk)
+        services.recording_attach_audio(recording=recording, name=name)
         realtime.publish_to_user(user_id=user.pk, event=protocol.status_event(recording, 0))
 
     outside_the_browser_loop(store)

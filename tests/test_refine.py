@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth.models import User
+from django.core.files.storage import default_storage
 from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -26,8 +27,9 @@ from transcripts import services
 from transcripts.engines.base import FileTranscript, FinalSegment, Word
 from transcripts.jobs import merge, refine
 from transcripts.jobs import services as jobs
-from transcripts.live.archive import OggOpusWriter
-from transcripts.models import Recording, Segment, TranscriptionJob
+from transcripts.live.archive import OggOpusWriter, ogg_duration
+from transcripts.live.spool import recording_add_audio
+from transcripts.models import OutboxEvent, Recording, Segment, TranscriptionJob
 from transcripts.search.selectors import SearchFilters, parse_query, search_segments
 from transcripts.storage import store_file
 
@@ -51,13 +53,13 @@ def speech_ogg(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 
 @pytest.fixture
-def store_audio(speech_ogg: bytes, tmp_path: Path) -> Callable[[], str]:
-    """Puts the archived speech in storage, as a finished live session does; returns its name."""
+def add_audio(speech_ogg: bytes, tmp_path: Path) -> Callable[[Recording], None]:
+    """Stores the archived speech as a finished live session stores its encoded spool."""
 
-    def store() -> str:
+    def store(recording: Recording) -> None:
         path = tmp_path / "spool.ogg"
         path.write_bytes(speech_ogg)
-        return store_file(path, "ogg")
+        recording_add_audio(recording_id=recording.pk, spool=path)
 
     return store
 
@@ -103,14 +105,14 @@ def finish(recording: Recording, status: str = Recording.Status.COMPLETED) -> No
 
 
 def attach(recording: Recording, name: str) -> None:
-    """As the live spool is stored: the audio is attached, then refined if that is due."""
-    services.recording_attach_audio(recording_id=recording.pk, name=name)
+    """As a resumed recording's parts, joined, are stored: attached, then refined if due."""
+    services.recording_attach_audio(recording=recording, name=name)
     refine.refine_if_due(recording_id=recording.pk, audio_changed=True)
 
 
 @pytest.fixture
 def recorded(
-    user: User, deepgram: FakeDeepgram, store_audio: Callable[[], str]
+    user: User, deepgram: FakeDeepgram, add_audio: Callable[[Recording], None]
 ) -> Callable[..., Recording]:
     """A live recording that ended as asked, with its audio stored (refine job queued if due)."""
     deepgram.script = SCRIPT
@@ -118,7 +120,7 @@ def recorded(
     def make(status: str = Recording.Status.COMPLETED, **options: object) -> Recording:
         recording = record_live(user, **options)  # type: ignore[arg-type]
         finish(recording, status)
-        attach(recording, store_audio())
+        add_audio(recording)
         recording.refresh_from_db()
         return recording
 
@@ -144,12 +146,12 @@ def page(client: Client, recording: Recording, suffix: str = "") -> str:
 
 @pytest.mark.parametrize("audio_first", [False, True])
 def test_whichever_of_finish_and_audio_comes_last_queues_one_refine_job(
-    user: User, store_audio: Callable[[], str], audio_first: bool
+    user: User, add_audio: Callable[[Recording], None], audio_first: bool
 ) -> None:
     recording = record_live(user)
     steps = [
         lambda: finish(recording),
-        lambda: attach(recording, store_audio()),
+        lambda: add_audio(recording),
     ]
     for step in reversed(steps) if audio_first else steps:
         assert refine_jobs(recording) == []
@@ -175,7 +177,7 @@ def test_whichever_of_finish_and_audio_comes_last_queues_one_refine_job(
 )
 def test_a_refine_job_is_queued_only_for_a_completed_recording_with_audio_and_the_switch_on(
     user: User,
-    store_audio: Callable[[], str],
+    add_audio: Callable[[Recording], None],
     settings,
     status: str,
     with_audio: bool,
@@ -187,9 +189,57 @@ def test_a_refine_job_is_queued_only_for_a_completed_recording_with_audio_and_th
     recording = record_live(user, refine_it=refine_it)
     finish(recording, status)
     if with_audio:
-        attach(recording, store_audio())
+        add_audio(recording)
     assert len(refine_jobs(recording)) == queued
     assert DBTaskResult.objects.count() == queued
+
+
+@pytest.mark.parametrize("refine_it", [True, False])
+def test_the_owners_pages_hear_once_that_the_audio_is_stored(
+    user: User, add_audio: Callable[[Recording], None], settings, refine_it: bool
+) -> None:
+    settings.EVENTS_VIA_OUTBOX = True  # every event sent, kept in order
+    recording = record_live(user, refine_it=refine_it)
+    finish(recording)
+    OutboxEvent.objects.all().delete()
+    add_audio(recording)
+    [event] = OutboxEvent.objects.values_list("payload", flat=True)
+    assert (event["recording"], event["status"], event["audio_ready"]) == (
+        recording.pk,
+        "completed",
+        True,
+    )
+    # When a refine job is queued, its event carries the news: the page shows both.
+    assert event.get("refine", {}).get("status") == ("queued" if refine_it else None)
+
+
+def test_a_second_part_is_stored_joined_to_the_first_and_its_refine_restarts(
+    recorded: Callable[..., Recording],
+    add_audio: Callable[[Recording], None],
+    speech_ogg: bytes,
+    tmp_path: Path,
+    settings,
+) -> None:
+    settings.EVENTS_VIA_OUTBOX = True
+    recording = recorded(Recording.Status.INTERRUPTED)
+    first = recording.audio.name
+    services.recording_resume(recording_id=recording.pk)
+    finish(recording)  # the first part's audio is there: its refine is queued
+    [job] = refine_jobs(recording)
+    token = str(job.token)
+    OutboxEvent.objects.all().delete()
+    add_audio(recording)
+    recording.refresh_from_db()
+    assert recording.audio.name != first
+    assert not default_storage.exists(first)
+    one_part = tmp_path / "one.ogg"
+    one_part.write_bytes(speech_ogg)
+    joined = ogg_duration(Path(recording.audio.path))
+    assert joined == pytest.approx(2 * ogg_duration(one_part), abs=0.05)
+    [job] = refine_jobs(recording)
+    assert (job.status, str(job.token) != token) == ("queued", True)
+    [event] = OutboxEvent.objects.values_list("payload", flat=True)
+    assert (event["audio_ready"], event["refine"]["status"]) == (True, "queued")
 
 
 # --- The refined transcript ------------------------------------------------------------

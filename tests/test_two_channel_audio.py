@@ -98,7 +98,7 @@ def two_channel_recording(owner: User, *, draft: tuple[FinalSegment, ...] = ()) 
 def finish_with_audio(recording: Recording, ogg: Path) -> None:
     """As the session ends: the recording completes, its stereo audio is stored, refine due."""
     services.recording_finish(recording_id=recording.pk, duration=6.0)
-    services.recording_attach_audio(recording_id=recording.pk, name=store_file(ogg, "ogg"))
+    services.recording_attach_audio(recording=recording, name=store_file(ogg, "ogg"))
     refine.refine_if_due(recording_id=recording.pk, audio_changed=True)
 
 
@@ -356,7 +356,7 @@ def test_only_a_two_channel_recording_page_mixes_its_audio(
     )  # fmt: skip
     services.recording_finish(recording_id=recording.pk, duration=6.0)
     name = store_file(stereo_ogg(LEFT, RIGHT, tmp_path), "ogg")
-    services.recording_attach_audio(recording_id=recording.pk, name=name)
+    services.recording_attach_audio(recording=recording, name=name)
     html = logged_in.get(f"/recordings/{recording.pk}/").content.decode()
     assert ('data-channels="2"' in html) is mixed
     assert ("js/two-channel-player." in html) is mixed

@@ -196,10 +196,12 @@ def recording_interrupt_lapsed(*, recording_id: int) -> bool:
     return True
 
 
-def recording_attach_audio(*, recording_id: int, name: str) -> None:
+def recording_attach_audio(*, recording: Recording, name: str) -> None:
     """Record where a live recording's compressed audio is stored."""
-    size = default_storage.size(name)
-    Recording.objects.filter(pk=recording_id).update(audio=name, media_format="ogg", file_size=size)
+    recording.audio = name
+    recording.media_format = "ogg"
+    recording.file_size = default_storage.size(name)
+    recording.save(update_fields=["audio", "media_format", "file_size"])
 
 
 def recording_extend_duration(*, recording_id: int, seconds: float) -> None:

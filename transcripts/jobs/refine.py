@@ -35,9 +35,15 @@ def refine_if_due(*, recording_id: int, audio_changed: bool = False) -> Transcri
         return job_restart(job_id=active.pk) if audio_changed else None
     with transaction.atomic():
         recording = Recording.objects.select_for_update().get(pk=recording_id)
-        if not _refine_due(recording):
-            return None
-        return job_create(recording=recording, kind=TranscriptionJob.Kind.REFINE)
+        return refine_locked_if_due(recording)
+
+
+def refine_locked_if_due(recording: Recording) -> TranscriptionJob | None:
+    """`refine_if_due` for a recording the caller's transaction has locked, with no refine
+    job on earlier audio to restart (its first audio has just been stored)."""
+    if not _refine_due(recording):
+        return None
+    return job_create(recording=recording, kind=TranscriptionJob.Kind.REFINE)
 
 
 def _refine_due(recording: Recording) -> bool:

@@ -79,24 +79,34 @@ def save_with_recording(
     job: TranscriptionJob, recording_status: Recording.Status, error: str = ""
 ) -> None:
     """Save a job's transition with its upload's recording status (a refine keeps its own)."""
+    _mirror_on_recording(job, recording_status, error)
+    job.save(update_fields=JOB_FIELDS)
+    _publish(job)
+
+
+def _mirror_on_recording(
+    job: TranscriptionJob, recording_status: Recording.Status, error: str
+) -> None:
     if job.kind == TranscriptionJob.Kind.REFINE:
         # A refined recording keeps its state and its draft until the refined transcript
         # replaces them (jobs/merge.py), so the words for the owner stay on the job.
         job.error = error
     else:
         services.recording_mirror_job(recording=job.recording, status=recording_status, error=error)
-    job.save(update_fields=JOB_FIELDS)
-    _publish(job)
 
 
-@transaction.atomic
+# No savepoint: a failure here fails the caller's transaction with it. The end of a live
+# meeting queues its refine job, and each statement there is time the meetings still running
+# wait for (docs/benchmarks.md, "While meetings end").
+@transaction.atomic(savepoint=False)
 def job_create(
     *, recording: Recording, kind: TranscriptionJob.Kind = TranscriptionJob.Kind.TRANSCRIBE
 ) -> TranscriptionJob:
     """A queued job for the recording's stored audio, enqueued on commit."""
-    job = TranscriptionJob.objects.create(recording=recording, kind=kind)
-    job.recording = recording
-    save_with_recording(job, Recording.Status.QUEUED)
+    job = TranscriptionJob(recording=recording, kind=kind)
+    _mirror_on_recording(job, Recording.Status.QUEUED, "")
+    job.save(force_insert=True)
+    _publish(job)
     job_enqueue(job)
     return job
 

@@ -27,14 +27,14 @@ from pathlib import Path
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models.fields.files import FieldFile
 
 from config.db import close_connections
 from transcripts import protocol, realtime, services
 from transcripts.jobs import refine
 from transcripts.live import archive
-from transcripts.models import Recording
+from transcripts.models import Recording, TranscriptionJob
 from transcripts.storage import delete_stored, store_file
 
 logger = logging.getLogger(__name__)
@@ -249,14 +249,10 @@ class AudioSpool:
                 raise OSError(f"no spool for recording {self._recording_id}")
             await asyncio.wrap_future(disk_writer.written(self._fd, close=True))
             ogg = await encoded(self._path)
-            recording = await stored(self._recording_id, ogg)
+            await stored(self._recording_id, ogg)
         except Exception:
             logger.exception("Could not keep the audio of recording %s", self._recording_id)
             await self._send_warning(protocol.warning("audio_not_kept", ARCHIVE_FAILED))
-            return
-        # The owner's open transcript page shows its player now (`audio_ready`).
-        event = protocol.status_event(recording, 0)
-        await realtime.apublish_to_user(user_id=recording.owner_id, event=event)
 
 
 # Storing a spool's Ogg and queuing its refine take about 15 statements a meeting. On
@@ -292,16 +288,30 @@ def recording_add_audio(*, recording_id: int, spool: Path) -> Recording:
     """Store a session's spooled audio; after an earlier part, the two become one file.
 
     A completed recording whose audio is now stored is due its refined transcript; audio
-    that changed restarts a refine job already waiting on the old file. Returns the recording
-    as it is now.
+    that changed restarts a refine job already waiting on the old file. The owner's open
+    pages hear that the audio is ready (`audio_ready`, in the refine job's event when one is
+    queued). Returns the recording as it is now.
     """
-    previous = Recording.objects.get(pk=recording_id).audio
-    name = _joined_with(previous, spool) if previous else store_file(spool, "ogg")
-    services.recording_attach_audio(recording_id=recording_id, name=name)
-    if previous:
-        delete_stored(previous.name)
-    refine.refine_if_due(recording_id=recording_id, audio_changed=True)
-    return Recording.objects.get(pk=recording_id)
+    with transaction.atomic():
+        recording = Recording.objects.select_for_update().get(pk=recording_id)
+        if not recording.audio:  # most meetings: one part, stored in one transaction
+            services.recording_attach_audio(recording=recording, name=store_file(spool, "ogg"))
+            _announce(recording, refine.refine_locked_if_due(recording))
+            return recording
+    previous = recording.audio.name
+    services.recording_attach_audio(recording=recording, name=_joined_with(recording.audio, spool))
+    delete_stored(previous)
+    job = refine.refine_if_due(recording_id=recording_id, audio_changed=True)
+    recording = Recording.objects.get(pk=recording_id)
+    _announce(recording, job)
+    return recording
+
+
+def _announce(recording: Recording, refine_job: TranscriptionJob | None) -> None:
+    """Tell the owner's pages the audio is stored, unless the refine job's event did."""
+    if refine_job is None:
+        event = protocol.status_event(recording, 0)
+        realtime.publish_to_user(user_id=recording.owner_id, event=event)
 
 
 def _joined_with(previous: FieldFile, spool: Path) -> str:
