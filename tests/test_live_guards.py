@@ -208,8 +208,11 @@ async def test_a_session_behind_the_speaker_tells_the_page_and_catches_up(
 # --- The database thread: shared by every session of the process -------------------------
 
 
-def database_thread_connection() -> object | None:
-    """The database thread's open connection (all live sessions' queries run there)."""
+def database_thread_connection(*, opening: bool = False) -> object | None:
+    """The database thread's open connection (every live session's words are saved there);
+    `opening`: opened first if it is not yet (on PostgreSQL the starts run elsewhere)."""
+    if opening:
+        connections["default"].ensure_connection()
     return connections["default"].connection
 
 
@@ -218,7 +221,7 @@ async def test_a_meeting_that_ends_leaves_the_database_connection_open_for_the_o
 ) -> None:
     leaving, _ = await open_recording(cookie)
     staying, staying_id = await open_recording(cookie)
-    shared = await database_sync_to_async(database_thread_connection)()
+    shared = await database_sync_to_async(database_thread_connection)(opening=True)
     assert shared is not None
     await leaving.stop()
     await leaving.disconnect()

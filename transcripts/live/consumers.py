@@ -13,6 +13,7 @@ from transcripts.engines import get_live_engine
 from transcripts.engines.base import EngineError, LiveEngine, LiveOptions
 from transcripts.library import Destination, destination_for
 from transcripts.live import registry, resume
+from transcripts.live.apart import apart
 from transcripts.live.session import LiveSession
 from transcripts.sockets import PlainLoopConsumer
 
@@ -196,7 +197,7 @@ class RecordConsumer(PlainLoopConsumer):
             await self.close(code=1000)
             self.closed = True
 
-    @database_sync_to_async
+    @apart
     def _destination(self, team_id: int | None) -> Destination:
         """Where the recording goes; a team the person is not in is a bad message."""
         try:
@@ -204,7 +205,7 @@ class RecordConsumer(PlainLoopConsumer):
         except ValidationError as exc:
             raise controls.ProtocolError(exc.messages[0]) from None
 
-    @database_sync_to_async
+    @apart
     def _create_recording(
         self,
         message: controls.Start,

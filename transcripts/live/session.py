@@ -16,7 +16,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 
 from transcripts import protocol, services
@@ -33,6 +32,7 @@ from transcripts.engines.base import (
 from transcripts.jobs import refine
 from transcripts.lease import lease_keeper
 from transcripts.live import registry
+from transcripts.live.apart import apart
 from transcripts.live.inbox import AudioInbox
 from transcripts.live.lag import LagNotice, lag_watch
 from transcripts.live.publisher import TranscriptPublisher
@@ -201,7 +201,15 @@ class LiveSession:
 
     async def _finish(self, engine_error: str) -> None:
         """Close the recording as what happened decides; then it may be refined."""
-        self.recording = await database_sync_to_async(services.recording_finish)(
+        self.recording = await self._close_recording(engine_error)
+        viewers_desk.publish(
+            self.recording_id, protocol.ended(self.recording_id, self.recording.status)
+        )
+        viewers_desk.unfollow(self.recording_id)
+
+    @apart
+    def _close_recording(self, engine_error: str) -> Recording:
+        recording = services.recording_finish(
             recording_id=self.recording_id,
             duration=self.duration,
             interrupted=self._interrupted,
@@ -209,12 +217,9 @@ class LiveSession:
             paused_note=self._paused_note,
             upstream_request_id=self._request_id,
         )
-        if self.recording.audio:  # else storing the audio, still to come, queues the refine
-            await database_sync_to_async(refine.refine_if_due)(recording_id=self.recording_id)
-        viewers_desk.publish(
-            self.recording_id, protocol.ended(self.recording_id, self.recording.status)
-        )
-        viewers_desk.unfollow(self.recording_id)
+        if recording.audio:  # else storing the audio, still to come, queues the refine
+            refine.refine_if_due(recording_id=self.recording_id)
+        return recording
 
     async def _relay(self) -> None:
         """Stream to the engine; when its stream breaks mid-recording, reconnect and replay."""

@@ -23,17 +23,17 @@ import shutil
 import tempfile
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
-from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models.fields.files import FieldFile
 
-from config.db import close_connections
 from transcripts import protocol, realtime, services
 from transcripts.jobs import refine
 from transcripts.live import archive
+from transcripts.live.apart import run_apart
 from transcripts.models import Recording, TranscriptionJob
 from transcripts.storage import delete_stored, store_file
 
@@ -249,39 +249,12 @@ class AudioSpool:
                 raise OSError(f"no spool for recording {self._recording_id}")
             await asyncio.wrap_future(disk_writer.written(self._fd, close=True))
             ogg = await encoded(self._path)
-            await stored(self._recording_id, ogg)
+            await run_apart(
+                partial(recording_add_audio, recording_id=self._recording_id, spool=ogg)
+            )
         except Exception:
             logger.exception("Could not keep the audio of recording %s", self._recording_id)
             await self._send_warning(protocol.warning("audio_not_kept", ARCHIVE_FAILED))
-
-
-# Storing a spool's Ogg and queuing its refine take about 15 statements a meeting. On
-# PostgreSQL they run on a thread and connection of their own: on Channels' one database
-# thread, which saves every meeting's words, the finals sent while 300 meetings ended waited
-# behind them (p50 1.1 s). SQLite takes one writer at a time, and a second connection's
-# writes made the words wait longer still (its busy handler sleeps): there they share the
-# thread (docs/benchmarks.md).
-audio_storer = concurrent.futures.ThreadPoolExecutor(
-    max_workers=1, thread_name_prefix="audio-storer"
-)
-
-
-async def stored(recording_id: int, ogg: Path) -> Recording:
-    """`recording_add_audio`, where it keeps out of the way of the meetings' words."""
-    if connections["default"].vendor == "sqlite":
-        return await database_sync_to_async(recording_add_audio)(
-            recording_id=recording_id, spool=ogg
-        )
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(audio_storer, _store_apart, recording_id, ogg)
-
-
-def _store_apart(recording_id: int, ogg: Path) -> Recording:
-    """`recording_add_audio` on the storing thread, over a connection closed after it."""
-    try:
-        return recording_add_audio(recording_id=recording_id, spool=ogg)
-    finally:
-        close_connections()
 
 
 def recording_add_audio(*, recording_id: int, spool: Path) -> Recording:
