@@ -9,7 +9,9 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from teams.models import Preferences
 from teams.services import member_remove
@@ -19,6 +21,7 @@ from tests.factories import make_recording, make_segment, make_team, make_user
 from tests.fake_deepgram import FakeDeepgram
 from tests.sockets import Closed, RecordSocket, WatchSocket
 from tests.uploading import SPEECH_WAV, start, upload
+from transcripts.library import destination_for
 from transcripts.models import Recording, RecordingShare, RecordingTag, Segment
 from transcripts.search import selectors as search
 from transcripts.sharing import services as sharing
@@ -136,6 +139,23 @@ def test_the_owner_can_forbid_exports_for_viewers() -> None:
 
 
 # --- Saving to a team --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("to_team", [False, True])
+def test_the_destination_is_remembered_and_only_written_when_it_changes(to_team: bool) -> None:
+    """Every meeting starts by looking up where it goes; most go where the last one went."""
+    alice = make_user("alice")
+    team = make_team("Sales", admins=(alice,))
+    team_id = team.pk if to_team else None
+    other = None if to_team else team.pk
+    destination_for(user=alice, team_id=team_id)
+    assert Preferences.objects.get(user=alice).save_to_id == team_id
+    with CaptureQueriesContext(connection) as queries:
+        again = destination_for(user=alice, team_id=team_id)
+    assert again.team == (team if to_team else None)
+    assert not [query for query in queries if not query["sql"].startswith("SELECT")]
+    destination_for(user=alice, team_id=other)
+    assert Preferences.objects.get(user=alice).save_to_id == other
 
 
 def test_an_upload_saved_to_a_team_is_the_teams_and_the_choice_is_remembered(

@@ -42,24 +42,27 @@ def destination_for(*, user: User, team_id: int | None) -> Destination:
 
     The choice is remembered as the user's default for the next one.
     """
+    preferences = preferences_of(user=user)
     if team_id is None:
-        preferences_save_to(user=user, team_id=None)
-        own = tuple(preferences_of(user=user).glossary)
-        return Destination(
+        own = tuple(preferences.glossary)
+        destination = Destination(
             team=None,
             glossary=own,
             glossary_from="your own" if own else "",
             consent=consent_notice(None),
         )
-    membership = Membership.objects.select_related("team").filter(team_id=team_id, user=user)
-    found = membership.first()
-    if found is None:
-        raise ValidationError(NOT_YOUR_TEAM)
-    preferences_save_to(user=user, team_id=team_id)
-    terms = tuple(found.team.glossary)
-    return Destination(
-        team=found.team,
-        glossary=terms,
-        glossary_from=found.team.name,
-        consent=consent_notice(found.team),
-    )
+    else:
+        membership = Membership.objects.select_related("team").filter(team_id=team_id, user=user)
+        found = membership.first()
+        if found is None:
+            raise ValidationError(NOT_YOUR_TEAM)
+        destination = Destination(
+            team=found.team,
+            glossary=tuple(found.team.glossary),
+            glossary_from=found.team.name,
+            consent=consent_notice(found.team),
+        )
+    # Written only when it changes: every meeting starts here, most where the last one went.
+    if preferences.pk is None or preferences.save_to_id != team_id:
+        preferences_save_to(user=user, team_id=team_id)
+    return destination
