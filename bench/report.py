@@ -132,6 +132,7 @@ def latency_figures(data: RunData, window: dict[str, Any]) -> dict[str, Any]:
     timings = final_timings(data)
     steady = [t for t in timings if window["start"] <= t.stamp <= window["end"]]
     ending = [t for t in timings if t.stamp > window["end"]]  # after the first stop
+    starting = [t for t in timings if t.stamp < window["start"]]  # while others connect
 
     def ms(pairs: list[tuple[float | None, float | None]]) -> dict[str, Any]:
         return percentiles([(b - a) * 1000 for a, b in pairs if a is not None and b is not None])
@@ -143,6 +144,7 @@ def latency_figures(data: RunData, window: dict[str, Any]) -> dict[str, Any]:
         "e2e_all": ms([(t.completed_sent, t.received) for t in timings]),
         "ending": ms([(t.stamp, t.received) for t in ending]),
         "e2e_ending": ms([(t.completed_sent, t.received) for t in ending]),
+        "starting": ms([(t.stamp, t.received) for t in starting]),
         "last_frame_lag": _last_frame_lags(data),
         "stop_to_stopped": ms(
             [(r.stop_sent_at or None, r.stopped_at or None) for r in data.results]
@@ -432,6 +434,7 @@ def format_run(run: dict[str, Any]) -> str:
         f"{'out, all finals':<28}{_ms(lat['all'])}  (incl. ramp-up and stop)",
         f"{'out, as meetings end':<28}{_ms(lat['ending'])}  (sent after the first stop)",
         f"{'e2e, as meetings end':<28}{_ms(lat['e2e_ending'])}",
+        f"{'out, as meetings start':<28}{_ms(lat['starting'])}  (before every session's first)",
         f"{'  by 10 s slice, p50/p99':<28}{_trend_text(lat['trend'])}",
         f"{'inbound: utterance end':<28}(client sends the frame that ends an utterance)",
         f"{'  -> fake sends final':<28}{_ms(lat['utterance_end_to_fake'])}",
