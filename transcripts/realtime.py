@@ -53,21 +53,6 @@ def publish_to_user(*, user_id: int, event: protocol.JobState) -> None:
         transaction.on_commit(partial(_group_send, user_group(user_id), event), robust=True)
 
 
-async def apublish_to_user(*, user_id: int, event: protocol.JobState) -> None:
-    """`publish_to_user` from the event loop, outside any transaction: a live session's news.
-
-    Best-effort: a channel layer that cannot be reached loses the event (logged)."""
-    try:
-        if settings.EVENTS_VIA_OUTBOX:
-            await database_sync_to_async(OutboxEvent.objects.create)(user_id=user_id, payload=event)
-        else:
-            await _agroup_send(user_group(user_id), event)
-    except Exception:
-        logger.exception(
-            "Could not tell user %s's pages about recording %s", user_id, event["recording"]
-        )
-
-
 def _group_send(group: str, event: protocol.JobState) -> None:
     async_to_sync(_agroup_send)(group, event)
 

@@ -97,7 +97,7 @@ def _mirror_on_recording(
 
 # No savepoint: a failure here fails the caller's transaction with it. The end of a live
 # meeting queues its refine job, and each statement there is time the meetings still running
-# wait for (docs/benchmarks.md, "While meetings end").
+# wait for (docs/benchmarks.md, "At the top of the hour").
 @transaction.atomic(savepoint=False)
 def job_create(
     *, recording: Recording, kind: TranscriptionJob.Kind = TranscriptionJob.Kind.TRANSCRIBE

@@ -5,7 +5,7 @@ recording is closed (`recording_finish`), then its archive is stored and its ref
 (`recording_add_audio`). Channels runs every `database_sync_to_async` call of a process on one
 thread, the thread that also saves the words of every meeting running; at the top of the hour,
 when hundreds of meetings end and start together, those words waited behind the ends and the
-starts (docs/benchmarks.md, "While meetings end").
+starts (docs/benchmarks.md, "At the top of the hour").
 
 On PostgreSQL that work runs on threads of its own, each with a connection from the pool, given
 back after each call: there a statement is a round trip, and a thread waiting on the network
