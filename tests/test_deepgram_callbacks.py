@@ -24,7 +24,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from tests.fake_deepgram import FakeDeepgram
 from tests.servers import daphne_with
-from tests.test_refine import DRAFT, recorded, speech_ogg, store_audio
+from tests.test_refine import DRAFT, add_audio, recorded, speech_ogg
 from tests.test_worker import SCRIPT, job_of, run_worker, texts
 from tests.uploading import SPEECH_WAV, upload
 from transcripts.jobs import callbacks
@@ -32,7 +32,7 @@ from transcripts.jobs import services as jobs
 from transcripts.models import Recording, Segment, TranscriptionJob
 
 pytestmark = pytest.mark.django_db(transaction=True)
-__all__ = ["recorded", "speech_ogg", "store_audio"]  # fixtures used here
+__all__ = ["add_audio", "recorded", "speech_ogg"]  # fixtures used here
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ from tests.fake_deepgram import FakeDeepgram
 from tests.test_refine import (  # noqa: F401 (fixtures)
     DRAFT,
     SCRIPT,
+    add_audio,
     recorded,
     speech_ogg,
-    store_audio,
 )
 from tests.uploading import SPEECH_WAV, upload
 from tests.working import run_worker
