@@ -145,6 +145,7 @@ def latency_figures(data: RunData, window: dict[str, Any]) -> dict[str, Any]:
         "ending": ms([(t.stamp, t.received) for t in ending]),
         "e2e_ending": ms([(t.completed_sent, t.received) for t in ending]),
         "starting": ms([(t.stamp, t.received) for t in starting]),
+        "ending_to_insert": ms([(t.stamp, t.inserted) for t in ending]),
         "last_frame_lag": _last_frame_lags(data),
         "stop_to_stopped": ms(
             [(r.stop_sent_at or None, r.stopped_at or None) for r in data.results]
@@ -434,6 +435,7 @@ def format_run(run: dict[str, Any]) -> str:
         f"{'out, all finals':<28}{_ms(lat['all'])}  (incl. ramp-up and stop)",
         f"{'out, as meetings end':<28}{_ms(lat['ending'])}  (sent after the first stop)",
         f"{'e2e, as meetings end':<28}{_ms(lat['e2e_ending'])}",
+        f"{'  fake send -> DB insert':<28}{_ms(lat['ending_to_insert'])}",
         f"{'out, as meetings start':<28}{_ms(lat['starting'])}  (before every session's first)",
         f"{'  by 10 s slice, p50/p99':<28}{_trend_text(lat['trend'])}",
         f"{'inbound: utterance end':<28}(client sends the frame that ends an utterance)",
