@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from django.contrib.auth.models import User
-from django.db import IntegrityError
+from django.db import IntegrityError, connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from tests.factories import make_recording, make_segment
+from transcripts import services
 from transcripts.engines.base import FinalSegment, Word
+from transcripts.live.apart import run_apart
 from transcripts.live.writer import segment_writer
 from transcripts.models import Recording, Segment
 
@@ -53,3 +58,28 @@ async def test_a_final_that_cannot_be_saved_fails_only_its_own_session(user: Use
     assert isinstance(outcomes[1], Segment)
     assert outcomes[1].text == "Once."
     assert await Segment.objects.filter(recording=free).acount() == 1
+
+
+# --- The start and end of meetings, apart from the words (live/apart.py) ----------------
+
+
+async def test_on_postgresql_a_meetings_start_and_end_run_beside_the_words_thread(
+    user: User,
+) -> None:
+    """The words are saved on Channels' one database thread; on PostgreSQL the starts and
+    ends run on threads of their own, each giving its connection back; SQLite, one writer at
+    a time, keeps them on the words' thread."""
+    recording = await sync_to_async(make_recording)(user)
+    words_thread = await database_sync_to_async(threading.get_ident)()
+
+    def close_it() -> tuple[int, bool, BaseDatabaseWrapper]:
+        closed = services.recording_finish(recording_id=recording.pk, duration=1.0)
+        completed = closed.status == Recording.Status.COMPLETED
+        return threading.get_ident(), completed, connections["default"]
+
+    thread, completed, used = await run_apart(close_it)
+    assert completed
+    postgresql = connection.vendor == "postgresql"
+    assert (thread != words_thread) is postgresql
+    if postgresql:
+        assert used.connection is None  # given back to the pool once the work was done
