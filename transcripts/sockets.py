@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from autobahn.exception import Disconnected
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -65,8 +66,13 @@ class DirectConsumer(AsyncWebsocketConsumer):
         return self.user
 
     async def _send_event(self, event: protocol.ServerMessage) -> None:
-        if not self.closed:
+        if self.closed:
+            return
+        try:
             await self.send(text_data=json.dumps(event))
+        except Disconnected:
+            # The browser left while this was on its way; Daphne hears of it a moment later.
+            self.closed = True
 
     async def _close_with_error(self, close_code: int, code: str, message: str) -> None:
         if self.closed:
