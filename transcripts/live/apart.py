@@ -16,12 +16,12 @@ Channels' thread.
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import functools
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.db import connections
 
@@ -40,8 +40,11 @@ async def run_apart[T](work: Callable[[], T]) -> T:
     """`work()`, on PostgreSQL on a thread of `apart_threads`; on SQLite on Channels' one."""
     if connections["default"].vendor == "sqlite":
         return await database_sync_to_async(work)()
-    # Through asgiref, so that an event `work` sends on commit goes out on this event loop.
-    return await sync_to_async(_closing_after, thread_sensitive=False, executor=apart_threads)(work)
+    # A plain executor, not asgiref's: an event `work` sends on commit then goes out on a loop
+    # of its own, never waiting for this one, which may be stopping (the thread would wait
+    # forever, and the process with it).
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(apart_threads, _closing_after, work)
 
 
 def apart[**P, T](func: Callable[P, T]) -> Callable[P, Coroutine[Any, Any, T]]:
