@@ -102,7 +102,11 @@ def test_both_sources_give_you_and_others_lines(
     expect(segments).to_have_count(3, timeout=20_000)
     page.get_by_role("button", name="Stop recording").click()
     expect(page.locator("#status")).to_contain_text("Saved", timeout=15_000)
-    expect(segments.locator(".speaker")).to_have_text(["You", "Others", "You"])
+    speakers = segments.locator(".speaker")
+    # The microphone talks on until stop: under load more of its lines may come before it.
+    for position, speaker in enumerate(["You", "Others", "You"]):
+        expect(speakers.nth(position)).to_have_text(speaker)
+    expect(speakers.filter(has_text="Others")).to_have_count(1)
     expect(segments.filter(has_text=THEIRS[0]).locator(".speaker")).to_have_text("Others")
     live = fake_deepgram.connections[0]
     assert (live.param("channels"), live.param("multichannel")) == ("2", "true")
