@@ -92,7 +92,7 @@ from bench.database import (  # noqa: E402
     setup_django,
 )
 from bench.live_options import parse_args  # noqa: E402
-from bench.probes import GC_PAUSES_ENV, SteadyProbes, gc_pause_summary  # noqa: E402
+from bench.probes import GC_PAUSES_ENV, SteadyProbes, gc_pause_summary, probe_window  # noqa: E402
 from bench.procstat import Sampler  # noqa: E402
 from bench.report import (  # noqa: E402
     RunData,
@@ -272,15 +272,12 @@ def run_once(
         baseline = sampler.take()
         if args.tracemalloc:
             probes.snapshot(daphne.pid)
-        ramp_for_probes = args.ramp if sessions > 1 else 0.0
-        probes.schedule(
-            daphne.pid,
-            begin=START_LEAD + ramp_for_probes + 5.0,
-            seconds=max(4.0, args.seconds - ramp_for_probes - 12.0),
-            snapshot=args.tracemalloc,
-        )
-        config = ClientConfig(url=daphne.ws_url, origin=daphne.origin, seconds=args.seconds)
         ramp = args.ramp if sessions > 1 else 0.0
+        begin, seconds = probe_window(
+            args.probe_at, lead=START_LEAD, ramp=ramp, seconds=args.seconds
+        )
+        probes.schedule(daphne.pid, begin=begin, seconds=seconds, snapshot=args.tracemalloc)
+        config = ClientConfig(url=daphne.ws_url, origin=daphne.origin, seconds=args.seconds)
         plans = [SessionPlan(i, cookies[i + 1], i * ramp / sessions) for i in range(sessions)]
         results, failures, names = run_clients(config, plans, args.client_procs, sampler)
         seen_ids = [r.recording for r in results if r.recording is not None]

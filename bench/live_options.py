@@ -31,6 +31,12 @@ def parse_args(argv: list[str] | None, *, description: str) -> argparse.Namespac
     )
     parser.add_argument("--native", action="store_true", help="py-spy --native (C frames too)")
     parser.add_argument(
+        "--probe-at",
+        choices=("steady", "start", "end"),
+        default="steady",
+        help="when py-spy samples: the steady window, while sessions connect, or while they stop",
+    )
+    parser.add_argument(
         "--tracemalloc",
         action="store_true",
         help="run Daphne under tracemalloc (slower!) and print what grew per session",

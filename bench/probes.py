@@ -56,6 +56,15 @@ MARKERS = (
 )
 
 
+def probe_window(at: str, *, lead: float, ramp: float, seconds: float) -> tuple[float, float]:
+    """When py-spy samples: (seconds from "go", for how long) at the start, end or steady window."""
+    if at == "start":
+        return lead, ramp + 1.0
+    if at == "end":
+        return lead + seconds, ramp + 2.0
+    return lead + ramp + 5.0, max(4.0, seconds - ramp - 12.0)
+
+
 class SteadyProbes:
     """py-spy and/or tracemalloc snapshots timed to a run's steady window."""
 
