@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from teams.models import Preferences
+from teams.selectors import preferences_of
 from teams.services import member_remove
 from tests.audio import utterances
 from tests.conftest import session_cookie
@@ -148,14 +149,18 @@ def test_the_destination_is_remembered_and_only_written_when_it_changes(to_team:
     team = make_team("Sales", admins=(alice,))
     team_id = team.pk if to_team else None
     other = None if to_team else team.pk
-    destination_for(user=alice, team_id=team_id)
-    assert Preferences.objects.get(user=alice).save_to_id == team_id
+    with CaptureQueriesContext(connection) as first:
+        destination_for(user=alice, team_id=team_id)
+    assert preferences_of(user=alice).save_to_id == team_id
+    # Only the owner's, never chosen before, is the default: nothing to write.
+    written = [query for query in first if not query["sql"].startswith("SELECT")]
+    assert bool(written) == to_team
     with CaptureQueriesContext(connection) as queries:
         again = destination_for(user=alice, team_id=team_id)
     assert again.team == (team if to_team else None)
     assert not [query for query in queries if not query["sql"].startswith("SELECT")]
     destination_for(user=alice, team_id=other)
-    assert Preferences.objects.get(user=alice).save_to_id == other
+    assert preferences_of(user=alice).save_to_id == other
 
 
 def test_an_upload_saved_to_a_team_is_the_teams_and_the_choice_is_remembered(

@@ -62,7 +62,8 @@ def destination_for(*, user: User, team_id: int | None) -> Destination:
             glossary_from=found.team.name,
             consent=consent_notice(found.team),
         )
-    # Written only when it changes: every meeting starts here, most where the last one went.
-    if preferences.pk is None or preferences.save_to_id != team_id:
+    # Written only when it changes: every meeting starts here, most where the last one went
+    # (never chosen is the same as only its owner's).
+    if preferences.save_to_id != team_id:
         preferences_save_to(user=user, team_id=team_id)
     return destination
