@@ -25,8 +25,8 @@ application = ProtocolTypeRouter(
     }
 )
 
-from transcripts.live.closing import wait_for_closing_handshakes
+from transcripts.live.daphne_sockets import fit_daphne_sockets
 from transcripts.live.heap import settle_server_heap
 
-wait_for_closing_handshakes()
+fit_daphne_sockets()
 settle_server_heap()
