@@ -16,6 +16,7 @@ Usage
 from __future__ import annotations
 
 import argparse
+import asyncio
 import statistics
 import sys
 import tempfile
@@ -39,6 +40,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="times to end that many meetings")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
     parser.add_argument("--pg-database", default="", help="the PostgreSQL database to (re)create")
+    parser.add_argument(
+        "--finals-per-second",
+        type=float,
+        default=0.0,
+        help="also end the meetings all at once, as the live process's tasks do, while the "
+        "meetings still running save this many finals a second, and time those finals",
+    )
     return parser.parse_args(argv)
 
 
@@ -105,6 +113,54 @@ def end_meetings(ids: list[int], folder: Path) -> dict[str, list[tuple[float, fl
     return steps
 
 
+async def end_together_beside_finals(
+    ids: list[int], folder: Path, running: list[int], per_second: float
+) -> tuple[list[float], float]:
+    """End every meeting at once (a task each, as the live sessions do) while finals of the
+    `running` meetings arrive at `per_second`; each final's wait until saved, and how long the
+    ends took, in ms."""
+
+    from transcripts import services
+    from transcripts.engines.base import FinalSegment
+    from transcripts.live.apart import run_apart
+    from transcripts.live.spool import recording_add_audio
+    from transcripts.live.writer import segment_writer
+
+    async def end(number: int, recording_id: int) -> None:
+        ogg = spooled_ogg(folder, number)
+        await run_apart(lambda: services.recording_finish(recording_id=recording_id, duration=1.0))
+        await run_apart(lambda: recording_add_audio(recording_id=recording_id, spool=ogg))
+
+    waits: list[float] = []
+
+    async def final(recording_id: int, index: int) -> None:
+        began = time.perf_counter()
+        segment = FinalSegment("Words.", index * 2.0, index * 2.0 + 1.5)
+        await segment_writer.save(recording_id=recording_id, index=index, segment=segment)
+        waits.append((time.perf_counter() - began) * 1000)
+
+    began = time.perf_counter()
+    ends = asyncio.gather(*(end(n, pk) for n, pk in enumerate(ids)))
+    saving = []
+    index = 0
+    while not ends.done():
+        saving.append(asyncio.ensure_future(final(running[index % len(running)], 1000 + index)))
+        index += 1
+        await asyncio.sleep(1 / per_second)
+    took = (time.perf_counter() - began) * 1000
+    await asyncio.gather(*saving)
+    return waits, took
+
+
+def report_waits(waits: list[float], took: float, meetings: int) -> str:
+    ordered = sorted(waits)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return (
+        f"  {meetings} ends at once took {took:.0f} ms; {len(waits)} finals meanwhile waited "
+        f"{statistics.median(ordered):.1f} ms median, {p99:.1f} p99, {ordered[-1]:.1f} max"
+    )
+
+
 def report(label: str, samples: list[tuple[float, float, int]]) -> str:
     times = sorted(ms for ms, _, _ in samples)
     cpu = statistics.median(ms for _, ms, _ in samples)
@@ -138,6 +194,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"round {round_number}: {total:.2f} ms per meeting, mean")
                 for label, samples in steps.items():
                     print(report(label, samples))
+                if args.finals_per_second:
+                    ids = live_recordings(args.meetings, args.segments)
+                    running = live_recordings(50, 0)
+                    waits, took = asyncio.run(
+                        end_together_beside_finals(ids, workdir, running, args.finals_per_second)
+                    )
+                    print(report_waits(waits, took, args.meetings))
         finally:
             close_django_connections()
             db.drop()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
@@ -24,6 +24,7 @@ from tests.proxy import TcpProxy
 from tests.sockets import TIMEOUT, RecordSocket
 from tests.test_sharing import WatchSocket, open_viewer
 from transcripts import lease, realtime
+from transcripts.live.apart import run_words
 from transcripts.live.viewers import viewers_desk
 from transcripts.models import Recording, Segment
 from transcripts.sharing import services as sharing
@@ -205,12 +206,11 @@ async def test_a_session_behind_the_speaker_tells_the_page_and_catches_up(
     assert await Segment.objects.filter(recording_id=recording_id).acount() == 3
 
 
-# --- The database thread: shared by every session of the process -------------------------
+# --- The words' lane: shared by every session of the process -----------------------------
 
 
 def database_thread_connection(*, opening: bool = False) -> object | None:
-    """The database thread's open connection (every live session's words are saved there);
-    `opening`: opened first if it is not yet (on PostgreSQL the starts run elsewhere)."""
+    """The open connection of the thread it runs on; `opening`: opened first if not yet."""
     if opening:
         connections["default"].ensure_connection()
     return connections["default"].connection
@@ -221,12 +221,12 @@ async def test_a_meeting_that_ends_leaves_the_database_connection_open_for_the_o
 ) -> None:
     leaving, _ = await open_recording(cookie)
     staying, staying_id = await open_recording(cookie)
-    shared = await database_sync_to_async(database_thread_connection)(opening=True)
+    shared = await run_words(functools.partial(database_thread_connection, opening=True))
     assert shared is not None
     await leaving.stop()
     await leaving.disconnect()
     if connection.vendor == "sqlite":  # PostgreSQL's goes back to the pool after every call
-        assert await database_sync_to_async(database_thread_connection)() is shared
+        assert await run_words(database_thread_connection) is shared
     await staying.send_audio(utterances(1))
     await staying.expect("final", skip=("interim",))
     await staying.stop()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.db import database_sync_to_async
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -15,7 +15,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from tests.factories import make_recording, make_segment
 from transcripts import services
 from transcripts.engines.base import FinalSegment, Word
-from transcripts.live.apart import run_apart
+from transcripts.live.apart import run_apart, run_words, words_lane
 from transcripts.live.writer import segment_writer
 from transcripts.models import Recording, Segment
 
@@ -66,11 +66,11 @@ async def test_a_final_that_cannot_be_saved_fails_only_its_own_session(user: Use
 async def test_on_postgresql_a_meetings_start_and_end_run_beside_the_words_thread(
     user: User,
 ) -> None:
-    """The words are saved on Channels' one database thread; on PostgreSQL the starts and
-    ends run on threads of their own, each giving its connection back; SQLite, one writer at
-    a time, keeps them on the words' thread."""
+    """The words are saved on a thread of their own; on PostgreSQL the starts and ends run on
+    threads of their own, each giving its connection back; SQLite, one writer at a time, keeps
+    them on the words' thread."""
     recording = await sync_to_async(make_recording)(user)
-    words_thread = await database_sync_to_async(threading.get_ident)()
+    words_thread = await run_words(threading.get_ident)
 
     def close_it() -> tuple[int, bool, BaseDatabaseWrapper]:
         closed = services.recording_finish(recording_id=recording.pk, duration=1.0)
@@ -83,3 +83,39 @@ async def test_on_postgresql_a_meetings_start_and_end_run_beside_the_words_threa
     assert (thread != words_thread) is postgresql
     if postgresql:
         assert used.connection is None  # given back to the pool once the work was done
+
+
+async def test_a_final_waiting_is_saved_before_the_starts_and_ends_waiting(user: User) -> None:
+    """At the top of the hour hundreds of starts and ends wait for the database: a final that
+    comes after them is saved first (on SQLite they share its thread)."""
+    recording = await sync_to_async(make_recording)(user)
+    busy, release = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def hold_the_lane() -> None:
+        busy.set()
+        release.wait(timeout=30)
+
+    def an_edge(name: str) -> bool:
+        order.append(name)
+        return Segment.objects.filter(recording=recording).exists()
+
+    holding = asyncio.ensure_future(words_lane.run(hold_the_lane, urgent=False))
+    assert await asyncio.to_thread(busy.wait, 30)
+    edges = [
+        asyncio.ensure_future(words_lane.run(functools.partial(an_edge, f"edge {i}"), urgent=False))
+        for i in range(3)
+    ]
+    saving = asyncio.ensure_future(
+        segment_writer.save(recording_id=recording.pk, index=0, segment=final("First."))
+    )
+    for _ in range(100):  # a few turns of the loop: the writer hands its final to the lane
+        if words_lane.waiting() == 4:
+            break
+        await asyncio.sleep(0)
+    assert words_lane.waiting() == 4
+    release.set()
+    await holding
+    assert (await saving).text == "First."
+    assert await asyncio.gather(*edges) == [True, True, True]  # the final was in before them
+    assert order == ["edge 0", "edge 1", "edge 2"]  # the rest in the order they came

@@ -1,17 +1,19 @@
-"""The database work of a meeting's start and end, kept apart from the words of the others.
+"""The database work of live meetings: their words first, their starts and ends apart.
 
-When a meeting starts its destination is looked up and its recording created; when it ends its
-recording is closed (`recording_finish`), then its archive is stored and its refine queued
-(`recording_add_audio`). Channels runs every `database_sync_to_async` call of a process on one
-thread, the thread that also saves the words of every meeting running; at the top of the hour,
-when hundreds of meetings end and start together, those words waited behind the ends and the
-starts (docs/benchmarks.md, "At the top of the hour").
+Every final a meeting hears is saved before its browser hears of it (`live/writer.py`), so a
+final waiting for the database is a final late on screen. When a meeting starts its
+destination is looked up and its recording created; when it ends its recording is closed
+(`recording_finish`), then its archive is stored and its refine queued (`recording_add_audio`).
+At the top of the hour hundreds of meetings end and start together, and on Channels' one
+database thread, first come first served, the words of the meetings still running waited
+behind all of that (docs/benchmarks.md, "At the top of the hour").
 
-On PostgreSQL that work runs on threads of its own, each with a connection from the pool, given
-back after each call: there a statement is a round trip, and a thread waiting on the network
-leaves the interpreter to the others. SQLite takes one writer at a time, and a second
-connection's writes made the words wait longer still (its busy handler sleeps): there it shares
-Channels' thread.
+So the words have a thread of their own, the `words_lane`, where they go before anything else
+waiting there. On PostgreSQL the starts and ends run on threads of their own, each with a
+connection from the pool, given back after each call: there a statement is a round trip, and a
+thread waiting on the network leaves the interpreter to the others. SQLite takes one writer at
+a time, and a second connection's writes made the words wait longer still (its busy handler
+sleeps): there they run on the words' lane, after the words waiting at that moment.
 """
 
 from __future__ import annotations
@@ -19,27 +21,92 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import functools
+import itertools
+import queue
+import threading
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from channels.db import database_sync_to_async
-from django.db import connections
+from django.db import close_old_connections, connections
 
 from config.db import close_connections
 
-# Enough for the round trips of many starts and ends at once; each holds a pooled connection
-# only while it runs. The end of a meeting locks its recording's row: its steps take turns.
-APART_THREADS = 4
+# Two: the round trips of one start or end overlap another's, and each holds a pooled connection
+# only while it runs. More made the words wait longer for the interpreter, the ends no sooner
+# (`bench/meeting_end.py --finals-per-second`: 300 ends at once beside 150 finals a second,
+# finals waited 4-10 ms median with one thread, 5-10 with two, 15-20 with four). The end of a
+# meeting locks its recording's row: its steps take turns.
+APART_THREADS = 2
 
 apart_threads = concurrent.futures.ThreadPoolExecutor(
     max_workers=APART_THREADS, thread_name_prefix="meeting-edges"
 )
 
+type Job = tuple[int, int, Callable[[], Any], concurrent.futures.Future[Any]]
+
+
+class Lane:
+    """One thread running the work given to it one at a time: the urgent first, then in order.
+
+    Its connection is looked after as Channels looks after its database thread's: closed
+    before and after each call if it is too old or broken (on PostgreSQL, given back to the
+    pool after each call).
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._jobs: queue.PriorityQueue[Job] = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+        self._starting = threading.Lock()
+
+    async def run[T](self, work: Callable[[], T], *, urgent: bool) -> T:
+        """`work()` on the lane's thread; cancelled before it began, it never runs."""
+        done: concurrent.futures.Future[T] = concurrent.futures.Future()
+        self._ensure_thread()
+        self._jobs.put((0 if urgent else 1, next(self._order), work, done))
+        return await asyncio.wrap_future(done)
+
+    def waiting(self) -> int:
+        """How many calls wait for the lane's thread."""
+        return self._jobs.qsize()
+
+    def _ensure_thread(self) -> None:
+        with self._starting:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._serve, name=self.name, daemon=True)
+                self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            _, _, work, done = self._jobs.get()
+            if done.set_running_or_notify_cancel():
+                _carry_out(work, done)
+
+
+def _carry_out(work: Callable[[], Any], done: concurrent.futures.Future[Any]) -> None:
+    close_old_connections()
+    try:
+        done.set_result(work())
+    except BaseException as exc:  # handed to whoever awaits it, as an executor does
+        done.set_exception(exc)
+    finally:
+        close_old_connections()
+
+
+words_lane = Lane("meeting-words")
+
+
+async def run_words[T](work: Callable[[], T]) -> T:
+    """`work()` (saving what was said) on the words' lane, before anything else waiting."""
+    return await words_lane.run(work, urgent=True)
+
 
 async def run_apart[T](work: Callable[[], T]) -> T:
-    """`work()`, on PostgreSQL on a thread of `apart_threads`; on SQLite on Channels' one."""
+    """`work()`, on PostgreSQL on a thread of `apart_threads`; on SQLite on the words' lane,
+    after the words waiting there."""
     if connections["default"].vendor == "sqlite":
-        return await database_sync_to_async(work)()
+        return await words_lane.run(work, urgent=False)
     # A plain executor, not asgiref's: an event `work` sends on commit then goes out on a loop
     # of its own, never waiting for this one, which may be stopping (the thread would wait
     # forever, and the process with it).

@@ -14,7 +14,8 @@ from typing import Protocol
 
 from django.conf import settings
 
-from config.db import aclose_connections
+from config.db import aclose_connections, close_connections
+from transcripts.live.apart import words_lane
 
 
 class Session(Protocol):
@@ -87,13 +88,15 @@ def forget(session: Session) -> None:
 async def close_connections_unless_shared(recording_id: int | None) -> None:
     """Close the database connections unless a session of another recording still runs.
 
-    Every session's queries run on Channels' one database thread, over one connection per
-    database: closed as each meeting ended, it was opened again by the next query of every
-    other meeting (600 times when 300 meetings end within 5 s). The last session of the
-    process closes it, so none is left to the garbage collector.
+    Every session's queries run on Channels' one database thread and the words' lane
+    (`live/apart.py`), over one connection per database each: closed as each meeting ended,
+    they were opened again by the next query of every other meeting (600 times when 300
+    meetings end within 5 s). The last session of the process closes them, so none is left to
+    the garbage collector.
     """
     if all(pk == recording_id for pk in _sessions_by_recording):
         await aclose_connections()
+        await words_lane.run(close_connections, urgent=False)
 
 
 async def wait_for_session_to_end(recording_id: int) -> None:

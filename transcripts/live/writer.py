@@ -6,19 +6,20 @@ final only once it is in the database. One task per process takes every final wa
 that moment and saves them together in one statement; while that statement runs, the
 next finals gather for the one after. An idle process saves a lone final at once, so
 this adds no wait; a busy one makes one round trip to the database thread, and one
-INSERT, where it made dozens.
+INSERT, where it made dozens. That thread is the words' lane (`live/apart.py`), where the
+finals go before the starts and ends of meetings waiting there.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from dataclasses import dataclass
 
-from channels.db import database_sync_to_async
-
 from transcripts import services
 from transcripts.engines.base import FinalSegment
+from transcripts.live.apart import run_words
 from transcripts.models import Segment
 
 logger = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class SegmentWriter:
     async def _write(self, batch: list[Pending]) -> None:
         rows = [(p.recording_id, p.index, p.segment) for p in batch]
         try:
-            saved = await database_sync_to_async(services.segments_append)(rows=rows)
+            saved = await run_words(functools.partial(services.segments_append, rows=rows))
         except Exception:
             # One bad row must not fail the others' sessions: each is tried on its own.
             logger.exception(
@@ -80,8 +81,13 @@ class SegmentWriter:
 
     async def _write_one(self, pending: Pending) -> None:
         try:
-            segment = await database_sync_to_async(services.segment_append)(
-                recording_id=pending.recording_id, index=pending.index, segment=pending.segment
+            segment = await run_words(
+                functools.partial(
+                    services.segment_append,
+                    recording_id=pending.recording_id,
+                    index=pending.index,
+                    segment=pending.segment,
+                )
             )
         except Exception as exc:
             if not pending.saved.done():
