@@ -15,7 +15,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from tests.factories import make_recording, make_segment
 from transcripts import services
 from transcripts.engines.base import FinalSegment, Word
-from transcripts.live.apart import run_apart, run_words, words_lane
+from transcripts.live.apart import AWAITED, UNAWAITED, run_apart, run_words, words_lane
 from transcripts.live.writer import segment_writer
 from transcripts.models import Recording, Segment
 
@@ -100,10 +100,12 @@ async def test_a_final_waiting_is_saved_before_the_starts_and_ends_waiting(user:
         order.append(name)
         return Segment.objects.filter(recording=recording).exists()
 
-    holding = asyncio.ensure_future(words_lane.run(hold_the_lane, urgent=False))
+    holding = asyncio.ensure_future(words_lane.run(hold_the_lane, priority=AWAITED))
     assert await asyncio.to_thread(busy.wait, 30)
     edges = [
-        asyncio.ensure_future(words_lane.run(functools.partial(an_edge, f"edge {i}"), urgent=False))
+        asyncio.ensure_future(
+            words_lane.run(functools.partial(an_edge, f"edge {i}"), priority=AWAITED)
+        )
         for i in range(3)
     ]
     saving = asyncio.ensure_future(
@@ -119,3 +121,30 @@ async def test_a_final_waiting_is_saved_before_the_starts_and_ends_waiting(user:
     assert (await saving).text == "First."
     assert await asyncio.gather(*edges) == [True, True, True]  # the final was in before them
     assert order == ["edge 0", "edge 1", "edge 2"]  # the rest in the order they came
+
+
+async def test_an_archive_is_stored_after_the_ends_someone_waits_for() -> None:
+    """Nobody waits for a meeting's archive to be stored; a browser waits for `stopped`."""
+    busy, release = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def hold_the_lane() -> None:
+        busy.set()
+        release.wait(timeout=30)
+
+    holding = asyncio.ensure_future(words_lane.run(hold_the_lane, priority=AWAITED))
+    assert await asyncio.to_thread(busy.wait, 30)
+    archive = asyncio.ensure_future(
+        words_lane.run(functools.partial(order.append, "archive"), priority=UNAWAITED)
+    )
+    close = asyncio.ensure_future(
+        words_lane.run(functools.partial(order.append, "close"), priority=AWAITED)
+    )
+    for _ in range(100):  # a few turns of the loop: both reach the lane
+        if words_lane.waiting() == 2:
+            break
+        await asyncio.sleep(0)
+    assert words_lane.waiting() == 2
+    release.set()
+    await asyncio.gather(holding, archive, close)
+    assert order == ["close", "archive"]

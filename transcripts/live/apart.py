@@ -13,7 +13,9 @@ waiting there. On PostgreSQL the starts and ends run on threads of their own, ea
 connection from the pool, given back after each call: there a statement is a round trip, and a
 thread waiting on the network leaves the interpreter to the others. SQLite takes one writer at
 a time, and a second connection's writes made the words wait longer still (its busy handler
-sleeps): there they run on the words' lane, after the words waiting at that moment.
+sleeps): there they run on the words' lane, after the words waiting at that moment, and what
+nobody waits for (storing a meeting's archive) after the starts and ends someone waits for
+(`started`, `stopped`).
 """
 
 from __future__ import annotations
@@ -42,11 +44,16 @@ apart_threads = concurrent.futures.ThreadPoolExecutor(
     max_workers=APART_THREADS, thread_name_prefix="meeting-edges"
 )
 
+# A lane's priorities, the most urgent first.
+WORDS = 0  # the finals of meetings running: their browsers wait for them
+AWAITED = 1  # a meeting's start or end that a browser waits for (`started`, `stopped`)
+UNAWAITED = 2  # work nobody waits for: storing a meeting's archive
+
 type Job = tuple[int, int, Callable[[], Any], concurrent.futures.Future[Any]]
 
 
 class Lane:
-    """One thread running the work given to it one at a time: the urgent first, then in order.
+    """One thread running the work given to it one at a time: by priority, then in order.
 
     Its connection is looked after as Channels looks after its database thread's: closed
     before and after each call if it is too old or broken (on PostgreSQL, given back to the
@@ -60,11 +67,11 @@ class Lane:
         self._thread: threading.Thread | None = None
         self._starting = threading.Lock()
 
-    async def run[T](self, work: Callable[[], T], *, urgent: bool) -> T:
+    async def run[T](self, work: Callable[[], T], *, priority: int) -> T:
         """`work()` on the lane's thread; cancelled before it began, it never runs."""
         done: concurrent.futures.Future[T] = concurrent.futures.Future()
         self._ensure_thread()
-        self._jobs.put((0 if urgent else 1, next(self._order), work, done))
+        self._jobs.put((priority, next(self._order), work, done))
         return await asyncio.wrap_future(done)
 
     def waiting(self) -> int:
@@ -99,14 +106,14 @@ words_lane = Lane("meeting-words")
 
 async def run_words[T](work: Callable[[], T]) -> T:
     """`work()` (saving what was said) on the words' lane, before anything else waiting."""
-    return await words_lane.run(work, urgent=True)
+    return await words_lane.run(work, priority=WORDS)
 
 
-async def run_apart[T](work: Callable[[], T]) -> T:
+async def run_apart[T](work: Callable[[], T], *, awaited: bool = True) -> T:
     """`work()`, on PostgreSQL on a thread of `apart_threads`; on SQLite on the words' lane,
-    after the words waiting there."""
+    after the words waiting there (and, not `awaited`, after the work someone waits for)."""
     if connections["default"].vendor == "sqlite":
-        return await words_lane.run(work, urgent=False)
+        return await words_lane.run(work, priority=AWAITED if awaited else UNAWAITED)
     # A plain executor, not asgiref's: an event `work` sends on commit then goes out on a loop
     # of its own, never waiting for this one, which may be stopping (the thread would wait
     # forever, and the process with it).

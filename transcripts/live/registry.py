@@ -15,7 +15,7 @@ from typing import Protocol
 from django.conf import settings
 
 from config.db import aclose_connections, close_connections
-from transcripts.live.apart import words_lane
+from transcripts.live.apart import UNAWAITED, words_lane
 
 
 class Session(Protocol):
@@ -96,7 +96,7 @@ async def close_connections_unless_shared(recording_id: int | None) -> None:
     """
     if all(pk == recording_id for pk in _sessions_by_recording):
         await aclose_connections()
-        await words_lane.run(close_connections, urgent=False)
+        await words_lane.run(close_connections, priority=UNAWAITED)
 
 
 async def wait_for_session_to_end(recording_id: int) -> None:

@@ -250,7 +250,8 @@ class AudioSpool:
             await asyncio.wrap_future(disk_writer.written(self._fd, close=True))
             ogg = await encoded(self._path)
             await run_apart(
-                partial(recording_add_audio, recording_id=self._recording_id, spool=ogg)
+                partial(recording_add_audio, recording_id=self._recording_id, spool=ogg),
+                awaited=False,  # the browser has its `stopped`
             )
         except Exception:
             logger.exception("Could not keep the audio of recording %s", self._recording_id)
