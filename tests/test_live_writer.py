@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import threading
+from collections.abc import AsyncIterator
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -85,39 +87,47 @@ async def test_on_postgresql_a_meetings_start_and_end_run_beside_the_words_threa
         assert used.connection is None  # given back to the pool once the work was done
 
 
-async def test_a_final_waiting_is_saved_before_the_starts_and_ends_waiting(user: User) -> None:
-    """At the top of the hour hundreds of starts and ends wait for the database: a final that
-    comes after them is saved first (on SQLite they share its thread)."""
-    recording = await sync_to_async(make_recording)(user)
+@contextlib.asynccontextmanager
+async def lane_held_until(waiting: int) -> AsyncIterator[None]:
+    """Keep the words' lane busy; on leaving, once `waiting` calls wait there, let it go on."""
     busy, release = threading.Event(), threading.Event()
-    order: list[str] = []
 
     def hold_the_lane() -> None:
         busy.set()
         release.wait(timeout=30)
 
+    holding = asyncio.ensure_future(words_lane.run(hold_the_lane, priority=AWAITED))
+    assert await asyncio.to_thread(busy.wait, 30)
+    yield
+    for _ in range(100):  # a few turns of the loop: every call made reaches the lane
+        if words_lane.waiting() == waiting:
+            break
+        await asyncio.sleep(0)
+    assert words_lane.waiting() == waiting
+    release.set()
+    await holding
+
+
+async def test_a_final_waiting_is_saved_before_the_starts_and_ends_waiting(user: User) -> None:
+    """At the top of the hour hundreds of starts and ends wait for the database: a final that
+    comes after them is saved first (on SQLite they share its thread)."""
+    recording = await sync_to_async(make_recording)(user)
+    order: list[str] = []
+
     def an_edge(name: str) -> bool:
         order.append(name)
         return Segment.objects.filter(recording=recording).exists()
 
-    holding = asyncio.ensure_future(words_lane.run(hold_the_lane, priority=AWAITED))
-    assert await asyncio.to_thread(busy.wait, 30)
-    edges = [
-        asyncio.ensure_future(
-            words_lane.run(functools.partial(an_edge, f"edge {i}"), priority=AWAITED)
+    async with lane_held_until(waiting=4):  # the writer hands its final to the lane
+        edges = [
+            asyncio.ensure_future(
+                words_lane.run(functools.partial(an_edge, f"edge {i}"), priority=AWAITED)
+            )
+            for i in range(3)
+        ]
+        saving = asyncio.ensure_future(
+            segment_writer.save(recording_id=recording.pk, index=0, segment=final("First."))
         )
-        for i in range(3)
-    ]
-    saving = asyncio.ensure_future(
-        segment_writer.save(recording_id=recording.pk, index=0, segment=final("First."))
-    )
-    for _ in range(100):  # a few turns of the loop: the writer hands its final to the lane
-        if words_lane.waiting() == 4:
-            break
-        await asyncio.sleep(0)
-    assert words_lane.waiting() == 4
-    release.set()
-    await holding
     assert (await saving).text == "First."
     assert await asyncio.gather(*edges) == [True, True, True]  # the final was in before them
     assert order == ["edge 0", "edge 1", "edge 2"]  # the rest in the order they came
@@ -125,26 +135,13 @@ async def test_a_final_waiting_is_saved_before_the_starts_and_ends_waiting(user:
 
 async def test_an_archive_is_stored_after_the_ends_someone_waits_for() -> None:
     """Nobody waits for a meeting's archive to be stored; a browser waits for `stopped`."""
-    busy, release = threading.Event(), threading.Event()
     order: list[str] = []
-
-    def hold_the_lane() -> None:
-        busy.set()
-        release.wait(timeout=30)
-
-    holding = asyncio.ensure_future(words_lane.run(hold_the_lane, priority=AWAITED))
-    assert await asyncio.to_thread(busy.wait, 30)
-    archive = asyncio.ensure_future(
-        words_lane.run(functools.partial(order.append, "archive"), priority=UNAWAITED)
-    )
-    close = asyncio.ensure_future(
-        words_lane.run(functools.partial(order.append, "close"), priority=AWAITED)
-    )
-    for _ in range(100):  # a few turns of the loop: both reach the lane
-        if words_lane.waiting() == 2:
-            break
-        await asyncio.sleep(0)
-    assert words_lane.waiting() == 2
-    release.set()
-    await asyncio.gather(holding, archive, close)
+    async with lane_held_until(waiting=2):
+        archive = asyncio.ensure_future(
+            words_lane.run(functools.partial(order.append, "archive"), priority=UNAWAITED)
+        )
+        close = asyncio.ensure_future(
+            words_lane.run(functools.partial(order.append, "close"), priority=AWAITED)
+        )
+    await asyncio.gather(archive, close)
     assert order == ["close", "archive"]
