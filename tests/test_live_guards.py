@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import threading
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ from tests.sockets import TIMEOUT, RecordSocket
 from tests.test_sharing import WatchSocket, open_viewer
 from transcripts import lease, realtime
 from transcripts.live.apart import run_words
+from transcripts.live.session import LiveSession
 from transcripts.live.viewers import viewers_desk
 from transcripts.models import Recording, Segment
 from transcripts.sharing import services as sharing
@@ -259,3 +261,30 @@ def test_sessions_that_share_a_lag_are_renewed_by_one_plain_statement(user: User
         assert lease.leases_renew(lags) == 30
     assert len(queries) == 1
     assert "CASE" not in queries[0]["sql"].upper()
+
+
+# --- Memory: a meeting that ends leaves nothing for the cyclic collector -----------------
+
+
+def live_sessions_in_memory() -> int:
+    """Live sessions still in memory, garbage waiting for the cyclic collector included."""
+    return sum(1 for thing in gc.get_objects() if isinstance(thing, LiveSession))
+
+
+async def test_a_meeting_that_ends_is_freed_as_it_ends_not_by_a_full_collection(
+    deepgram: FakeDeepgram, cookie: str
+) -> None:
+    # A full collection holds the one event loop of every meeting for as long as it walks
+    # what it finds: each session left behind in a cycle made it longer.
+    socket, _ = await open_recording(cookie)
+    gc.collect()  # earlier tests' garbage, if any, goes first
+    gc.disable()
+    try:
+        assert live_sessions_in_memory() == 1
+        await socket.send_audio(utterances(1))
+        await socket.expect("final", skip=("interim",))
+        await socket.stop()
+        await socket.disconnect()
+        assert live_sessions_in_memory() == 0
+    finally:
+        gc.enable()

@@ -70,6 +70,10 @@ class RecordConsumer(PlainLoopConsumer):
         await registry.close_connections_unless_shared(
             None if self.session is None else self.session.recording_id
         )
+        # The session holds this consumer's methods (to send, to fail): letting go of it
+        # here leaves no cycle, so both are freed now rather than by a full collection,
+        # which holds the loop of every meeting while it walks (docs/benchmarks.md).
+        self.session = None
 
     def _on_audio(self, frame: bytes) -> None:
         if self.session is None:
