@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db.models import Case, FloatField, Q, Value, When
+from django.db import transaction
+from django.db.models import Case, FloatField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from transcripts.models import Recording
@@ -68,13 +69,24 @@ def leases_renew(lags: dict[int, float]) -> int:
     renewed by one plain UPDATE, and only the others by one that picks each a value. A
     statement picking a value for each of 300 sessions took the database thread 30 ms of
     Python, holding the interpreter every live session shares (docs/benchmarks.md).
+
+    The rows are locked first, in the order of their ids, as the live words lock theirs
+    (`services.segments_append`): an UPDATE alone locks them in whatever order it finds
+    them, and met the words' INSERT the other way round (a deadlock, one of the two failed).
     """
     if not lags:
         return 0
+    with transaction.atomic():
+        live = Recording.objects.filter(status=Recording.Status.LIVE)
+        locking = live.filter(pk__in=list(lags)).order_by("pk").select_for_update(no_key=True)
+        list(locking.values_list("pk", flat=True))
+        return _renew_locked(live, lags)
+
+
+def _renew_locked(live: QuerySet[Recording], lags: dict[int, float]) -> int:
     tenths = {pk: round(lag, 1) for pk, lag in lags.items()}
     usual = Counter(tenths.values()).most_common(1)[0][0]
     until = lease_until()
-    live = Recording.objects.filter(status=Recording.Status.LIVE)
     renewed = live.filter(pk__in=[pk for pk, lag in tenths.items() if lag == usual]).update(
         live_until=until, live_lag=usual
     )

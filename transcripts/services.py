@@ -292,17 +292,24 @@ def segment_append(*, recording_id: int, index: int, segment: FinalSegment) -> S
 
 
 def segments_append(*, rows: list[tuple[int, int, FinalSegment]]) -> list[Segment]:
-    """Save final segments of live recordings, (recording id, index, segment) each, together.
+    """Save final segments of live recordings, (recording id, index, segment) each, together;
+    returned in the order given.
 
-    One row goes in alone (autocommit, as segment_append); several in one INSERT.
+    One row goes in alone (autocommit, as segment_append); several in one INSERT, in the
+    order of their recordings: each row locks its recording (PostgreSQL's search trigger
+    reads the readers FOR SHARE), and statements that lock several recordings take them in
+    one order (`lease.leases_renew`), so that two never wait for each other (a deadlock).
     """
     if len(rows) == 1:
         recording_id, index, segment = rows[0]
         return [segment_append(recording_id=recording_id, index=index, segment=segment)]
-    return Segment.objects.bulk_create(
-        segment_row_from(recording_id=recording_id, index=index, segment=segment)
-        for recording_id, index, segment in rows
+    order = sorted(range(len(rows)), key=lambda i: rows[i][:2])
+    created = Segment.objects.bulk_create(
+        segment_row_from(recording_id=rows[i][0], index=rows[i][1], segment=rows[i][2])
+        for i in order
     )
+    saved = dict(zip(order, created, strict=True))
+    return [saved[i] for i in range(len(rows))]
 
 
 @transaction.atomic
