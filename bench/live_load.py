@@ -300,7 +300,7 @@ def run_once(
     )  # fmt: skip
     run = analyse(data)
     if args.gc_pauses:
-        probe_lines += gc_pause_summary(gc_pauses)
+        probe_lines += gc_pause_summary(gc_pauses, results)
     run["daphne_profile"] = (profiling.summary(profile) if profile else []) + probe_lines
     return run
 

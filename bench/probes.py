@@ -22,6 +22,10 @@ import time
 import tracemalloc
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bench.client import SessionResult
 
 ROOT = Path(__file__).resolve().parent.parent
 PY_SPY = Path(sys.executable).with_name("py-spy")
@@ -186,11 +190,13 @@ def tracemalloc_summary(before: Path, after: Path, top: int = 30) -> list[str]:
     return lines
 
 
-def gc_pause_summary(path: Path) -> list[str]:
-    """What the collector's pauses cost Daphne's loop over the run, by generation."""
+def gc_pause_summary(path: Path, results: list[SessionResult]) -> list[str]:
+    """What the collector's pauses cost Daphne's loop over the run, by generation; and when
+    each full collection came (seconds from the first connection) and what it freed."""
     if not path.exists():
         return ["GC pauses: Daphne wrote none (did it exit cleanly?)"]
-    pauses: dict[str, list[float]] = json.loads(path.read_text())
+    recorded = json.loads(path.read_text())
+    pauses: dict[str, list[float]] = recorded["pauses"]
     lines = ["GC pauses over the run (ms): generation, count, total, p99, max, count over 10 ms"]
     for generation, ms in sorted(pauses.items()):
         ms.sort()
@@ -199,22 +205,36 @@ def gc_pause_summary(path: Path) -> list[str]:
         lines.append(
             f"  gen {generation}: {len(ms):6d} {sum(ms):8.0f} {p99:7.2f} {longest:7.1f} {over:4d}"
         )
+    first = min((r.connected_at for r in results if r.connected_at), default=0.0)
+    stops = min((r.stop_sent_at for r in results if r.stop_sent_at), default=float("inf"))
+    fulls = [
+        f"{at - first:.1f} s ({'as meetings end' if at >= stops else 'running'}): "
+        f"{ms:.1f} ms, {freed:,} objects freed"
+        for at, ms, freed in recorded["full"]
+        if at >= first
+    ]
+    lines.append("  full collections from the first connection: " + ("; ".join(fulls) or "none"))
     return lines
 
 
 def _time_collections(path: Path) -> None:
-    """Time every collection; write the pauses by generation when the process exits."""
+    """Time every collection; write the pauses by generation, and each full collection's
+    wall-clock time, pause and objects freed, when the process exits."""
     pauses: dict[str, list[float]] = {"0": [], "1": [], "2": []}
+    full: list[tuple[float, float, int]] = []
     began = [0.0]
 
     def callback(phase: str, info: dict[str, int]) -> None:
         if phase == "start":
             began[0] = time.perf_counter()
-        else:
-            pauses[str(info["generation"])].append((time.perf_counter() - began[0]) * 1000)
+            return
+        ms = (time.perf_counter() - began[0]) * 1000
+        pauses[str(info["generation"])].append(ms)
+        if info["generation"] == 2:
+            full.append((time.time(), ms, info["collected"]))
 
     gc.callbacks.append(callback)
-    atexit.register(lambda: path.write_text(json.dumps(pauses)))
+    atexit.register(lambda: path.write_text(json.dumps({"pauses": pauses, "full": full})))
 
 
 def _report_dropped_sockets() -> None:
