@@ -1,6 +1,8 @@
-"""The live words and the leases lock recordings in one order, so neither can wait for the
-other the other way round (PostgreSQL, where a segment's INSERT locks its recording: a batch
-of 200 meetings' words met a lease renewal so, a deadlock, and waited a second for it)."""
+"""The live words and the leases never wait for each other the wrong way round (PostgreSQL,
+where a segment's INSERT locks its recording: a batch of 200 meetings' words and a lease
+renewal each waited for a recording the other held, a deadlock, and the words waited a
+second for it; and a renewal that waited for one meeting ending held up every meeting's
+words whose recording it had locked before)."""
 
 from __future__ import annotations
 
@@ -113,15 +115,28 @@ def final(text: str) -> FinalSegment:
     return FinalSegment(text, 0.5, 1.5, words=(Word(text, 0.5, 1.5),))
 
 
-def test_a_lease_renewal_waiting_for_one_recording_holds_none_after_it(
+def test_a_lease_renewal_passes_over_a_recording_held_and_renews_it_next_round(
     two_live_recordings: None, holder: Holder
 ) -> None:
-    holder.hold("SHARE")  # as a segment's INSERT does
-    thread, outcome = run_until_it_waits(lambda: lease.leases_renew({HIGHER: 0.0, LOWER: 0.0}))
-    assert higher_is_free()
+    holder.hold("UPDATE")  # as a meeting's end does
+    outcome: list[int] = []
+    renewing = threading.Thread(target=renew_both, args=(outcome,))
+    renewing.start()
+    renewing.join(LOCK_WAIT_SECONDS)  # a renewal that waits for the lock is still waiting here
     holder.release()
-    thread.join(LOCK_WAIT_SECONDS)
-    assert outcome == [2]
+    renewing.join(LOCK_WAIT_SECONDS)
+    assert outcome == [1]
+    renewed = dict(Recording.objects.values_list("pk", "live_until"))
+    assert renewed[HIGHER] is not None
+    assert renewed[LOWER] is None
+    assert lease.leases_renew({HIGHER: 0.0, LOWER: 0.0}) == 2
+
+
+def renew_both(outcome: list[int]) -> None:
+    try:
+        outcome.append(lease.leases_renew({HIGHER: 0.0, LOWER: 0.0}))
+    finally:
+        close_old_connections()
 
 
 def test_words_waiting_for_one_recording_hold_none_after_it_and_come_back_in_order(

@@ -63,24 +63,29 @@ def lapsed_recordings() -> list[int]:
 
 def leases_renew(lags: dict[int, float]) -> int:
     """Renew the leases of these live recordings at once, recording how far behind each is;
-    how many were still live.
+    how many were renewed (the others have ended, or are held by another transaction).
 
     Sessions mostly share one lag (the event loop's, to a tenth of a second): they are
     renewed by one plain UPDATE, and only the others by one that picks each a value. A
     statement picking a value for each of 300 sessions took the database thread 30 ms of
     Python, holding the interpreter every live session shares (docs/benchmarks.md).
 
-    The rows are locked first, in the order of their ids, as the live words lock theirs
-    (`services.segments_append`): an UPDATE alone locks them in whatever order it finds
-    them, and met the words' INSERT the other way round (a deadlock, one of the two failed).
+    The rows are locked first, skipping those another transaction holds: a meeting ending
+    (it ends its lease itself) or a final being saved (the search trigger reads its recording
+    FOR SHARE). Those are renewed at the next round, a third of a lease later. A renewal that
+    waited for them held all the rows before them while it waited, and their meetings' words
+    waited behind it: a lock convoy as 300 meetings ended (docs/benchmarks.md). It never
+    waits, so it can neither hold up the words nor deadlock with them.
     """
     if not lags:
         return 0
     with transaction.atomic():
         live = Recording.objects.filter(status=Recording.Status.LIVE)
-        locking = live.filter(pk__in=list(lags)).order_by("pk").select_for_update(no_key=True)
-        list(locking.values_list("pk", flat=True))
-        return _renew_locked(live, lags)
+        free = live.filter(pk__in=list(lags)).select_for_update(no_key=True, skip_locked=True)
+        held = set(free.order_by("pk").values_list("pk", flat=True))
+        if not held:
+            return 0
+        return _renew_locked(live, {pk: lag for pk, lag in lags.items() if pk in held})
 
 
 def _renew_locked(live: QuerySet[Recording], lags: dict[int, float]) -> int:

@@ -297,8 +297,8 @@ def segments_append(*, rows: list[tuple[int, int, FinalSegment]]) -> list[Segmen
 
     One row goes in alone (autocommit, as segment_append); several in one INSERT, in the
     order of their recordings: each row locks its recording (PostgreSQL's search trigger
-    reads the readers FOR SHARE), and statements that lock several recordings take them in
-    one order (`lease.leases_renew`), so that two never wait for each other (a deadlock).
+    reads the readers FOR SHARE), and in that order a statement that locks several the same
+    way cannot wait for this one while this one waits for it (a deadlock).
     """
     if len(rows) == 1:
         recording_id, index, segment = rows[0]
