@@ -73,9 +73,9 @@ def leases_renew(lags: dict[int, float]) -> int:
     The rows are locked first, skipping those another transaction holds: a meeting ending
     (it ends its lease itself) or a final being saved (the search trigger reads its recording
     FOR SHARE). Those are renewed at the next round, a third of a lease later. A renewal that
-    waited for them held all the rows before them while it waited, and their meetings' words
-    waited behind it: a lock convoy as 300 meetings ended (docs/benchmarks.md). It never
-    waits, so it can neither hold up the words nor deadlock with them.
+    waited for them held every row it had locked while it waited, and those meetings' words
+    waited behind it, or waited for it while it waited for them (a deadlock, docs/benchmarks.md).
+    It never waits, so it can do neither.
     """
     if not lags:
         return 0
