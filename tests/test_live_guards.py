@@ -10,11 +10,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import redis
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -24,8 +25,8 @@ from tests.fake_deepgram import FakeDeepgram
 from tests.proxy import TcpProxy
 from tests.sockets import TIMEOUT, RecordSocket
 from tests.test_sharing import WatchSocket, open_viewer
-from transcripts import lease, realtime
-from transcripts.live.apart import run_words
+from transcripts import lease, protocol, realtime
+from transcripts.live.apart import run_apart, run_words
 from transcripts.live.session import LiveSession
 from transcripts.live.viewers import viewers_desk
 from transcripts.models import Recording, Segment
@@ -123,6 +124,38 @@ async def test_redis_going_away_mid_meeting_fails_no_recording(
         assert (saved.status, saved.error) == ("completed", "")
         assert await Segment.objects.filter(recording_id=recording_id).acount() == 3
     assert viewers_desk.errors > errors_before  # counted, and never raised into a session
+
+
+def publish_progress(recording_id: int, steps: int) -> None:
+    """What a job's worker does: each step committed, then told to the owner's pages."""
+    recording = Recording.objects.get(pk=recording_id)
+    for progress in range(steps):
+        with transaction.atomic():
+            event = protocol.status_event(recording, progress)
+            realtime.publish_to_user(user_id=recording.owner_id, event=event)
+
+
+def redis_connections_received(client: redis.Redis) -> int:
+    return int(client.info("stats")["total_connections_received"])
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not django_settings.REDIS_URL, reason="needs the Redis channel layer leg")
+async def test_events_committed_on_a_meetings_thread_go_out_on_the_servers_loop_in_order(
+    user: User,
+) -> None:
+    # Not a loop, a thread and a Redis connection of their own each, as 300 meetings end.
+    layer = get_channel_layer()
+    page = await layer.new_channel()
+    await layer.group_add(realtime.user_group(user.pk), page)
+    recording = await sync_to_async(make_recording)(user)
+    client = redis.Redis.from_url(django_settings.REDIS_URL)
+    before = redis_connections_received(client)
+    await run_apart(functools.partial(publish_progress, recording.pk, 5))
+    heard = [await asyncio.wait_for(layer.receive(page), TIMEOUT) for _ in range(5)]
+    assert [message["event"]["progress"] for message in heard] == [0, 1, 2, 3, 4]
+    assert redis_connections_received(client) - before <= 1  # at most this loop's first
+    client.close()
 
 
 # --- Capacity: a full process refuses new recordings, never running ones --------------

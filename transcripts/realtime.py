@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
+from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -54,13 +56,69 @@ def publish_to_user(*, user_id: int, event: protocol.JobState) -> None:
 
 
 def _group_send(group: str, event: protocol.JobState) -> None:
-    async_to_sync(_agroup_send)(group, event)
+    if not loop_sends.handed_over(group, event):
+        async_to_sync(_agroup_send)(group, event)
 
 
 async def _agroup_send(group: str, event: protocol.JobState) -> None:
     layer = get_channel_layer()
     if layer is not None:
         await layer.group_send(group, {"type": EVENT_HANDLER, "event": event})
+
+
+class LoopSends:
+    """Events committed on the live server's own threads, sent in order on its event loop.
+
+    Elsewhere an event committed on a thread goes out through `async_to_sync`, which on a
+    thread of no loop's makes a loop of its own, in a thread of its own, with a Redis
+    connection of its own, for every event: on the threads that start and end meetings,
+    120 threads and connections in the seconds 300 meetings end (docs/benchmarks.md). Work
+    run through `run` hands its events to the server's loop instead, without waiting for it
+    (it may be stopping): they go out one after another, in the order they were committed.
+    """
+
+    def __init__(self) -> None:
+        self._home = threading.local()
+        self._queue: asyncio.Queue[tuple[str, protocol.JobState]] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def run[T](self, loop: asyncio.AbstractEventLoop, work: Callable[[], T]) -> T:
+        """`work()` on this thread; the events it commits go out through `loop`."""
+        self._home.loop = loop
+        try:
+            return work()
+        finally:
+            self._home.loop = None
+
+    def handed_over(self, group: str, event: protocol.JobState) -> bool:
+        """Whether the event went to this thread's loop (not if it has none or it closed)."""
+        loop: asyncio.AbstractEventLoop | None = getattr(self._home, "loop", None)
+        if loop is None:
+            return False
+        try:
+            loop.call_soon_threadsafe(self._put, group, event)
+        except RuntimeError:  # the loop has closed: the process is stopping
+            return False
+        return True
+
+    def _put(self, group: str, event: protocol.JobState) -> None:
+        loop = asyncio.get_running_loop()
+        if self._task is None or self._task.done() or self._task.get_loop() is not loop:
+            self._queue = asyncio.Queue()
+            self._task = loop.create_task(self._send(self._queue), name="loop-sends")
+        assert self._queue is not None
+        self._queue.put_nowait((group, event))
+
+    async def _send(self, events: asyncio.Queue[tuple[str, protocol.JobState]]) -> None:
+        while True:
+            group, event = await events.get()
+            try:
+                await _agroup_send(group, event)
+            except Exception:  # as robust on_commit did: logged, the change it follows kept
+                logger.exception("Could not send an event to %s", group)
+
+
+loop_sends = LoopSends()
 
 
 def viewers_group(recording_id: int) -> str:
