@@ -141,7 +141,7 @@ def redis_connections_received(client: redis.Redis) -> int:
 
 @pytest.mark.redis
 @pytest.mark.skipif(not django_settings.REDIS_URL, reason="needs the Redis channel layer leg")
-async def test_events_committed_on_a_meetings_thread_go_out_on_the_servers_loop_in_order(
+async def test_events_committed_on_a_meetings_thread_go_out_in_order_on_one_loop_kept_for_them(
     user: User,
 ) -> None:
     # Not a loop, a thread and a Redis connection of their own each, as 300 meetings end.
@@ -154,7 +154,7 @@ async def test_events_committed_on_a_meetings_thread_go_out_on_the_servers_loop_
     await run_apart(functools.partial(publish_progress, recording.pk, 5))
     heard = [await asyncio.wait_for(layer.receive(page), TIMEOUT) for _ in range(5)]
     assert [message["event"]["progress"] for message in heard] == [0, 1, 2, 3, 4]
-    assert redis_connections_received(client) - before <= 1  # at most this loop's first
+    assert redis_connections_received(client) - before <= 1  # at most the events loop's first
     client.close()
 
 

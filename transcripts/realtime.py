@@ -56,7 +56,7 @@ def publish_to_user(*, user_id: int, event: protocol.JobState) -> None:
 
 
 def _group_send(group: str, event: protocol.JobState) -> None:
-    if not loop_sends.handed_over(group, event):
+    if not events_thread.handed_over(group, event):
         async_to_sync(_agroup_send)(group, event)
 
 
@@ -66,48 +66,61 @@ async def _agroup_send(group: str, event: protocol.JobState) -> None:
         await layer.group_send(group, {"type": EVENT_HANDLER, "event": event})
 
 
-class LoopSends:
-    """Events committed on the live server's own threads, sent in order on its event loop.
+class EventsThread:
+    """Events committed on the live server's own threads, sent in order from a thread of
+    their own, on one event loop kept for them.
 
     Elsewhere an event committed on a thread goes out through `async_to_sync`, which on a
     thread of no loop's makes a loop of its own, in a thread of its own, with a Redis
-    connection of its own, for every event: on the threads that start and end meetings,
-    120 threads and connections in the seconds 300 meetings end (docs/benchmarks.md). Work
-    run through `run` hands its events to the server's loop instead, without waiting for it
-    (it may be stopping): they go out one after another, in the order they were committed.
+    connection of its own, for every event: on the threads that start and end meetings, 120
+    threads and connections in the seconds 300 meetings end (docs/benchmarks.md). Sent from the
+    server's own loop instead, they held up the meetings' audio. Work run through `run` hands
+    its events to this thread without waiting: they go out in the order they were committed.
     """
 
     def __init__(self) -> None:
         self._home = threading.local()
-        self._queue: asyncio.Queue[tuple[str, protocol.JobState]] | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._starting = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._events: asyncio.Queue[tuple[str, protocol.JobState]] | None = None
 
-    def run[T](self, loop: asyncio.AbstractEventLoop, work: Callable[[], T]) -> T:
-        """`work()` on this thread; the events it commits go out through `loop`."""
-        self._home.loop = loop
+    def run[T](self, work: Callable[[], T]) -> T:
+        """`work()` on this thread; the events it commits go out through the events thread."""
+        self._home.handing_over = True
         try:
             return work()
         finally:
-            self._home.loop = None
+            self._home.handing_over = False
 
     def handed_over(self, group: str, event: protocol.JobState) -> bool:
-        """Whether the event went to this thread's loop (not if it has none or it closed)."""
-        loop: asyncio.AbstractEventLoop | None = getattr(self._home, "loop", None)
-        if loop is None:
+        """Whether the event went to the events thread (only from work given to `run`)."""
+        if not getattr(self._home, "handing_over", False):
             return False
-        try:
-            loop.call_soon_threadsafe(self._put, group, event)
-        except RuntimeError:  # the loop has closed: the process is stopping
-            return False
+        loop, events = self._started()
+        loop.call_soon_threadsafe(events.put_nowait, (group, event))
         return True
 
-    def _put(self, group: str, event: protocol.JobState) -> None:
-        loop = asyncio.get_running_loop()
-        if self._task is None or self._task.done() or self._task.get_loop() is not loop:
-            self._queue = asyncio.Queue()
-            self._task = loop.create_task(self._send(self._queue), name="loop-sends")
-        assert self._queue is not None
-        self._queue.put_nowait((group, event))
+    def _started(
+        self,
+    ) -> tuple[asyncio.AbstractEventLoop, asyncio.Queue[tuple[str, protocol.JobState]]]:
+        with self._starting:
+            if self._thread is None or not self._thread.is_alive():
+                ready = threading.Event()
+                self._thread = threading.Thread(
+                    target=self._serve, args=(ready,), name="live-events", daemon=True
+                )
+                self._thread.start()
+                ready.wait()
+        assert self._loop is not None
+        assert self._events is not None
+        return self._loop, self._events
+
+    def _serve(self, ready: threading.Event) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop, self._events = loop, asyncio.Queue()
+        ready.set()
+        loop.run_until_complete(self._send(self._events))
 
     async def _send(self, events: asyncio.Queue[tuple[str, protocol.JobState]]) -> None:
         while True:
@@ -118,7 +131,7 @@ class LoopSends:
                 logger.exception("Could not send an event to %s", group)
 
 
-loop_sends = LoopSends()
+events_thread = EventsThread()
 
 
 def viewers_group(recording_id: int) -> str:

@@ -32,7 +32,7 @@ from typing import Any
 from django.db import close_old_connections, connections
 
 from config.db import close_connections
-from transcripts.realtime import loop_sends
+from transcripts.realtime import events_thread
 
 # Two: the round trips of one start or end overlap another's, and each holds a pooled connection
 # only while it runs. More made the words wait longer for the interpreter, the ends no sooner
@@ -72,8 +72,8 @@ class Lane:
         """`work()` on the lane's thread; cancelled before it began, it never runs."""
         done: concurrent.futures.Future[T] = concurrent.futures.Future()
         self._ensure_thread()
-        home = functools.partial(loop_sends.run, asyncio.get_running_loop(), work)
-        self._jobs.put((priority, next(self._order), home, done))
+        handing_over = functools.partial(events_thread.run, work)
+        self._jobs.put((priority, next(self._order), handing_over, done))
         return await asyncio.wrap_future(done)
 
     def waiting(self) -> int:
@@ -116,12 +116,12 @@ async def run_apart[T](work: Callable[[], T], *, awaited: bool = True) -> T:
     after the words waiting there (and, not `awaited`, after the work someone waits for)."""
     if connections["default"].vendor == "sqlite":
         return await words_lane.run(work, priority=AWAITED if awaited else UNAWAITED)
-    # A plain executor, not asgiref's: an event `work` sends on commit is handed to this loop
-    # without waiting for it (`realtime.loop_sends`); this loop may be stopping, and the thread
-    # would wait forever, and the process with it.
+    # A plain executor, not asgiref's: an event `work` sends on commit is handed to the events
+    # thread without waiting (`realtime.events_thread`), never to this loop, which may be
+    # stopping (the thread would wait forever, and the process with it).
     loop = asyncio.get_running_loop()
-    home = functools.partial(loop_sends.run, loop, work)
-    return await loop.run_in_executor(apart_threads, _closing_after, home)
+    handing_over = functools.partial(events_thread.run, work)
+    return await loop.run_in_executor(apart_threads, _closing_after, handing_over)
 
 
 def apart[**P, T](func: Callable[P, T]) -> Callable[P, Coroutine[Any, Any, T]]:
