@@ -293,7 +293,7 @@ def test_sessions_that_share_a_lag_are_renewed_by_one_plain_statement(user: User
     with CaptureQueriesContext(connections["default"]) as queries:
         assert lease.leases_renew(lags) == 30
     updates = [q["sql"].upper() for q in queries if q["sql"].upper().startswith("UPDATE")]
-    assert len(updates) == 1  # beside the locking of the rows, in order (test_live_lock_order)
+    assert len(updates) == 1  # beside the locking of the rows (test_live_lock_order)
     assert "CASE" not in updates[0]
 
 

@@ -82,7 +82,7 @@ def leases_renew(lags: dict[int, float]) -> int:
     with transaction.atomic():
         live = Recording.objects.filter(status=Recording.Status.LIVE)
         free = live.filter(pk__in=list(lags)).select_for_update(no_key=True, skip_locked=True)
-        held = set(free.order_by("pk").values_list("pk", flat=True))
+        held = set(free.values_list("pk", flat=True))
         if not held:
             return 0
         return _renew_locked(live, {pk: lag for pk, lag in lags.items() if pk in held})
