@@ -149,13 +149,12 @@ async def test_events_committed_on_a_meetings_thread_go_out_in_order_on_one_loop
     page = await layer.new_channel()
     await layer.group_add(realtime.user_group(user.pk), page)
     recording = await sync_to_async(make_recording)(user)
-    client = redis.Redis.from_url(django_settings.REDIS_URL)
-    before = redis_connections_received(client)
-    await run_apart(functools.partial(publish_progress, recording.pk, 5))
-    heard = [await asyncio.wait_for(layer.receive(page), TIMEOUT) for _ in range(5)]
-    assert [message["event"]["progress"] for message in heard] == [0, 1, 2, 3, 4]
-    assert redis_connections_received(client) - before <= 1  # at most the events loop's first
-    client.close()
+    with redis.Redis.from_url(django_settings.REDIS_URL) as client:
+        before = redis_connections_received(client)
+        await run_apart(functools.partial(publish_progress, recording.pk, 5))
+        heard = [await asyncio.wait_for(layer.receive(page), TIMEOUT) for _ in range(5)]
+        assert [message["event"]["progress"] for message in heard] == [0, 1, 2, 3, 4]
+        assert redis_connections_received(client) - before <= 1  # the events loop's first
 
 
 # --- Capacity: a full process refuses new recordings, never running ones --------------

@@ -72,8 +72,8 @@ def holder() -> Iterator[Holder]:
     holder.connection.close()
 
 
-def run_until_it_waits(work: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
-    """Start `work` on a thread of its own; return once its statement waits for a lock."""
+def on_a_thread(work: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
+    """`work()` started on a thread of its own; its outcome (result or error) once it ends."""
     outcome: list[Any] = []
 
     def run() -> None:
@@ -86,6 +86,12 @@ def run_until_it_waits(work: Callable[[], Any]) -> tuple[threading.Thread, list[
 
     thread = threading.Thread(target=run)
     thread.start()
+    return thread, outcome
+
+
+def run_until_it_waits(work: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
+    """Start `work` on a thread of its own; return once its statement waits for a lock."""
+    thread, outcome = on_a_thread(work)
     with raw_connection() as watcher:
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
         while not outcome and time.monotonic() < deadline:
@@ -119,9 +125,7 @@ def test_a_lease_renewal_passes_over_a_recording_held_and_renews_it_next_round(
     two_live_recordings: None, holder: Holder
 ) -> None:
     holder.hold("UPDATE")  # as a meeting's end does
-    outcome: list[int] = []
-    renewing = threading.Thread(target=renew_both, args=(outcome,))
-    renewing.start()
+    renewing, outcome = on_a_thread(lambda: lease.leases_renew({HIGHER: 0.0, LOWER: 0.0}))
     renewing.join(LOCK_WAIT_SECONDS)  # a renewal that waits for the lock is still waiting here
     holder.release()
     renewing.join(LOCK_WAIT_SECONDS)
@@ -130,13 +134,6 @@ def test_a_lease_renewal_passes_over_a_recording_held_and_renews_it_next_round(
     assert renewed[HIGHER] is not None
     assert renewed[LOWER] is None
     assert lease.leases_renew({HIGHER: 0.0, LOWER: 0.0}) == 2
-
-
-def renew_both(outcome: list[int]) -> None:
-    try:
-        outcome.append(lease.leases_renew({HIGHER: 0.0, LOWER: 0.0}))
-    finally:
-        close_old_connections()
 
 
 def test_words_waiting_for_one_recording_hold_none_after_it_and_come_back_in_order(
