@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 import redis
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.db import connection, connections, transaction
@@ -81,6 +81,45 @@ async def test_nothing_is_published_until_a_viewer_says_it_is_watching(
     events = await heard(silent)
     assert final in [event for event in events if event["type"] == "final"]
     assert events[-1] == {"type": "ended", "recording": recording_id, "status": "completed"}
+
+
+class FirstFinalHeldLayer(InMemoryChannelLayer):
+    """An in-memory layer whose first group_send of a final waits for `release` (a slow Redis
+    write): while it waits, another final of the same recording can only wait behind it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.release = asyncio.Event()
+        self.holding = False
+
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        is_final = message.get("type") == "watch.event" and message["event"]["type"] == "final"
+        if is_final and not self.holding:
+            self.holding = True
+            await self.release.wait()
+        elif is_final:
+            self.release.set()  # a later final is being sent: the held one may go, behind it
+        await super().group_send(group, message)
+
+
+async def test_a_recordings_viewers_hear_its_finals_in_the_order_they_were_said(
+    deepgram: FakeDeepgram, cookie: str, settings
+) -> None:
+    backend = f"{__name__}.{FirstFinalHeldLayer.__name__}"
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": backend}}
+    socket, recording_id = await open_recording(cookie)
+    viewer = await listening_viewer(recording_id)
+    await socket.send_audio(utterances(1))
+    await socket.expect("final")  # the session has joined its sessions group by now
+    await realtime.announce_viewer(recording_id)
+    await socket.send_audio(utterances(3))
+    said = [final["text"] for final in await socket.finals(3)]
+    await socket.stop()
+    await socket.disconnect()
+    get_channel_layer().release.set()  # all published by now: let the held final go
+
+    events = await heard(viewer)
+    assert [event["text"] for event in events if event["type"] == "final"] == said
 
 
 @pytest.fixture

@@ -2,8 +2,10 @@
 
 Viewers are optional: nothing they need may slow down or fail a meeting. So a live session
 never talks to the channel layer itself. It hands its events to the process's ViewersDesk,
-which publishes them only for recordings someone is watching, from a bounded queue, on tasks
-of its own; an error there is logged and counted, never raised into a session.
+which publishes them only for recordings someone is watching, from bounded queues, on tasks
+of its own; an error there is logged and counted, never raised into a session. A recording's
+events always go through the same queue and task, so its viewers hear them in the order the
+session sent them (a final after the one before it).
 
 A viewer says it is there by sending `viewers.present` to the recording's sessions group
 (`realtime.announce_viewer`), which the desk's own channel joins when a session starts
@@ -39,7 +41,7 @@ class ViewersDesk:
         self.dropped = 0
         self.errors = 0
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._queue: asyncio.Queue[tuple[int, Event]] = asyncio.Queue(MAX_PENDING)
+        self._queues: list[asyncio.Queue[tuple[int, Event]]] = []
         self._channel: asyncio.Future[str] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._errands: set[asyncio.Task[None]] = set()
@@ -49,7 +51,7 @@ class ViewersDesk:
         if recording_id not in self.watched or not self._running():
             return
         try:
-            self._queue.put_nowait((recording_id, event))
+            self._queues[recording_id % PUBLISHERS].put_nowait((recording_id, event))
         except asyncio.QueueFull:
             self.dropped += 1
 
@@ -101,13 +103,13 @@ class ViewersDesk:
             return
         layer = get_channel_layer()
         self._loop = asyncio.get_running_loop()
-        self._queue = asyncio.Queue(MAX_PENDING)
+        self._queues = [asyncio.Queue(MAX_PENDING // PUBLISHERS) for _ in range(PUBLISHERS)]
         self.watched.clear()
         self._channel = self._loop.create_future() if layer is not None else None
         self._tasks = [self._loop.create_task(self._listen(), name="viewers-listen")]
         self._tasks += [
-            self._loop.create_task(self._deliver(), name=f"viewers-publish-{number}")
-            for number in range(PUBLISHERS)
+            self._loop.create_task(self._deliver(queue), name=f"viewers-publish-{number}")
+            for number, queue in enumerate(self._queues)
         ]
 
     async def _listen(self) -> None:
@@ -133,9 +135,9 @@ class ViewersDesk:
         if message.get("type") == "viewers.present" and isinstance(message.get("recording"), int):
             self.watched.add(message["recording"])
 
-    async def _deliver(self) -> None:
+    async def _deliver(self, queue: asyncio.Queue[tuple[int, Event]]) -> None:
         while True:
-            recording_id, event = await self._queue.get()
+            recording_id, event = await queue.get()
             try:
                 await realtime.publish_to_viewers(recording_id, event)
                 self.published += 1
