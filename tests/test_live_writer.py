@@ -145,3 +145,54 @@ async def test_an_archive_is_stored_after_the_ends_someone_waits_for() -> None:
         )
     await asyncio.gather(archive, close)
     assert order == ["close", "archive"]
+
+
+# --- The words' connection, kept from one batch to the next (live/apart.py) ----------------
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's pool: SQLite has no pool"
+)
+
+
+def backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def pool_requests() -> int:
+    return int(connections["default"].pool.get_stats().get("requests_num", 0))
+
+
+@postgresql_only
+async def test_on_postgresql_the_words_keep_their_connection_from_one_batch_to_the_next(
+    user: User,
+) -> None:
+    """Each connection taken from the pool is checked with a round trip of its own: the words'
+    thread takes one once, not once for each batch."""
+    recording = await sync_to_async(make_recording)(user)
+    first = await run_words(backend_pid)
+    requests_before = await sync_to_async(pool_requests)()
+    for index in range(5):
+        await segment_writer.save(recording_id=recording.pk, index=index, segment=final("Hi."))
+    assert await run_words(backend_pid) == first
+    assert await sync_to_async(pool_requests)() == requests_before
+
+
+@postgresql_only
+async def test_a_words_connection_the_server_dropped_costs_no_final(user: User) -> None:
+    """The server ends the words' connection between two batches (a restart, a proxy): the
+    next batch fails on it, is saved row by row on a new one, and the session is told."""
+    recording = await sync_to_async(make_recording)(user)
+    dropped = await run_words(backend_pid)
+
+    def drop() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [dropped])
+            return bool(cursor.fetchone()[0])
+
+    assert await sync_to_async(drop)()
+    saved = await segment_writer.save(recording_id=recording.pk, index=0, segment=final("Kept."))
+    assert saved.text == "Kept."
+    assert await Segment.objects.filter(recording=recording).acount() == 1
+    assert await run_words(backend_pid) != dropped

@@ -29,7 +29,7 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from django.db import close_old_connections, connections
+from django.db import connections
 
 from config.db import close_connections
 from transcripts.realtime import events_thread
@@ -56,9 +56,12 @@ type Job = tuple[int, int, Callable[[], Any], concurrent.futures.Future[Any]]
 class Lane:
     """One thread running the work given to it one at a time: by priority, then in order.
 
-    Its connection is looked after as Channels looks after its database thread's: closed
-    before and after each call if it is too old or broken (on PostgreSQL, given back to the
-    pool after each call).
+    It keeps its connection from one call to the next, closed only when an error has left it
+    unusable (checked as Django checks a connection after an error) and when the last meeting
+    of the process ends (`registry.close_connections_unless_shared`). Given back to the
+    PostgreSQL pool after each call, as Channels' thread gives its own back, every batch of
+    words took one out again, and the pool's health check made that a round trip of its own
+    before the INSERT: two round trips for each batch where one does (docs/benchmarks.md).
     """
 
     def __init__(self, name: str) -> None:
@@ -94,13 +97,31 @@ class Lane:
 
 
 def _carry_out(work: Callable[[], Any], done: concurrent.futures.Future[Any]) -> None:
-    close_old_connections()
+    _close_if_unusable()
     try:
         done.set_result(work())
     except BaseException as exc:  # handed to whoever awaits it, as an executor does
         done.set_exception(exc)
     finally:
-        close_old_connections()
+        _close_if_unusable()
+
+
+def _close_if_unusable() -> None:
+    """Close this thread's connections that an error left unusable, or left mid-transaction.
+
+    Django's `close_if_unusable_or_obsolete` without the age limit, which on PostgreSQL's pool
+    is always reached (the pool keeps connections, not the threads).
+    """
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is None or connection.in_atomic_block:
+            continue
+        if connection.get_autocommit() != connection.settings_dict["AUTOCOMMIT"]:
+            connection.close()
+        elif connection.errors_occurred:
+            if connection.is_usable():
+                connection.errors_occurred = False
+            else:
+                connection.close()
 
 
 words_lane = Lane("meeting-words")
