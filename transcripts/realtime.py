@@ -16,7 +16,7 @@ import asyncio
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -60,15 +60,26 @@ def _group_send(group: str, event: protocol.JobState) -> None:
         async_to_sync(_agroup_send)(group, event)
 
 
+async def _agroup_send_logged(group: str, event: protocol.JobState) -> None:
+    try:
+        await _agroup_send(group, event)
+    except Exception:  # as robust on_commit did: logged, the change it follows kept
+        logger.exception("Could not send an event to %s", group)
+
+
 async def _agroup_send(group: str, event: protocol.JobState) -> None:
     layer = get_channel_layer()
     if layer is not None:
         await layer.group_send(group, {"type": EVENT_HANDLER, "event": event})
 
 
+type Errand = Callable[[], Awaitable[None]]
+
+
 class EventsThread:
     """Events committed on the live server's own threads, sent in order from a thread of
-    their own, on one event loop kept for them.
+    their own, on one event loop kept for them; and the viewers desk's errands with Redis
+    (`run_soon`).
 
     Elsewhere an event committed on a thread goes out through `async_to_sync`, which on a
     thread of no loop's makes a loop of its own, in a thread of its own, with a Redis
@@ -83,7 +94,7 @@ class EventsThread:
         self._starting = threading.Lock()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._events: asyncio.Queue[tuple[str, protocol.JobState]] | None = None
+        self._errands: asyncio.Queue[Errand] | None = None
 
     def run[T](self, work: Callable[[], T]) -> T:
         """`work()` on this thread; the events it commits go out through the events thread."""
@@ -97,13 +108,16 @@ class EventsThread:
         """Whether the event went to the events thread (only from work given to `run`)."""
         if not getattr(self._home, "handing_over", False):
             return False
-        loop, events = self._started()
-        loop.call_soon_threadsafe(events.put_nowait, (group, event))
+        self.run_soon(partial(_agroup_send_logged, group, event))
         return True
 
-    def _started(
-        self,
-    ) -> tuple[asyncio.AbstractEventLoop, asyncio.Queue[tuple[str, protocol.JobState]]]:
+    def run_soon(self, errand: Errand) -> None:
+        """`errand()` awaited on the events thread's loop, after those handed over before it;
+        from any thread, without waiting. It handles its own errors."""
+        loop, errands = self._started()
+        loop.call_soon_threadsafe(errands.put_nowait, errand)
+
+    def _started(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Queue[Errand]]:
         with self._starting:
             if self._thread is None or not self._thread.is_alive():
                 ready = threading.Event()
@@ -113,22 +127,22 @@ class EventsThread:
                 self._thread.start()
                 ready.wait()
         assert self._loop is not None
-        assert self._events is not None
-        return self._loop, self._events
+        assert self._errands is not None
+        return self._loop, self._errands
 
     def _serve(self, ready: threading.Event) -> None:
         loop = asyncio.new_event_loop()
-        self._loop, self._events = loop, asyncio.Queue()
+        self._loop, self._errands = loop, asyncio.Queue()
         ready.set()
-        loop.run_until_complete(self._send(self._events))
+        loop.run_until_complete(self._carry_out(self._errands))
 
-    async def _send(self, events: asyncio.Queue[tuple[str, protocol.JobState]]) -> None:
+    async def _carry_out(self, errands: asyncio.Queue[Errand]) -> None:
         while True:
-            group, event = await events.get()
+            errand = await errands.get()
             try:
-                await _agroup_send(group, event)
-            except Exception:  # as robust on_commit did: logged, the change it follows kept
-                logger.exception("Could not send an event to %s", group)
+                await errand()
+            except Exception:  # errands log their own failures; this thread must go on
+                logger.exception("An errand of the live events thread failed")
 
 
 events_thread = EventsThread()
