@@ -97,7 +97,6 @@ class Lane:
 
 
 def _carry_out(work: Callable[[], Any], done: concurrent.futures.Future[Any]) -> None:
-    _close_if_unusable()
     try:
         done.set_result(work())
     except BaseException as exc:  # handed to whoever awaits it, as an executor does
@@ -107,21 +106,14 @@ def _carry_out(work: Callable[[], Any], done: concurrent.futures.Future[Any]) ->
 
 
 def _close_if_unusable() -> None:
-    """Close this thread's connections that an error left unusable, or left mid-transaction.
+    """Close this thread's connections that an error left unusable or outside autocommit.
 
-    Django's `close_if_unusable_or_obsolete` without the age limit, which on PostgreSQL's pool
-    is always reached (the pool keeps connections, not the threads).
+    Django's own check, without its age limit: on PostgreSQL's pool a connection's age is
+    always reached (the pool keeps connections, not the threads), and the lane keeps its own.
     """
     for connection in connections.all(initialized_only=True):
-        if connection.connection is None or connection.in_atomic_block:
-            continue
-        if connection.get_autocommit() != connection.settings_dict["AUTOCOMMIT"]:
-            connection.close()
-        elif connection.errors_occurred:
-            if connection.is_usable():
-                connection.errors_occurred = False
-            else:
-                connection.close()
+        connection.close_at = None
+        connection.close_if_unusable_or_obsolete()
 
 
 words_lane = Lane("meeting-words")
