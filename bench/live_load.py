@@ -37,6 +37,9 @@ What is measured, in the *steady window*
       If a client process nears 100 % or the send lag p99 grows to tens of ms, the client
       side is distorting the figures; add `--client-procs`. The fake and the clients share
       the machine with Daphne, so "machine busy" near 100 % means everything is contended.
+      How long Daphne's event loop thread was ready to run but waited for a CPU (the kernel's
+      scheduler statistics) says what that contention cost the loop: a wait the loop's own
+      profile cannot show.
 
 Usage
     .venv/bin/python bench/live_load.py [--sessions 1 50 200] [--seconds 60] [--postgres]

@@ -19,6 +19,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def main_thread_times(pid: int) -> tuple[float, float]:
+    """(seconds on a CPU, seconds runnable but waiting for one) of `pid`'s main thread so far:
+    the kernel's scheduler statistics. For Daphne that thread is the event loop."""
+    with open(f"/proc/{pid}/task/{pid}/schedstat") as schedstat:
+        on_cpu, waiting = schedstat.read().split()[:2]
+    return int(on_cpu) / 1e9, int(waiting) / 1e9
+
+
 def children(pid: int) -> list[int]:
     """Direct child processes of `pid` (e.g. an encoder process Daphne started)."""
     found: list[int] = []
@@ -90,7 +98,10 @@ class Sampler:
             try:
                 sample.cpu[name] = cpu_seconds(pid)
                 sample.rss[name] = rss_bytes(pid)
-                if name == "daphne":  # its helper processes, cumulative
+                if name == "daphne":  # its event loop's thread; its helper processes
+                    running, waiting = main_thread_times(pid)
+                    sample.cpu["daphne-loop-on-cpu"] = running
+                    sample.cpu["daphne-loop-waiting"] = waiting
                     for child in children(pid):
                         self.child_cpu[child] = cpu_seconds(child)
                     sample.cpu["daphne-children"] = sum(self.child_cpu.values())

@@ -249,6 +249,8 @@ def load_figures(data: RunData, window: dict[str, Any]) -> dict[str, Any]:
         "fake_rss_mb": max((s.rss.get("fake", 0) for s in samples), default=0) / MB,
         "client_cpu_percent": {name: percent(name) for name in data.client_names},
         "machine_busy_percent": 100 * (last[0] - first[0]) / total if total else None,
+        "loop_on_cpu_percent": percent("daphne-loop-on-cpu"),
+        "loop_waiting_for_cpu_percent": percent("daphne-loop-waiting"),
         "send_lag_ms": _send_lags(data, window),
     }
 
@@ -455,6 +457,9 @@ def format_run(run: dict[str, Any]) -> str:
         f"{'frame send lag, steady':<28}{_ms(load['send_lag_ms']['steady'])}",
         f"{'frame send lag, all':<28}{_ms(load['send_lag_ms']['all'])}",
         f"{'machine busy (all cores)':<28}{_pct(load['machine_busy_percent'])}",
+        f"{'Daphne event loop thread':<28}on a CPU {_pct(load['loop_on_cpu_percent'])} of the "
+        f"window, ready but waiting for one {_pct(load['loop_waiting_for_cpu_percent'])} "
+        "(the kernel's run queue: other threads and processes on the cores)",
         f"{'finals':<28}expected {finals['expected']}, sent by the fake "
         f"{finals['sent_by_fake']}, saved {finals['saved']}, received {finals['received']}, "
         f"missing {finals['missing']}, duplicated {finals['duplicates']} "
