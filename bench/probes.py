@@ -273,9 +273,9 @@ def traced_daphne_main() -> None:
             tracemalloc.take_snapshot().dump(str(name))
 
         signal.signal(signal.SIGUSR1, dump)
-    from daphne.cli import CommandLineInterface
+    from config.serve import main
 
-    CommandLineInterface.entrypoint()
+    main()
 
 
 if __name__ == "__main__":

@@ -141,15 +141,16 @@ class DaphneProcess(LoggedProcess):
     def __init__(
         self, env: dict[str, str], profile: Path | None = None, *, traced: bool = False
     ) -> None:
+        # As `./parley start` runs it (config/serve.py); traced: dropped sockets reported,
+        # tracemalloc, timed collections (bench/probes.py).
         argv = [
-            str(Path(sys.executable).with_name("daphne")), "-b", "127.0.0.1", "-p", "0",
-            "--application-close-timeout", "30", "config.asgi:application",
+            sys.executable, "-m", "bench.probes" if traced else "config.serve",
+            "-b", "127.0.0.1", "-p", "0", "--application-close-timeout", "30",
+            "config.asgi:application",
         ]  # fmt: skip
-        if traced:  # dropped sockets reported; tracemalloc, timed collections (bench/probes.py)
-            argv = [sys.executable, "-m", "bench.probes", *argv[1:]]
         if profile is not None:
             # cProfile writes the file when Daphne returns from SIGTERM.
-            argv = [sys.executable, "-m", "cProfile", "-o", str(profile), *argv]
+            argv = [sys.executable, "-m", "cProfile", "-o", str(profile), *argv[1:]]
         super().__init__("daphne", argv, env, merge=False)
         try:
             self.port = self._wait_for_port()

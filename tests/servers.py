@@ -95,14 +95,15 @@ class ManagedProcess:
 
 
 class DaphneServer(ManagedProcess):
-    """`daphne config.asgi:application` on a free loopback port."""
+    """Daphne serving `config.asgi:application` as `./parley start` runs it (`config.serve`),
+    on a free loopback port."""
 
     ready_pattern = re.compile(r"Listening on TCP address 127\.0\.0\.1:(\d+)")
     url = ""
 
     def command(self) -> list[str]:
         return [
-            str(BIN / "daphne"), "-b", "127.0.0.1", "-p", "0",
+            sys.executable, "-m", "config.serve", "-b", "127.0.0.1", "-p", "0",
             "--application-close-timeout", "30",
             "--websocket-max-message-size", str(MAX_SOCKET_MESSAGE_BYTES),
             "--websocket-max-frame-size", str(MAX_SOCKET_MESSAGE_BYTES),
