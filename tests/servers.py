@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from tests.fake_deepgram import FakeDeepgram
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 
 
 def test_database_url() -> str:

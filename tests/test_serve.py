@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from config.serve import use_fast_event_loop
 from tests.servers import DaphneServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,3 +36,11 @@ def test_the_server_runs_on_uvloops_event_loop() -> None:
 
 def test_parley_event_loop_asyncio_keeps_asyncios_own_loop() -> None:
     assert _serves_and_maps({"PARLEY_EVENT_LOOP": "asyncio"}) == (200, False)
+
+
+def test_an_unknown_event_loop_stops_the_server_with_a_clear_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PARLEY_EVENT_LOOP", "tokio")
+    with pytest.raises(SystemExit, match="must be uvloop or asyncio, not 'tokio'"):
+        use_fast_event_loop()
