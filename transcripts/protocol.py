@@ -82,10 +82,11 @@ class Reconnecting(TypedDict):
 class Notice(TypedDict):
     """A message with nothing but its type: reconnected, paused, unpaused, revoked.
 
-    `recheck` never reaches a page: it asks the viewers' sockets to look at their access again.
+    `recheck` and `heard` never reach a page: the first asks the viewers' sockets to look at
+    their access again, the second says a live session now publishes to them.
     """
 
-    type: Literal["reconnected", "paused", "unpaused", "revoked", "caught_up", "recheck"]
+    type: Literal["reconnected", "paused", "unpaused", "revoked", "caught_up", "recheck", "heard"]
 
 
 class Lagging(TypedDict):
@@ -229,6 +230,12 @@ def revoked() -> Notice:
 def recheck() -> Notice:
     """Server → viewers' sockets (not pages): sharing changed; look again at access."""
     return {"type": "recheck"}
+
+
+def heard() -> Notice:
+    """Server → viewers' sockets (not pages): a live session of the recording heard that
+    someone watches and publishes from now on; read the finals saved before that."""
+    return {"type": "heard"}
 
 
 def reconnecting(attempt: int, message: str) -> Reconnecting:

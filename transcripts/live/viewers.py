@@ -10,6 +10,9 @@ session sent them (a final after the one before it).
 A viewer says it is there by sending `viewers.present` to the recording's sessions group
 (`realtime.announce_viewer`), which the desk's own channel joins when a session starts
 there; a starting session asks viewers already watching to say so again (`ROLL_CALL`).
+The desk answers each `present` with `heard`, ahead of the recording's next event: a final
+saved before the desk heard of a viewer was not published to it, and the viewer, told
+`heard`, reads the finals it has not had from the database (sharing/consumers.py).
 """
 
 from __future__ import annotations
@@ -157,6 +160,7 @@ class ViewersDesk:
     def _take(self, message: dict[str, Any]) -> None:
         if message.get("type") == "viewers.present" and isinstance(message.get("recording"), int):
             self.watched.add(message["recording"])
+            self.publish(message["recording"], protocol.heard())
 
     async def _deliver(self, queue: asyncio.Queue[tuple[int, Event]]) -> None:
         while True:

@@ -30,17 +30,11 @@ def first_index(query_string: bytes) -> int:
         return 0
 
 
-def missed_events(
-    recording: Recording | None, *, start_index: int
-) -> list[protocol.Final | protocol.Ended] | None:
-    """Finals saved from `start_index` on, and `ended` if it is over; None if not shared."""
-    if recording is None:
-        return None
-    segments = selectors.segment_list(recording=recording).filter(index__gte=start_index)
-    events: list[protocol.Final | protocol.Ended] = [protocol.final(s) for s in segments]
-    if recording.status != Recording.Status.LIVE:
-        events.append(protocol.ended(recording.pk, recording.status))
-    return events
+def finals_from(recording: Recording, *, start_index: int) -> tuple[list[protocol.Final], int]:
+    """The recording's finals saved from `start_index` on, in order; and the index after them."""
+    segments = list(selectors.segment_list(recording=recording).filter(index__gte=start_index))
+    next_index = max((segment.index + 1 for segment in segments), default=start_index)
+    return [protocol.final(segment) for segment in segments], next_index
 
 
 class WatchConsumer(DirectConsumer):
@@ -49,6 +43,7 @@ class WatchConsumer(DirectConsumer):
     # Class-level defaults: disconnect() can run after a refused connect().
     group: str | None = None
     recording_id: int | None = None
+    next_index = 0  # the first segment this viewer has not been sent from the database
 
     def find_recording(self) -> Recording | None:
         """The recording this socket watches, if the viewer may still watch it."""
@@ -75,12 +70,37 @@ class WatchConsumer(DirectConsumer):
         self.recording_id = recording.pk
         await realtime.announce_viewer(recording.pk)
         # Looked at again after joining: a final or a revoke from before the join is in
-        # the database, one from after it reaches the group; the page drops doubles.
+        # the database, one from after it reaches the group once the live session has heard
+        # of this viewer (`heard`, then `_catch_up`); the page drops doubles.
         return await database_sync_to_async(self._missed_events)()
 
     def _missed_events(self) -> list[protocol.Final | protocol.Ended] | None:
+        """Finals saved from the page's `?from=N` on, and `ended` if it is over; None if this
+        viewer may not watch."""
+        recording = self.find_recording()
+        if recording is None:
+            return None
         start = first_index(self.scope["query_string"])
-        return missed_events(self.find_recording(), start_index=start)
+        finals, self.next_index = finals_from(recording, start_index=start)
+        events: list[protocol.Final | protocol.Ended] = list(finals)
+        if recording.status != Recording.Status.LIVE:
+            events.append(protocol.ended(recording.pk, recording.status))
+        return events
+
+    async def _catch_up(self) -> None:
+        """A live session publishes to this viewer from now on: send the finals saved before,
+        which it did not publish here (it had not heard of this viewer yet)."""
+        finals = await database_sync_to_async(self._unsent_finals)()
+        await aclose_connections()
+        for final in finals:
+            await self._send_event(final)
+
+    def _unsent_finals(self) -> list[protocol.Final]:
+        recording = self.find_recording()
+        if recording is None:  # no longer shared: the revoke closes the socket
+            return []
+        finals, self.next_index = finals_from(recording, start_index=self.next_index)
+        return finals
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Viewers do not talk on this socket; anything sent is a mistake."""
@@ -93,11 +113,18 @@ class WatchConsumer(DirectConsumer):
         await self._before_close()
 
     async def watch_event(self, message: dict[str, Any]) -> None:
-        """Forward one of the live session's events; a revoke is the last word."""
+        """Forward one of the live session's events; act on a notice for this socket."""
         event = message["event"]
         if event["type"] in FORWARDED:
             await self._send_event(event)
-        elif event["type"] == "revoked" and not self.closed:
+        elif not self.closed:
+            await self._on_notice(event["type"])
+
+    async def _on_notice(self, kind: str) -> None:
+        """`heard`: read what the live session did not publish here; a revoke is the last word."""
+        if kind == "heard":
+            await self._catch_up()
+        elif kind == "revoked":
             await self._revoked()
 
     async def _revoked(self) -> None:
@@ -134,13 +161,12 @@ class MemberWatchConsumer(WatchConsumer):
         except Http404:
             return None
 
-    async def watch_event(self, message: dict[str, Any]) -> None:
-        """Forward the live session's events; on a change of sharing, look again."""
-        event = message["event"]
-        if event["type"] in FORWARDED:
-            await self._send_event(event)
-        elif event["type"] in ("revoked", "recheck") and not self.closed:
-            still = await database_sync_to_async(self.find_recording)()
-            await aclose_connections()
-            if still is None and not self.closed:
-                await self._revoked()
+    async def _on_notice(self, kind: str) -> None:
+        """On a change of sharing (a revoke or a recheck), look again; else as any viewer."""
+        if kind not in ("revoked", "recheck"):
+            await super()._on_notice(kind)
+            return
+        still = await database_sync_to_async(self.find_recording)()
+        await aclose_connections()
+        if still is None and not self.closed:
+            await self._revoked()
