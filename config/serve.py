@@ -17,20 +17,19 @@ import os
 EVENT_LOOPS = ("uvloop", "asyncio")
 
 
-def use_fast_event_loop() -> bool:
-    """Make uvloop's the loop asyncio builds next, unless PARLEY_EVENT_LOOP says asyncio;
-    whether it will be. Any other value stops the server with a clear message."""
+def use_fast_event_loop() -> None:
+    """Make uvloop's the loop asyncio builds next, unless PARLEY_EVENT_LOOP says asyncio (or
+    uvloop is not installed). Any other value stops the server with a clear message."""
     chosen = os.environ.get("PARLEY_EVENT_LOOP", "uvloop")
     if chosen not in EVENT_LOOPS:
         raise SystemExit(f"PARLEY_EVENT_LOOP must be uvloop or asyncio, not {chosen!r}.")
     if chosen == "asyncio":
-        return False
+        return
     try:
         import uvloop
     except ImportError:
-        return False
+        return
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    return True
 
 
 def main() -> None:
