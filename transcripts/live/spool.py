@@ -34,6 +34,7 @@ from transcripts import protocol, realtime, services
 from transcripts.jobs import refine
 from transcripts.live import archive
 from transcripts.live.apart import run_apart
+from transcripts.live.writeback import start_writeback
 from transcripts.models import Recording, TranscriptionJob
 from transcripts.storage import delete_stored, store_file
 
@@ -47,6 +48,9 @@ ARCHIVE_BATCH_SECONDS = 0.5
 HANDOFF_SECONDS = 0.25
 # A replay (live/replay.py) reads the spool back in pieces of this size.
 REPLAY_READ_BYTES = 64 * 1024
+# Once this much more of a spool is written, its writeback starts (live/writeback.py): 4 s of
+# 16 kHz audio. The disk then takes every meeting's audio steadily, a little at a time.
+WRITEBACK_AFTER_BYTES = 128 * 1024
 ENCODER_NICENESS = 10
 
 ARCHIVE_FAILED = (
@@ -108,22 +112,46 @@ class DiskWriter:
                 self._thread.start()
 
     def _run(self) -> None:
-        failed: dict[int, OSError] = {}
+        spools = SpoolsWritten()
         while True:
             for errand in self._queue.get():
-                _carry_out(errand, failed)
+                _carry_out(errand, spools)
 
 
-def _carry_out(errand: Errand, failed: dict[int, OSError]) -> None:
+class SpoolsWritten:
+    """What the disk writer knows of the spools it writes: how much of each it has written
+    since its writeback last started, and the error of each whose disk failed."""
+
+    def __init__(self) -> None:
+        self.unstarted: dict[int, int] = {}
+        self.failed: dict[int, OSError] = {}
+
+    def append(self, fd: int, pcm: bytes) -> None:
+        """Append to the spool; start its writeback once enough has gathered."""
+        os.write(fd, pcm)
+        unstarted = self.unstarted.get(fd, 0) + len(pcm)
+        if unstarted >= WRITEBACK_AFTER_BYTES:
+            start_writeback(fd)
+            unstarted = 0
+        self.unstarted[fd] = unstarted
+
+    def close(self, fd: int) -> None:
+        """Close the spool (what is left of it is written back at the kernel's pace)."""
+        self.unstarted.pop(fd, None)
+        os.close(fd)
+
+
+def _carry_out(errand: Errand, spools: SpoolsWritten) -> None:
     """Append PCM to a spool, or settle its future (closing it if asked); a spool whose
     disk failed keeps the error for the future that follows."""
     fd, pcm, done, close = errand
+    failed = spools.failed
     try:
         if pcm is not None and fd not in failed:
-            os.write(fd, pcm)
+            spools.append(fd, pcm)
         elif done is not None:
             if close:
-                os.close(fd)
+                spools.close(fd)
             _settle(done, failed.pop(fd, None) if close else failed.get(fd))
     except OSError as exc:  # a full or failing disk: said when the spool closes
         failed[fd] = exc
