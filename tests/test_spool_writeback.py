@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from transcripts.live.spool import WRITEBACK_AFTER_BYTES, AudioSpool
 
@@ -62,7 +63,7 @@ def written_plainly(folder: Path) -> int:
     return dirty
 
 
-async def test_a_spool_leaves_at_most_its_last_seconds_dirty(settings, tmp_path: Path) -> None:
+async def test_a_spool_leaves_at_most_its_last_seconds_dirty(tmp_path: Path) -> None:
     plainly = written_plainly(tmp_path)  # the spools' folder is in tmp_path too (conftest)
     spool = AudioSpool(recording_id=7, sample_rate=16000, part="", send_warning=_no_warning)
     for _ in range(FRAMES):
