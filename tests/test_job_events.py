@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 from django.test import Client
@@ -19,6 +21,7 @@ from tests.fake_deepgram import FakeDeepgram
 from tests.servers import WorkerProcess
 from tests.uploading import SPEECH_WAV, upload
 from transcripts.models import Segment, TranscriptionJob
+from transcripts.realtime import EVENT_HANDLER, user_group
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -146,3 +149,25 @@ async def test_the_events_socket_refuses_strangers_and_chatter(cookies: tuple[st
         await page.communicator.send_to(text_data="hello")
         assert json.loads(await page.communicator.receive_from())["code"] == "bad_message"
         assert (await page.communicator.receive_output())["code"] == 4400
+
+
+class SlowJoinLayer(InMemoryChannelLayer):
+    """An in-memory layer whose group_add takes as long as a round trip to Redis would: the
+    loop runs everything else that is ready, many times over, before the channel joins."""
+
+    async def group_add(self, group: str, channel: str) -> None:
+        for _ in range(100):
+            await asyncio.sleep(0)  # a turn of the loop, as waiting for Redis gives
+        await super().group_add(group, channel)
+
+
+async def test_an_events_socket_opens_only_once_its_page_will_hear_every_event(
+    cookies: tuple[str, str], user: User, settings
+) -> None:
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": f"{__name__}.{SlowJoinLayer.__name__}"}}
+    event = {"type": "job", "recording": 1, "status": "completed"}
+    async with EventsSocket(cookies[0]) as page:  # open: the page asks for its state now
+        await get_channel_layer().group_send(
+            user_group(user.pk), {"type": EVENT_HANDLER, "event": event}
+        )
+        assert json.loads(await page.communicator.receive_from(timeout=10)) == event

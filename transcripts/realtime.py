@@ -266,17 +266,23 @@ class EventsConsumer(AsyncWebsocketConsumer):
     group: str | None = None
 
     async def connect(self) -> None:
-        """Join the user's group; anonymous sockets are told why and closed."""
-        await self.accept()
+        """Join the user's group, then accept; anonymous sockets are told why and closed.
+
+        In that order: a page asks for its recordings' state once its socket is open, and
+        every event after that must reach it. Accepted first, an event sent while the group
+        was being joined (a round trip to Redis) reached neither the page's question nor the
+        page, which then waited for it forever.
+        """
         user = socket_user(self.scope)
+        if user is not None:
+            self.group = user_group(user.pk)
+            await self.channel_layer.group_add(self.group, self.channel_name)
+            if settings.EVENTS_VIA_OUTBOX:
+                outbox_relay.subscribe()
+        await self.accept()
         if user is None:
             await self.send(text_data=json.dumps(protocol.error("login_required", "Log in.")))
             await self.close(code=protocol.CLOSE_UNAUTHENTICATED)
-            return
-        self.group = user_group(user.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        if settings.EVENTS_VIA_OUTBOX:
-            outbox_relay.subscribe()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Pages do not talk on this socket; anything sent is a mistake."""
