@@ -10,6 +10,7 @@ it also applies the retention policy (transcripts/retention/).
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from typing import Any
 
@@ -57,12 +58,27 @@ def janitor(stop: threading.Event) -> None:
         close_connections()
 
 
+def exit_in_a_finalizer_is_not_an_error(unraisable: Any) -> None:
+    """sys.unraisablehook: a stop signal during a clean-up (`__del__`) is no error.
+
+    django-tasks-db's signal handler stops the worker with `sys.exit()` wherever the worker
+    is. Arriving while a finalizer runs, that SystemExit cannot leave it, and Python printed
+    it as a traceback; the worker has already stopped taking tasks, and ends by itself once
+    its current step is over. Anything else goes to Python's own hook.
+    """
+    if isinstance(unraisable.exc_value, SystemExit):
+        logger.info("Stopping once the current step is over")
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 class Command(DatabaseWorkerCommand):
     """django-tasks-db's db_worker with Parley's job recovery."""
 
     help = DatabaseWorkerCommand.help + ", recovering jobs whose worker died"
 
     def handle(self, *args: Any, **options: Any) -> None:
+        sys.unraisablehook = exit_in_a_finalizer_is_not_an_error
         sweep()
         stop = threading.Event()
         cleaner = threading.Thread(target=janitor, args=(stop,), name="job-janitor", daemon=True)
