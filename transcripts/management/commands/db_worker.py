@@ -10,13 +10,16 @@ it also applies the retention policy (transcripts/retention/).
 from __future__ import annotations
 
 import logging
-import sys
+import signal
 import threading
+from types import FrameType
 from typing import Any
 
 from django.conf import settings
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
+from django_tasks_db.management.commands.db_worker import Worker
 
 from config.db import close_connections
 from transcripts import realtime, signals
@@ -27,6 +30,9 @@ from transcripts.retention.services import retention_sweep_daily
 from transcripts.uploads.services import uploads_discard_abandoned
 
 logger = logging.getLogger(__name__)
+
+# The library's options that its Worker takes as they are.
+WORKER_OPTIONS = ("interval", "batch", "backend_name", "startup_delay", "max_tasks", "worker_id")
 
 
 def sweep() -> None:
@@ -58,18 +64,28 @@ def janitor(stop: threading.Event) -> None:
         close_connections()
 
 
-def exit_in_a_finalizer_is_not_an_error(unraisable: Any) -> None:
-    """sys.unraisablehook: a stop signal during a clean-up (`__del__`) is no error.
+class StoppingWorker(Worker):
+    """django-tasks-db's worker, stopped by a signal only between its steps.
 
-    django-tasks-db's signal handler stops the worker with `sys.exit()` wherever the worker
-    is. Arriving while a finalizer runs, that SystemExit cannot leave it, and Python printed
-    it as a traceback; the worker has already stopped taking tasks, and ends by itself once
-    its current step is over. Anything else goes to Python's own hook.
+    The library's handler stops an idle worker with `sys.exit()` wherever it is: in a
+    transaction's commit or rollback (Django then found the transaction still open and logged
+    a traceback; seen once in CI, in the log of a worker a test stopped) or in a finalizer,
+    where the exit cannot leave and Python printed it. Here a signal only asks the loop to
+    end: the step under way (a poll, a task) finishes, the worker takes no other and returns,
+    within its polling interval. A second signal during a task ends the task at once, as the
+    library does (`./parley start` sends one on Ctrl+C, beside the terminal's own).
     """
-    if isinstance(unraisable.exc_value, SystemExit):
-        logger.info("Stopping once the current step is over")
-        return
-    sys.__unraisablehook__(unraisable)
+
+    def shutdown(self, signum: int, frame: FrameType | None) -> None:
+        if not self.running and self.running_task:
+            super().shutdown(signum, frame)
+            return
+        if self.running:
+            logger.warning(
+                "Received %s - stopping once the current step is over (again to end a task)",
+                signal.strsignal(signum),
+            )
+        self.running = False
 
 
 class Command(DatabaseWorkerCommand):
@@ -78,14 +94,31 @@ class Command(DatabaseWorkerCommand):
     help = DatabaseWorkerCommand.help + ", recovering jobs whose worker died"
 
     def handle(self, *args: Any, **options: Any) -> None:
-        sys.unraisablehook = exit_in_a_finalizer_is_not_an_error
         sweep()
         stop = threading.Event()
         cleaner = threading.Thread(target=janitor, args=(stop,), name="job-janitor", daemon=True)
         cleaner.start()
         try:
-            super().handle(*args, **options)
+            self.run_worker(**options)
         finally:
             stop.set()
             cleaner.join()
             close_connections()
+
+    def run_worker(
+        self, *, verbosity: int, queue_name: str, exclude_queues: str, reload: bool, **options: Any
+    ) -> None:
+        """The library's `handle`, with `StoppingWorker` and without `--reload`."""
+        self.configure_logging(verbosity)
+        if reload:
+            raise CommandError("--reload is not supported: restart the worker after a change.")
+        excluded = exclude_queues.split(",") if exclude_queues else []
+        if excluded and "*" not in queue_name.split(","):
+            raise CommandError("--exclude-queues can only be used with --queue-name=*")
+        worker = StoppingWorker(
+            queue_names=queue_name.split(","),
+            excluded_queue_names=excluded,
+            **{name: options[name] for name in WORKER_OPTIONS},
+        )
+        worker.configure_signals()
+        worker.run()
