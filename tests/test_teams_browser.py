@@ -91,6 +91,9 @@ def test_a_team_follows_corrects_and_nothing_leaks(
         )
         assert bob.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
+        # Alice's page reloads by itself once the recording ends and once its audio is stored
+        # (the player appears); a reload of ours meanwhile was aborted by the page's own.
+        expect(alice.locator("#player")).to_be_visible()
         alice.reload()
         expect(alice.locator(".segment").nth(1).locator(".text")).to_have_text(
             "Quarvex is ahead of plan."
