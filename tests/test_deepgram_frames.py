@@ -32,9 +32,7 @@ def parsed_as_a_server_reads_it(data: bytes) -> Frame:
 @pytest.mark.parametrize("length", [0, 1, 125, 126, 3200, 65535, 65536, 70000])
 @pytest.mark.parametrize("opcode", [Opcode.BINARY, Opcode.TEXT])
 def test_a_masked_frame_reads_back_as_sent(length: int, opcode: Opcode) -> None:
-    payload = bytes(i % 251 for i in range(length))
-    if opcode is Opcode.TEXT:
-        payload = b"a" * length
+    payload = b"a" * length if opcode is Opcode.TEXT else bytes(i % 251 for i in range(length))
     unmasked = Frame(opcode, payload).serialize(mask=False)
     data = masked(unmasked, b"\x9a\x01\xff\x37")
     assert data[1] & 0x80  # the mask bit
