@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
+import itertools
 import logging
 import multiprocessing
 import os
@@ -23,6 +24,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -59,17 +61,30 @@ ARCHIVE_FAILED = (
 )
 
 SendWarning = Callable[[protocol.Problem], Awaitable[None]]
-# For the disk writer: append PCM to a spool; or (no PCM) settle the future once what came
-# before is written, closing the spool if asked.
-Errand = tuple[int, bytes | None, concurrent.futures.Future[None] | None, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class SpoolOpening:
+    """A new spool for the disk writer to create (its WAV header written)."""
+
+    path: Path
+    sample_rate: int
+    channels: int
+
+
+# For the disk writer, a spool's number and: a spool to create, or PCM to append to it; or
+# (neither) a future to settle once what came before is written, closing the spool if asked.
+Errand = tuple[int, SpoolOpening | bytes | None, concurrent.futures.Future[None] | None, bool]
 
 
 class DiskWriter:
-    """The process's thread that appends spooled audio to disk, in the order it was given.
+    """The process's thread that creates spools and appends audio to them, in the order
+    it was given: the event loop that serves every session makes no system call for them.
 
     The event loop hands it what the sessions appended every HANDOFF_SECONDS at once, not
     errand by errand: at 300 sessions that wakes the thread four times a second instead of
-    600, each wake-up taking the interpreter from the loop that serves every session.
+    600, each wake-up taking the interpreter from the loop that serves every session. A
+    spool is known by a number given when it is opened (`open`).
     """
 
     def __init__(self) -> None:
@@ -79,22 +94,33 @@ class DiskWriter:
         self._waiting: list[Errand] = []
         self._handoff: asyncio.TimerHandle | None = None
         self._handoff_loop: asyncio.AbstractEventLoop | None = None
+        self._numbers = itertools.count()
 
-    def append(self, fd: int, pcm: bytes) -> None:
-        """Write `pcm` at the end of the spool `fd` within HANDOFF_SECONDS; never blocks."""
-        self._waiting.append((fd, pcm, None, False))
+    def open(self, path: Path, sample_rate: int, channels: int) -> int:
+        """A new spool at `path`, created within HANDOFF_SECONDS; its number. Never blocks:
+        a spool that cannot be created fails the future of its first `written`."""
+        spool = next(self._numbers)
+        self._hand_over((spool, SpoolOpening(path, sample_rate, channels), None, False))
+        return spool
+
+    def append(self, spool: int, pcm: bytes) -> None:
+        """Write `pcm` at the end of the spool within HANDOFF_SECONDS; never blocks."""
+        self._hand_over((spool, pcm, None, False))
+
+    def written(self, spool: int, *, close: bool = False) -> concurrent.futures.Future[None]:
+        """Done (or failed) once what was appended to the spool so far is on disk; the spool
+        is closed then if asked."""
+        done: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self._waiting.append((spool, None, done, close))
+        self._hand_off()
+        return done
+
+    def _hand_over(self, errand: Errand) -> None:
+        self._waiting.append(errand)
         loop = asyncio.get_running_loop()
         if self._handoff is None or self._handoff_loop is not loop:  # (a test's new loop)
             self._handoff = loop.call_later(HANDOFF_SECONDS, self._hand_off)
             self._handoff_loop = loop
-
-    def written(self, fd: int, *, close: bool = False) -> concurrent.futures.Future[None]:
-        """Done (or failed) once what was appended to the spool so far is on disk; the spool
-        is closed then if asked."""
-        done: concurrent.futures.Future[None] = concurrent.futures.Future()
-        self._waiting.append((fd, None, done, close))
-        self._hand_off()
-        return done
 
     def _hand_off(self) -> None:
         if self._handoff is not None:
@@ -119,42 +145,55 @@ class DiskWriter:
 
 
 class SpoolsWritten:
-    """What the disk writer knows of the spools it writes: how much of each it has written
-    since its writeback last started, and the error of each whose disk failed."""
+    """What the disk writer knows of the spools it writes, by number: the file descriptor
+    of each, how much of each it has written since its writeback last started, and the error
+    of each whose disk failed."""
 
     def __init__(self) -> None:
+        self.fds: dict[int, int] = {}
         self.unstarted: dict[int, int] = {}
         self.failed: dict[int, OSError] = {}
 
-    def append(self, fd: int, pcm: bytes) -> None:
+    def open(self, spool: int, opening: SpoolOpening) -> None:
+        """Create the spool, its header written."""
+        self.fds[spool] = archive.open_spool(opening.path, opening.sample_rate, opening.channels)
+
+    def append(self, spool: int, pcm: bytes) -> None:
         """Append to the spool; start its writeback once enough has gathered."""
+        fd = self.fds[spool]
         os.write(fd, pcm)
-        unstarted = self.unstarted.get(fd, 0) + len(pcm)
+        unstarted = self.unstarted.get(spool, 0) + len(pcm)
         if unstarted >= WRITEBACK_AFTER_BYTES:
             start_writeback(fd)
             unstarted = 0
-        self.unstarted[fd] = unstarted
+        self.unstarted[spool] = unstarted
 
-    def close(self, fd: int) -> None:
+    def close(self, spool: int) -> None:
         """Close the spool (what is left of it is written back at the kernel's pace)."""
-        self.unstarted.pop(fd, None)
-        os.close(fd)
+        self.unstarted.pop(spool, None)
+        fd = self.fds.pop(spool, None)
+        if fd is not None:  # (None: it could not be created)
+            os.close(fd)
 
 
 def _carry_out(errand: Errand, spools: SpoolsWritten) -> None:
-    """Append PCM to a spool, or settle its future (closing it if asked); a spool whose
-    disk failed keeps the error for the future that follows."""
-    fd, pcm, done, close = errand
+    """Create a spool, append PCM to one, or settle its future (closing it if asked); a
+    spool whose disk failed keeps the error for the future that follows."""
+    spool, work, done, close = errand
     failed = spools.failed
     try:
-        if pcm is not None and fd not in failed:
-            spools.append(fd, pcm)
+        if isinstance(work, SpoolOpening):
+            spools.open(spool, work)
+        elif work is not None and spool not in failed:
+            spools.append(spool, work)
         elif done is not None:
             if close:
-                spools.close(fd)
-            _settle(done, failed.pop(fd, None) if close else failed.get(fd))
+                spools.close(spool)
+            _settle(done, failed.pop(spool, None) if close else failed.get(spool))
     except OSError as exc:  # a full or failing disk: said when the spool closes
-        failed[fd] = exc
+        if isinstance(work, SpoolOpening):
+            logger.error("Could not create the audio spool %s: %s", work.path, exc)
+        failed[spool] = exc
         if done is not None:
             _settle(done, exc)
 
@@ -225,16 +264,10 @@ class AudioSpool:
         # Frames arrive as received: PCM16, interleaved when there are two channels.
         self._batch_bytes = int(2 * channels * sample_rate * ARCHIVE_BATCH_SECONDS)
         self._released = asyncio.get_running_loop().create_future()
-        try:
-            self._fd = archive.open_spool(self._path, sample_rate, channels)
-        except OSError:
-            logger.exception("Could not open the audio spool of recording %s", recording_id)
-            self._fd = -1
+        self._spool = disk_writer.open(self._path, sample_rate, channels)
 
     def add(self, chunk: bytes) -> None:
-        """Keep a frame of PCM; about a second's worth goes to the disk writer at once."""
-        if self._fd < 0:
-            return
+        """Keep a frame of PCM; about half a second's worth goes to the disk writer at once."""
         self._pending.append(chunk)
         self._pending_bytes += len(chunk)
         if self._pending_bytes >= self._batch_bytes:
@@ -252,11 +285,11 @@ class AudioSpool:
 
     async def read(self, start: int, end: int) -> AsyncIterator[bytes]:
         """The session's audio from byte `start` to `end`, read back from the spool."""
-        if self._fd < 0 or start >= end:
+        if start >= end:
             return
         self._flush()
         try:
-            await asyncio.wrap_future(disk_writer.written(self._fd))
+            await asyncio.wrap_future(disk_writer.written(self._spool))
         except OSError:
             logger.exception("Recording %s: its spool cannot be read back", self._recording_id)
             return
@@ -266,16 +299,14 @@ class AudioSpool:
 
     def _flush(self) -> None:
         if self._pending:
-            disk_writer.append(self._fd, b"".join(self._pending))
+            disk_writer.append(self._spool, b"".join(self._pending))
             self._pending, self._pending_bytes = [], 0
 
     async def run(self) -> None:
         """Wait until the session no longer needs the spool; then encode it and store it."""
         await self._released
         try:
-            if self._fd < 0:
-                raise OSError(f"no spool for recording {self._recording_id}")
-            await asyncio.wrap_future(disk_writer.written(self._fd, close=True))
+            await asyncio.wrap_future(disk_writer.written(self._spool, close=True))
             ogg = await encoded(self._path)
             await run_apart(
                 partial(recording_add_audio, recording_id=self._recording_id, spool=ogg),
