@@ -34,6 +34,35 @@ class LiveSessionPlan:
     first_index: int = 0
 
 
+class StartRefused(Exception):
+    """A start or resume refused, and why: the socket closes with this code and message."""
+
+    def __init__(self, close_code: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.close_code, self.code, self.message = close_code, code, message
+
+
+def start_options(message: controls.Start, destination: Destination) -> LiveOptions:
+    """What a new recording is transcribed with: as `start` asks, with its place's glossary."""
+    return LiveOptions(
+        language=message.language or settings.DEFAULT_LANGUAGE,
+        sample_rate=message.sample_rate,
+        diarize=message.diarize,
+        glossary=destination.glossary,
+        channels=message.channels,
+    )
+
+
+def checked_engine(options: LiveOptions) -> LiveEngine:
+    """The configured engine, if it can record with these options."""
+    try:
+        engine = get_live_engine()
+        engine.check_options(options)
+    except EngineError as exc:
+        raise StartRefused(protocol.CLOSE_ENGINE_UNAVAILABLE, exc.code, exc.message) from None
+    return engine
+
+
 class RecordConsumer(PlainLoopConsumer):
     """Receives a recording's control messages and audio; sends back its transcript.
 
@@ -121,24 +150,42 @@ class RecordConsumer(PlainLoopConsumer):
 
     async def _new_recording(self, message: controls.Start) -> LiveSessionPlan | None:
         """The recording `start` asks for, created; None if refused (the page is told why)."""
-        destination = await self._destination(message.team)
+        try:
+            return await self._open_recording(message)
+        except StartRefused as refusal:
+            await self._refuse(refusal)
+            return None
+
+    @apart
+    def _open_recording(self, message: controls.Start) -> LiveSessionPlan:
+        """Where the recording goes, its engine, and the recording created, in one call off
+        the event loop (on PostgreSQL, one connection from the pool where there were two).
+
+        A team the person is not in is a bad message; a consent notice not confirmed, or an
+        engine that cannot record with these options, refuses the start (StartRefused).
+        """
+        try:
+            destination = destination_for(user=self.owner, team_id=message.team)
+        except ValidationError as exc:
+            raise controls.ProtocolError(exc.messages[0]) from None
         if destination.consent and message.consent != destination.consent.version:
-            await self._close_with_error(
+            raise StartRefused(
                 protocol.CLOSE_CONSENT_REQUIRED, "consent_required", CONSENT_REQUIRED
             )
-            return None
-        options = LiveOptions(
-            language=message.language or settings.DEFAULT_LANGUAGE,
-            sample_rate=message.sample_rate,
-            diarize=message.diarize,
-            glossary=destination.glossary,
-            channels=message.channels,
+        options = start_options(message, destination)
+        engine = checked_engine(options)
+        recording = services.recording_start(
+            owner=self.owner,
+            title=message.title,
+            language=options.language,
+            engine=engine.name,
+            model=engine.model,
+            # The channel count is the recording's: a resume carries on with the same.
+            options=engine.describe_options(options) | {"channels": options.channels},
+            refine=message.refine,
+            destination=destination,
         )
-        engine = await self._engine_for(options)
-        if engine is None:
-            return None
-        recording_id = await self._create_recording(message, engine, options, destination)
-        return LiveSessionPlan(recording_id, engine, options)
+        return LiveSessionPlan(recording.pk, engine, options)
 
     async def _resume(self, message: controls.Resume) -> None:
         try:
@@ -171,12 +218,13 @@ class RecordConsumer(PlainLoopConsumer):
     async def _engine_for(self, options: LiveOptions) -> LiveEngine | None:
         """The configured engine if it can record with these options; else says why."""
         try:
-            engine = get_live_engine()
-            engine.check_options(options)
-        except EngineError as exc:
-            await self._close_with_error(protocol.CLOSE_ENGINE_UNAVAILABLE, exc.code, exc.message)
+            return checked_engine(options)
+        except StartRefused as refusal:
+            await self._refuse(refusal)
             return None
-        return engine
+
+    async def _refuse(self, refusal: StartRefused) -> None:
+        await self._close_with_error(refusal.close_code, refusal.code, refusal.message)
 
     def _begin(self, plan: LiveSessionPlan) -> None:
         self.session = LiveSession(
@@ -200,35 +248,6 @@ class RecordConsumer(PlainLoopConsumer):
             await self._send_event(protocol.stopped(recording.pk, self.session.segments_saved))
             await self.close(code=1000)
             self.closed = True
-
-    @apart
-    def _destination(self, team_id: int | None) -> Destination:
-        """Where the recording goes; a team the person is not in is a bad message."""
-        try:
-            return destination_for(user=self.owner, team_id=team_id)
-        except ValidationError as exc:
-            raise controls.ProtocolError(exc.messages[0]) from None
-
-    @apart
-    def _create_recording(
-        self,
-        message: controls.Start,
-        engine: LiveEngine,
-        options: LiveOptions,
-        destination: Destination,
-    ) -> int:
-        recording = services.recording_start(
-            owner=self.owner,
-            title=message.title,
-            language=options.language,
-            engine=engine.name,
-            model=engine.model,
-            # The channel count is the recording's: a resume carries on with the same.
-            options=engine.describe_options(options) | {"channels": options.channels},
-            refine=message.refine,
-            destination=destination,
-        )
-        return recording.pk
 
     async def _on_engine_failure(self, exc: EngineError) -> None:
         await self._close_with_error(protocol.CLOSE_ENGINE_FAILED, exc.code, exc.message)
