@@ -15,6 +15,10 @@ and only in a Daphne process, by a subclass.
   before it hands the bytes on, whether debug logging is on or not: about 6 µs a read, and a
   live server reads 3,000 frames a second at 300 meetings. Here the bytes are handed on
   directly; nothing else changes.
+- What a socket does as it opens. Autobahn copies its factory's options onto it and lists
+  them, pretty-printed, for a debug log line, whether debug logging is on or not: about 0.7 ms
+  a socket, 4 % of the event loop while 300 meetings connect within 5 s. Here the options are
+  copied the same way, and the listing is left out.
 """
 
 from __future__ import annotations
@@ -34,8 +38,18 @@ def fit_daphne_sockets() -> None:
     if getattr(factory, "closing_handshake_seconds", None) == CLOSING_HANDSHAKE_SECONDS:
         return
 
+    options = factory.protocol.CONFIG_ATTRS
+
     class FittedWebSocketProtocol(factory.protocol):  # type: ignore[name-defined]
         """Daphne's socket; reads go straight to autobahn's frame parser."""
+
+        CONFIG_ATTRS = ()  # copied below: autobahn's copy lists them for its debug log
+
+        def _connectionMade(self) -> None:
+            for name in options:
+                if not hasattr(self, name):
+                    setattr(self, name, getattr(self.factory, name))
+            super()._connectionMade()
 
         def dataReceived(self, data: bytes) -> None:
             self._dataReceived(data)
