@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+import wave
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from tests.chromium import (
     require_chromium,
 )
 from tests.fake_deepgram import FakeDeepgram
+from tests.fakedeepgram.audio import RegionFinder, Windower
 from tests.servers import DaphneServer, WorkerProcess
 from transcripts.models import Recording, Segment
 
@@ -82,6 +84,17 @@ def watch_console(page: Page) -> list[str]:
     return problems
 
 
+def last_utterance_seconds(wav: Path) -> float:
+    """How long the file's last stretch of speech is, found as the fake Deepgram finds it."""
+    with wave.open(str(wav)) as speech:
+        rate, pcm = speech.getframerate(), speech.readframes(speech.getnframes())
+    regions = RegionFinder(silence_frames=round(rate * 0.3))
+    for window in Windower(rate).feed(pcm):
+        regions.add(window)
+    start, end = regions.finish()[-1]
+    return (end - start) / rate
+
+
 def log_in(page: Page, base_url: str) -> None:
     page.goto(f"{base_url}/accounts/login/?next=/record/")
     page.get_by_label("Username").fill("frances")
@@ -111,12 +124,16 @@ def test_record_a_meeting_in_the_browser_and_find_it_in_history(
     expect(page.get_by_role("status")).to_contain_text("Saved 2 segments", timeout=15_000)
 
     # The worklet turned Chromium's 44.1 kHz stereo into 16 kHz mono: the fake heard no more
-    # seconds than passed (a wrong rate or channel count would be 2-3x off either way), and
-    # most of the file (capture starts a moment into it: later on a busy machine).
+    # seconds than passed, and the last utterance as long as it is in the file (a wrong rate
+    # or channel count would be 2-3x off either way). How much of the file's start the page
+    # caught depends on how busy the machine is: the microphone plays it from when it opens.
     connection = fake_deepgram.connections[0]
     assert connection.query["sample_rate"] == ["16000"]
     heard = connection.audio_bytes / 2 / 16000
-    assert 5.0 < heard < recorded_for + 0.5, (heard, recorded_for)
+    assert heard < recorded_for + 0.5, (heard, recorded_for)
+    words = connection.finals()[-1]["channel"]["alternatives"][0]["words"]
+    spoken = words[-1]["end"] - words[0]["start"]
+    assert spoken == pytest.approx(last_utterance_seconds(SPEECH_WAV), abs=0.1)
 
     page.get_by_role("link", name="Open the transcript").click()
     expect(page.get_by_role("heading", name="Quarterly review")).to_be_visible()
