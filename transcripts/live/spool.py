@@ -155,8 +155,14 @@ class SpoolsWritten:
         self.failed: dict[int, OSError] = {}
 
     def open(self, spool: int, opening: SpoolOpening) -> None:
-        """Create the spool, its header written."""
-        self.fds[spool] = archive.open_spool(opening.path, opening.sample_rate, opening.channels)
+        """Create the spool, its header written; one that cannot be created is failed."""
+        try:
+            fd = archive.open_spool(opening.path, opening.sample_rate, opening.channels)
+        except OSError as exc:
+            logger.error("Could not create the audio spool %s: %s", opening.path, exc)
+            self.failed[spool] = exc
+            return
+        self.fds[spool] = fd
 
     def append(self, spool: int, pcm: bytes) -> None:
         """Append to the spool; start its writeback once enough has gathered."""
@@ -191,8 +197,6 @@ def _carry_out(errand: Errand, spools: SpoolsWritten) -> None:
                 spools.close(spool)
             _settle(done, failed.pop(spool, None) if close else failed.get(spool))
     except OSError as exc:  # a full or failing disk: said when the spool closes
-        if isinstance(work, SpoolOpening):
-            logger.error("Could not create the audio spool %s: %s", work.path, exc)
         failed[spool] = exc
         if done is not None:
             _settle(done, exc)
