@@ -23,6 +23,7 @@ from tests.chromium import (
 )
 from tests.fake_deepgram import FakeDeepgram
 from tests.fakedeepgram.audio import RegionFinder, Windower
+from tests.fakedeepgram.engine import LiveOptions as FakeLiveOptions
 from tests.servers import DaphneServer, WorkerProcess
 from transcripts.models import Recording, Segment
 
@@ -88,7 +89,8 @@ def last_utterance_seconds(wav: Path) -> float:
     """How long the file's last stretch of speech is, found as the fake Deepgram finds it."""
     with wave.open(str(wav)) as speech:
         rate, pcm = speech.getframerate(), speech.readframes(speech.getnframes())
-    regions = RegionFinder(silence_frames=round(rate * 0.3))
+    endpointing = FakeLiveOptions.endpointing_ms or 0
+    regions = RegionFinder(silence_frames=round(rate * endpointing / 1000))
     for window in Windower(rate).feed(pcm):
         regions.add(window)
     start, end = regions.finish()[-1]
