@@ -1,8 +1,10 @@
 """Real Chromium, real Daphne: a live recording's audio is stored just after stop, and its
-transcript page, opened before that, shows the player by itself once it is."""
+transcript page, opened before that, shows the player by itself once it is — after a
+correction being typed there is saved, never instead of it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,6 +56,14 @@ def browser(tmp_path: Path, stopped: Recording, cookie: str) -> Iterator[Browser
         yield browser
 
 
+def store_the_audio(stopped: Recording, user: User, tmp_path: Path) -> None:
+    """What the live process does once the encoder is done."""
+    name = store_file(stereo_ogg(tone(1.0), silence(1.0), tmp_path), "ogg")
+    recording = Recording.objects.get(pk=stopped.pk)
+    services.recording_attach_audio(recording=recording, name=name)
+    realtime.publish_job_state(owner_id=user.pk, event=protocol.status_event(recording, 0))
+
+
 def test_the_transcript_page_shows_the_player_once_the_audio_is_stored(
     server: DaphneServer,
     browser: Browser,
@@ -68,13 +78,35 @@ def test_the_transcript_page_shows_the_player_once_the_audio_is_stored(
     expect(page.get_by_role("status").filter(has_text="The audio is being saved")).to_be_visible()
     expect(page.locator("#player")).to_have_count(0)
 
-    def store() -> None:  # what the live process does once the encoder is done
-        name = store_file(stereo_ogg(tone(1.0), silence(1.0), tmp_path), "ogg")
-        recording = Recording.objects.get(pk=stopped.pk)
-        services.recording_attach_audio(recording=recording, name=name)
-        realtime.publish_to_user(user_id=user.pk, event=protocol.status_event(recording, 0))
-
-    outside_the_browser_loop(store)
+    outside_the_browser_loop(lambda: store_the_audio(stopped, user, tmp_path))
     expect(page.locator("#player")).to_be_attached(timeout=15_000)
     expect(page.locator("#audio-pending")).to_have_count(0)
+    assert problems == []
+
+
+def test_a_correction_being_typed_holds_the_reload_until_it_is_saved(
+    server: DaphneServer,
+    browser: Browser,
+    stopped: Recording,
+    cookie: str,
+    user: User,
+    tmp_path: Path,
+) -> None:
+    page = logged_in(browser.new_context(), server, cookie)
+    problems = watch_console(page)
+    page.goto(f"{server.url}/recordings/{stopped.pk}/")
+    expect(page.get_by_role("status").filter(has_text="The audio is being saved")).to_be_visible()
+    page.get_by_role("button", name=re.compile(r"^Correct the passage at ")).click()
+    page.get_by_label("Corrected text").fill("Hello everyone")
+
+    outside_the_browser_loop(lambda: store_the_audio(stopped, user, tmp_path))
+    waiting = page.get_by_role("status").filter(has_text="shows once you save or cancel your edit")
+    expect(waiting).to_be_visible()
+    expect(page.get_by_label("Corrected text")).to_have_value("Hello everyone")
+    expect(page.locator("#player")).to_have_count(0)
+
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#player")).to_be_attached(timeout=15_000)
+    expect(page.locator(".segment .text")).to_have_text("Hello everyone")
+    expect(waiting).to_have_count(0)
     assert problems == []

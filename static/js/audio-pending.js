@@ -1,6 +1,8 @@
 // The transcript page of a live recording whose audio is still being stored (it is encoded
-// after stop): the page reloads once the audio is there, so the player appears by itself.
+// after stop): the page reloads once the audio is there, so the player appears by itself
+// (after a correction being typed is saved or cancelled: common.js, reloadWhenIdle).
 
+import { reloadWhenIdle } from "./common.js";
 import { LiveStatus } from "./live-status.js";
 
 const root = document.getElementById("recording");
@@ -13,7 +15,7 @@ if (root && notice) {
     trackedIds: () => [id],
     onEvent: (event) => {
       if (event.type === "job" && String(event.recording) === id && event.audio_ready) {
-        window.location.reload();
+        reloadWhenIdle();
       }
     },
   });

@@ -117,3 +117,33 @@ export async function postForm(url, fields, csrfToken) {
   if (!response.ok) throw new Error(body.error || `The server answered ${response.status}.`);
   return body;
 }
+
+// A page that updates itself by reloading never throws away what someone is typing: while
+// an edit is open (an element marked data-unsaved), the reload waits until it is saved or
+// cancelled (editFinished) and the page says so.
+const EDIT_FINISHED = "parley:edit-finished";
+const WAITING_NOTICE = "update-waiting";
+
+export function reloadWhenIdle() {
+  if (!document.querySelector("[data-unsaved]")) {
+    window.location.reload();
+    return;
+  }
+  pageNotice(WAITING_NOTICE, "This page has an update: it shows once you save or cancel your edit.");
+  document.addEventListener(EDIT_FINISHED, reloadWhenIdle, { once: true });
+}
+
+// A notice at the top of the page, said by screen readers; shown once however often asked.
+export function pageNotice(id, text) {
+  if (document.getElementById(id)) return;
+  const notice = document.createElement("p");
+  notice.id = id;
+  notice.className = "notice";
+  notice.setAttribute("role", "status");
+  notice.textContent = text;
+  document.getElementById("main").prepend(notice);
+}
+
+export function editFinished() {
+  document.dispatchEvent(new Event(EDIT_FINISHED));
+}

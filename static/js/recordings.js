@@ -1,6 +1,7 @@
 // History and transcript pages: recordings still queued or transcribing update live.
 // A transcript page whose recording finishes reloads to show the text.
 
+import { reloadWhenIdle } from "./common.js";
 import { ACTIVE_STATUSES, LiveStatus, showStatus } from "./live-status.js";
 
 const root = document.querySelector("[data-status-url]");
@@ -17,7 +18,7 @@ if (root && watched().length > 0) {
       const element = document.querySelector(`[data-recording="${event.recording}"]`);
       const wasActive = element && ACTIVE_STATUSES.has(element.dataset.status);
       showStatus(event);
-      if (reloadWhenDone && wasActive && !ACTIVE_STATUSES.has(event.status)) window.location.reload();
+      if (reloadWhenDone && wasActive && !ACTIVE_STATUSES.has(event.status)) reloadWhenIdle();
     },
   });
 }

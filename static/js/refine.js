@@ -4,6 +4,7 @@
 // The recording keeps its own state while it is refined, so the job's state travels in
 // each event's `refine` part (transcripts/realtime.py, job_event).
 
+import { reloadWhenIdle } from "./common.js";
 import { LiveStatus } from "./live-status.js";
 
 const ACTIVE = new Set(["queued", "running", "waiting"]);
@@ -32,7 +33,7 @@ if (root && panel && ACTIVE.has(panel.dataset.refineState)) {
     onEvent: (event) => {
       if (event.type !== "job" || String(event.recording) !== id) return;
       if (event.refine && ACTIVE.has(event.refine.status)) show(event.refine);
-      else window.location.reload();
+      else reloadWhenIdle();
     },
   });
 }

@@ -4,7 +4,7 @@
 // highlighted and kept in view, and the word being said is marked. ?t=SECONDS opens the page at that moment. Passages are
 // corrected in place and speakers named for the whole recording (plain forms without JS).
 
-import { postForm } from "./common.js";
+import { editFinished, postForm } from "./common.js";
 
 const root = document.getElementById("recording");
 const player = document.getElementById("player");
@@ -113,7 +113,14 @@ function startEditing(segment) {
   textarea.value = paragraph.textContent.replace(/\s+/g, " ").trim();
   const [save, cancel] = editor.querySelectorAll("button");
   const problem = editor.querySelector(".field-error");
-  const finish = () => { editor.remove(); paragraph.hidden = false; button.hidden = false; button.focus(); };
+  editor.dataset.unsaved = "";
+  const finish = () => {
+    editor.remove();
+    paragraph.hidden = false;
+    button.hidden = false;
+    button.focus();
+    editFinished();
+  };
   save.addEventListener("click", async () => {
     save.disabled = true;
     try {
@@ -140,6 +147,11 @@ function startEditing(segment) {
 }
 
 function nameSpeakers(form) {
+  const field = form.elements.name;
+  field.addEventListener("input", () => {
+    if (field.value !== field.defaultValue) form.dataset.unsaved = "";
+    else delete form.dataset.unsaved;
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const speaker = form.dataset.speaker;
@@ -148,6 +160,9 @@ function nameSpeakers(form) {
     try {
       const body = await post(form.action, { name: form.elements.name.value });
       document.querySelectorAll(`.speaker[data-speaker="${speaker}"]`).forEach((label) => { label.textContent = body.name; });
+      field.defaultValue = field.value;
+      delete form.dataset.unsaved;
+      editFinished();
       button.textContent = "Saved";
       window.setTimeout(() => { button.textContent = "Save name"; }, 1500);
     } catch (error) {
