@@ -31,9 +31,10 @@ SCRIPT = ["Good morning everyone, thanks for joining.", "Let us review the quart
 class EventsSocket:
     """A page listening on /ws/events/."""
 
-    def __init__(self, cookie: str) -> None:
+    def __init__(self, cookie: str, *, query: str = "") -> None:
         headers = [(b"origin", b"http://localhost"), (b"cookie", f"sessionid={cookie}".encode())]
-        self.communicator = WebsocketCommunicator(application, "/ws/events/", headers=headers)
+        path = f"/ws/events/?{query}" if query else "/ws/events/"
+        self.communicator = WebsocketCommunicator(application, path, headers=headers)
         self.statuses: list[str] = []
 
     async def __aenter__(self) -> EventsSocket:

@@ -171,7 +171,7 @@ def publish_progress(recording_id: int, steps: int) -> None:
     for progress in range(steps):
         with transaction.atomic():
             event = protocol.status_event(recording, progress)
-            realtime.publish_to_user(user_id=recording.owner_id, event=event)
+            realtime.publish_job_state(owner_id=recording.owner_id, event=event)
 
 
 def redis_connections_received(client: redis.Redis) -> int:

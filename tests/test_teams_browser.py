@@ -82,6 +82,9 @@ def test_a_team_follows_corrects_and_nothing_leaks(
 
         bob.goto(f"{server.url}/recordings/{recording_id}/")
         expect(bob.get_by_text("shared with you as editor")).to_be_visible()
+        # Bob's page, opened while the audio may still be being stored, reloads by itself once
+        # it is (the audio's event reaches those it is shared with): wait for that first.
+        expect(bob.locator("#player")).to_be_visible()
         second = bob.locator(".segment").nth(1)
         second.get_by_role("button", name=re.compile(r"^Correct the passage at ")).click()
         bob.get_by_label("Corrected text").fill("Quarvex is ahead of plan.")

@@ -34,6 +34,10 @@ def page_number(raw: str | None) -> int:
     return whole_number(raw, name="page", minimum=1, maximum=MAX_PAGE, default=1)
 
 
+# The most recordings a page asks about at once (the status endpoint, /ws/events/).
+MAX_RECORDING_IDS = 100
+
+
 def recording_ids(raw: list[str], *, limit: int) -> list[int]:
     """`?id=1&id=2…`: recording ids; past the first `limit`, the rest are not read."""
     return [whole_number(r, name="id", minimum=1, maximum=MAX_ID, default=0) for r in raw[:limit]]

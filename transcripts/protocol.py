@@ -227,6 +227,18 @@ def revoked() -> Notice:
     return {"type": "revoked"}
 
 
+class Unshared(TypedDict):
+    """/ws/events/: a recording the page showed is no longer shared with its person."""
+
+    type: Literal["unshared"]
+    recording: int
+
+
+def unshared(recording_id: int) -> Unshared:
+    """Server → a page on /ws/events/: it hears no more about this recording."""
+    return {"type": "unshared", "recording": recording_id}
+
+
 def recheck() -> Notice:
     """Server → viewers' sockets (not pages): sharing changed; look again at access."""
     return {"type": "recheck"}

@@ -1,8 +1,10 @@
-"""Page events: what a user's open pages hear about their recordings.
+"""Page events: what people's open pages hear about the recordings they show.
 
-Events for a user go to the channel-layer group `user.<id>`; every page of theirs that
-shows job status listens on /ws/events/ (EventsConsumer, below). Events leave only
-once the change that caused them is committed.
+An event about a recording goes to its owner's channel-layer group `user.<id>`, and to the
+group `recording.<id>` of other people's pages showing it (shared with them, or with their
+team); every page that shows job status listens on /ws/events/ (EventsConsumer, below),
+naming the recordings it shows. Events leave only once the change that caused them is
+committed.
 
 The in-memory channel layer lives inside one process, so the worker process cannot
 reach it. With that layer (no REDIS_URL) events are written to OutboxEvent in the same
@@ -16,26 +18,31 @@ import asyncio
 import json
 import logging
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from functools import partial
 from typing import Any
+from urllib.parse import parse_qs
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from transcripts import protocol
+from transcripts import params, protocol
 from transcripts.models import OutboxEvent
+from transcripts.selectors import shared_recording_ids
 from transcripts.sockets import socket_user
 
 logger = logging.getLogger(__name__)
 
 EVENT_HANDLER = "user.event"
+RECHECK_HANDLER = "events.recheck"
 OUTBOX_POLL_SECONDS = 0.25
 OUTBOX_KEEP = timedelta(minutes=10)
 
@@ -45,14 +52,31 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
-def publish_to_user(*, user_id: int, event: protocol.JobState) -> None:
-    """Deliver `event` to the user's open pages once the current transaction commits."""
+def recording_group(recording_id: int) -> str:
+    """The channel-layer group of the pages of people other than its owner showing one
+    recording."""
+    return f"recording.{recording_id}"
+
+
+def audience(owner_id: int, recording_id: int) -> tuple[str, str]:
+    """The groups an event about one of the owner's recordings goes to."""
+    return user_group(owner_id), recording_group(recording_id)
+
+
+def publish_job_state(*, owner_id: int, event: protocol.JobState) -> None:
+    """Deliver `event`, about one of the owner's recordings, to the owner's open pages and
+    to other people's pages showing it, once the current transaction commits."""
     if settings.EVENTS_VIA_OUTBOX:
-        OutboxEvent.objects.create(user_id=user_id, payload=event)
+        OutboxEvent.objects.create(user_id=owner_id, payload=event)
     else:
         # Robust: a channel layer that cannot be reached loses the event (logged), never
         # the change that caused it.
-        transaction.on_commit(partial(_group_send, user_group(user_id), event), robust=True)
+        transaction.on_commit(partial(_send_to_audience, owner_id, event), robust=True)
+
+
+def _send_to_audience(owner_id: int, event: protocol.JobState) -> None:
+    for group in audience(owner_id, event["recording"]):
+        _group_send(group, event)
 
 
 def _group_send(group: str, event: protocol.JobState) -> None:
@@ -198,11 +222,32 @@ def viewers_disconnect(recording_id: int) -> None:
 
 
 def viewers_recheck(recording_id: int) -> None:
-    """Sharing changed: people following the recording by access look again (best-effort)."""
+    """Sharing changed: people following the recording by access, and other people's pages
+    hearing its events, look again (best-effort)."""
     try:
-        async_to_sync(publish_to_viewers)(recording_id, protocol.recheck())
+        async_to_sync(_recheck)(recording_id)
     except Exception:
         logger.warning("Could not tell recording %s's viewers that sharing changed", recording_id)
+
+
+async def _recheck(recording_id: int) -> None:
+    await publish_to_viewers(recording_id, protocol.recheck())
+    await _agroup_message(recording_group(recording_id), {"recording": recording_id})
+
+
+def followed_recheck(user_id: int) -> None:
+    """Someone's teams changed: their pages look again at the recordings shared with them
+    that they hear about (best-effort)."""
+    try:
+        async_to_sync(_agroup_message)(user_group(user_id), {})
+    except Exception:
+        logger.warning("Could not tell user %s's pages that their teams changed", user_id)
+
+
+async def _agroup_message(group: str, fields: dict[str, int]) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        await layer.group_send(group, {"type": RECHECK_HANDLER, **fields})
 
 
 def outbox_prune() -> int:
@@ -249,9 +294,10 @@ class OutboxRelay:
         cursor = await database_sync_to_async(_outbox_latest_id)()
         while True:
             rows = await database_sync_to_async(_outbox_after)(cursor)
-            for row_id, user_id, payload in rows:
+            for row_id, owner_id, payload in rows:
                 message = {"type": EVENT_HANDLER, "event": payload}
-                await layer.group_send(user_group(user_id), message)
+                for group in audience(owner_id, payload["recording"]):
+                    await layer.group_send(group, message)
                 cursor = row_id
             if not rows:
                 await asyncio.sleep(OUTBOX_POLL_SECONDS)
@@ -261,12 +307,16 @@ outbox_relay = OutboxRelay()
 
 
 class EventsConsumer(AsyncWebsocketConsumer):
-    """/ws/events/: a user's open pages hear about their recordings' jobs. Send-only."""
+    """/ws/events/?id=1&id=2…: a person's open page hears about the recordings it shows —
+    their own (all of them, by their user group) and those others shared with them (each by
+    its recording group, while they may still see it). Send-only."""
 
-    group: str | None = None
+    groups_joined: tuple[str, ...] = ()
+    user: User | None = None
+    followed: frozenset[int] = frozenset()
 
     async def connect(self) -> None:
-        """Join the user's group, then accept; anonymous sockets are told why and closed.
+        """Join the groups, then accept; anonymous sockets and bad ids are told why and closed.
 
         In that order: a page asks for its recordings' state once its socket is open, and
         every event after that must reach it. Accepted first, an event sent while the group
@@ -274,30 +324,76 @@ class EventsConsumer(AsyncWebsocketConsumer):
         page, which then waited for it forever.
         """
         user = socket_user(self.scope)
-        if user is not None:
-            self.group = user_group(user.pk)
-            await self.channel_layer.group_add(self.group, self.channel_name)
-            if settings.EVENTS_VIA_OUTBOX:
-                outbox_relay.subscribe()
-        await self.accept()
         if user is None:
-            await self.send(text_data=json.dumps(protocol.error("login_required", "Log in.")))
-            await self.close(code=protocol.CLOSE_UNAUTHENTICATED)
+            await self._refuse("login_required", "Log in.", protocol.CLOSE_UNAUTHENTICATED)
+            return
+        try:
+            wanted = _ids_named(self.scope)
+        except ValidationError as exc:
+            await self._refuse("bad_message", exc.messages[0], protocol.CLOSE_BAD_MESSAGE)
+            return
+        self.user = user
+        if wanted:
+            shared = await database_sync_to_async(shared_recording_ids)(
+                user=user, recording_ids=wanted
+            )
+            self.followed = frozenset(shared)
+        self.groups_joined = (user_group(user.pk), *map(recording_group, self.followed))
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        if settings.EVENTS_VIA_OUTBOX:
+            outbox_relay.subscribe()
+        await self.accept()
+
+    async def _refuse(self, code: str, message: str, close_code: int) -> None:
+        await self.accept()
+        await self._close_saying(code, message, close_code)
+
+    async def _close_saying(self, code: str, message: str, close_code: int) -> None:
+        await self.send(text_data=json.dumps(protocol.error(code, message)))
+        await self.close(code=close_code)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Pages do not talk on this socket; anything sent is a mistake."""
         message = "This socket only sends events; it accepts no messages."
-        await self.send(text_data=json.dumps(protocol.error("bad_message", message)))
-        await self.close(code=protocol.CLOSE_BAD_MESSAGE)
+        await self._close_saying("bad_message", message, protocol.CLOSE_BAD_MESSAGE)
 
     async def disconnect(self, code: int) -> None:
-        """Leave the group."""
-        if self.group is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-            if settings.EVENTS_VIA_OUTBOX:
-                outbox_relay.unsubscribe()
-            self.group = None
+        """Leave the groups."""
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if self.groups_joined and settings.EVENTS_VIA_OUTBOX:
+            outbox_relay.unsubscribe()
+        self.groups_joined = ()
 
     async def user_event(self, message: dict[str, Any]) -> None:
-        """Forward one event from the group to the page."""
+        """Forward one event from a group to the page."""
         await self.send(text_data=json.dumps(message["event"]))
+
+    async def events_recheck(self, message: dict[str, Any]) -> None:
+        """Sharing changed (of one recording, or the person's teams): stop hearing the
+        followed recordings no longer shared with this person, and tell the page."""
+        asked = message.get("recording")
+        recheck = self.followed if asked is None else self.followed & {asked}
+        if self.user is None or not recheck:
+            return
+        still = await database_sync_to_async(shared_recording_ids)(
+            user=self.user, recording_ids=list(recheck)
+        )
+        for recording_id in recheck.difference(still):
+            await self._unfollow(recording_id)
+
+    async def _unfollow(self, recording_id: int) -> None:
+        group = recording_group(recording_id)
+        self.followed -= {recording_id}
+        self.groups_joined = tuple(joined for joined in self.groups_joined if joined != group)
+        await self.channel_layer.group_discard(group, self.channel_name)
+        await self.send(text_data=json.dumps(protocol.unshared(recording_id)))
+
+
+def _ids_named(scope: Mapping[str, object]) -> list[int]:
+    """The recordings a page names in its socket's query (`?id=1&id=2…`), as the status
+    endpoint reads them."""
+    raw = scope.get("query_string", b"")
+    query = parse_qs(raw.decode("latin-1") if isinstance(raw, bytes) else "")
+    return params.recording_ids(query.get("id", []), limit=params.MAX_RECORDING_IDS)

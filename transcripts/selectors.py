@@ -180,6 +180,12 @@ def recordings_with_latest_job(
     ]
 
 
+def shared_recording_ids(*, user: Visitor, recording_ids: list[int]) -> list[int]:
+    """Those of the given recordings the user may see and does not own (one query)."""
+    shared = recordings_visible(user=user).filter(pk__in=recording_ids).exclude(owner_id=user.pk)
+    return list(shared.values_list("pk", flat=True))
+
+
 def latest_job(*, recording: Recording) -> TranscriptionJob | None:
     """The recording's most recent transcription job, if it has had one."""
     return recording.jobs.order_by("-created_at").first()

@@ -1,12 +1,16 @@
-// Live job status: listens on /ws/events/ and hands each event to the page.
+// Live job status: listens on /ws/events/ and hands each event to the page: events about
+// the person's own recordings, and about those the page shows that others shared with them.
 //
 // Events only say what changed after the socket opened, so on every (re)connect the
 // page's current recordings are fetched once to catch up. The socket reconnects on its
-// own after a network blip; a 4401 close (logged out) stops it.
+// own after a network blip; a 4401 close (logged out) stops it. A recording the page shows
+// that stops being shared with the person is said so (`unshared`), and heard no more.
 
-import { CLOSE, socketUrl } from "./common.js";
+import { CLOSE, pageNotice, socketUrl } from "./common.js";
 
 const MAX_RETRY_SECONDS = 30;
+const UNSHARED = "A recording on this page is no longer shared with you: it no longer updates here.";
+const MAX_IDS = 100; // the status endpoint and /ws/events/ read no more (params.py)
 
 export class LiveStatus {
   // statusUrl: /recordings/status/; trackedIds(): ids to refresh; onEvent(event): apply one.
@@ -19,13 +23,23 @@ export class LiveStatus {
     this.connect();
   }
 
+  // `id=1&id=2…`: the recordings the page shows, for the status endpoint and the socket
+  // (which also sends it the events of those among them that are shared with this person).
+  idsQuery() {
+    return this.trackedIds().slice(0, MAX_IDS).map((id) => `id=${encodeURIComponent(id)}`).join("&");
+  }
+
   connect() {
-    const socket = new WebSocket(socketUrl("/ws/events/"));
+    const socket = new WebSocket(socketUrl(`/ws/events/?${this.idsQuery()}`));
     socket.addEventListener("open", () => {
       this.retrySeconds = 1;
       this.refresh();
     });
-    socket.addEventListener("message", (event) => this.onEvent(JSON.parse(event.data)));
+    socket.addEventListener("message", (message) => {
+      const event = JSON.parse(message.data);
+      if (event.type === "unshared") pageNotice("unshared", UNSHARED);
+      else this.onEvent(event);
+    });
     socket.addEventListener("close", (event) => this.reconnectLater(event.code));
     this.socket = socket;
   }
@@ -37,9 +51,8 @@ export class LiveStatus {
   }
 
   async refresh() {
-    const ids = this.trackedIds();
-    if (ids.length === 0) return;
-    const query = ids.map((id) => `id=${encodeURIComponent(id)}`).join("&");
+    const query = this.idsQuery();
+    if (!query) return;
     const response = await fetch(`${this.statusUrl}?${query}`, { headers: { Accept: "application/json" } });
     if (!response.ok) return;
     const body = await response.json();

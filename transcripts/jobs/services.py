@@ -43,7 +43,7 @@ JOB_FIELDS = [
 
 
 def _publish(job: TranscriptionJob) -> None:
-    realtime.publish_to_user(user_id=job.recording.owner_id, event=protocol.job_event(job))
+    realtime.publish_job_state(owner_id=job.recording.owner_id, event=protocol.job_event(job))
 
 
 def job_enqueue(job: TranscriptionJob, *, run_after: datetime | None = None) -> None:

@@ -348,7 +348,7 @@ def _announce(recording: Recording, refine_job: TranscriptionJob | None) -> None
     """Tell the owner's pages the audio is stored, unless the refine job's event did."""
     if refine_job is None:
         event = protocol.status_event(recording, 0)
-        realtime.publish_to_user(user_id=recording.owner_id, event=event)
+        realtime.publish_job_state(owner_id=recording.owner_id, event=event)
 
 
 def _joined_with(previous: FieldFile, spool: Path) -> str:

@@ -138,7 +138,9 @@ def exports_for_viewers(*, recording: Recording, allowed: bool) -> Recording:
 
 
 def on_membership_ended(sender: object, *, team_id: int, user_id: int, **kwargs: object) -> None:
-    """Someone left a team: people following its live recordings look again at access."""
+    """Someone left a team: people following its live recordings look again at access, and
+    so do the pages of the person who left."""
     live = Recording.objects.filter(shares__team_id=team_id, status=Recording.Status.LIVE)
     for recording_id in live.values_list("pk", flat=True):
         realtime.viewers_recheck(recording_id)
+    realtime.followed_recheck(user_id)
