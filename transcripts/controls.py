@@ -33,6 +33,15 @@ class ProtocolError(Exception):
     """A malformed or out-of-order client message: the socket closes with 4400."""
 
 
+class Refused(Exception):
+    """A start or resume the server will not carry out: the client gets an error with this
+    code and message, and the socket closes with this close code."""
+
+    def __init__(self, close_code: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.close_code, self.code, self.message = close_code, code, message
+
+
 def _sample_rate(value: int) -> int:
     if not MIN_SAMPLE_RATE <= value <= MAX_SAMPLE_RATE:
         raise ValueError(f"sample_rate must be between {MIN_SAMPLE_RATE} and {MAX_SAMPLE_RATE} Hz.")

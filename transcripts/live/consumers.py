@@ -34,14 +34,6 @@ class LiveSessionPlan:
     first_index: int = 0
 
 
-class StartRefused(Exception):
-    """A start or resume refused, and why: the socket closes with this code and message."""
-
-    def __init__(self, close_code: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.close_code, self.code, self.message = close_code, code, message
-
-
 def start_options(message: controls.Start, destination: Destination) -> LiveOptions:
     """What a new recording is transcribed with: as `start` asks, with its place's glossary."""
     return LiveOptions(
@@ -59,7 +51,7 @@ def checked_engine(options: LiveOptions) -> LiveEngine:
         engine = get_live_engine()
         engine.check_options(options)
     except EngineError as exc:
-        raise StartRefused(protocol.CLOSE_ENGINE_UNAVAILABLE, exc.code, exc.message) from None
+        raise controls.Refused(protocol.CLOSE_ENGINE_UNAVAILABLE, exc.code, exc.message) from None
     return engine
 
 
@@ -152,7 +144,7 @@ class RecordConsumer(PlainLoopConsumer):
         """The recording `start` asks for, created; None if refused (the page is told why)."""
         try:
             return await self._open_recording(message)
-        except StartRefused as refusal:
+        except controls.Refused as refusal:
             await self._refuse(refusal)
             return None
 
@@ -162,14 +154,14 @@ class RecordConsumer(PlainLoopConsumer):
         the event loop (on PostgreSQL, one connection from the pool where there were two).
 
         A team the person is not in is a bad message; a consent notice not confirmed, or an
-        engine that cannot record with these options, refuses the start (StartRefused).
+        engine that cannot record with these options, refuses the start (controls.Refused).
         """
         try:
             destination = destination_for(user=self.owner, team_id=message.team)
         except ValidationError as exc:
             raise controls.ProtocolError(exc.messages[0]) from None
         if destination.consent and message.consent != destination.consent.version:
-            raise StartRefused(
+            raise controls.Refused(
                 protocol.CLOSE_CONSENT_REQUIRED, "consent_required", CONSENT_REQUIRED
             )
         options = start_options(message, destination)
@@ -192,8 +184,8 @@ class RecordConsumer(PlainLoopConsumer):
             recording = await resume.recording_for_resume(
                 user=self.owner, recording_id=message.recording
             )
-        except resume.ResumeRefused as exc:
-            await self._close_with_error(exc.close_code, "not_resumable", str(exc))
+        except controls.Refused as refusal:
+            await self._refuse(refusal)
             return
         channels = int(recording.options.get("channels") or 1)
         if message.channels is not None and message.channels != channels:
@@ -219,11 +211,11 @@ class RecordConsumer(PlainLoopConsumer):
         """The configured engine if it can record with these options; else says why."""
         try:
             return checked_engine(options)
-        except StartRefused as refusal:
+        except controls.Refused as refusal:
             await self._refuse(refusal)
             return None
 
-    async def _refuse(self, refusal: StartRefused) -> None:
+    async def _refuse(self, refusal: controls.Refused) -> None:
         await self._close_with_error(refusal.close_code, refusal.code, refusal.message)
 
     def _begin(self, plan: LiveSessionPlan) -> None:

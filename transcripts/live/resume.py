@@ -15,7 +15,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.http import Http404
 
-from transcripts import access, lease, protocol, services
+from transcripts import access, controls, lease, protocol, services
 from transcripts.access import Access
 from transcripts.errors import ApplicationError
 from transcripts.live import recovery, registry
@@ -29,16 +29,13 @@ STILL_RECORDING = "This recording is still being recorded in another window or t
 LEASE_POLL_SECONDS = 0.25
 
 
-class ResumeRefused(Exception):
+def not_resumable(message: str, close_code: int = protocol.CLOSE_CONFLICT) -> controls.Refused:
     """This recording cannot be continued; the message says why, the close code how."""
-
-    def __init__(self, message: str, close_code: int = protocol.CLOSE_CONFLICT) -> None:
-        super().__init__(message)
-        self.close_code = close_code
+    return controls.Refused(close_code, "not_resumable", message)
 
 
 async def recording_for_resume(*, user: Visitor, recording_id: int) -> Recording:
-    """The owner's recording, open for more audio; raises ResumeRefused with the reason."""
+    """The owner's recording, open for more audio; raises controls.Refused with the reason."""
     await database_sync_to_async(_owned)(user, recording_id)
     await registry.wait_for_session_to_end(recording_id)
     await _wait_for_other_process(recording_id)
@@ -46,14 +43,14 @@ async def recording_for_resume(*, user: Visitor, recording_id: int) -> Recording
     try:
         return await database_sync_to_async(services.recording_resume)(recording_id=recording_id)
     except ApplicationError as exc:
-        raise ResumeRefused(str(exc)) from exc
+        raise not_resumable(str(exc)) from exc
 
 
 def _owned(user: Visitor, recording_id: int) -> Recording:
     try:
         return access.recording_for(user=user, recording_id=recording_id, need=Access.OWN)
     except Http404:
-        raise ResumeRefused(NOT_YOURS, protocol.CLOSE_NOT_FOUND) from None
+        raise not_resumable(NOT_YOURS, protocol.CLOSE_NOT_FOUND) from None
 
 
 async def _wait_for_other_process(recording_id: int) -> None:
@@ -65,7 +62,7 @@ async def _wait_for_other_process(recording_id: int) -> None:
             while await database_sync_to_async(_held_elsewhere)(recording_id):  # noqa: ASYNC110
                 await asyncio.sleep(LEASE_POLL_SECONDS)
     except TimeoutError:
-        raise ResumeRefused(STILL_RECORDING) from None
+        raise not_resumable(STILL_RECORDING) from None
 
 
 def _held_elsewhere(recording_id: int) -> bool:
