@@ -15,7 +15,7 @@ from websockets.legacy.server import WebSocketServerProtocol, serve
 from websockets.streams import StreamReader
 
 from transcripts.engines.deepgram import frames as deepgram_frames
-from transcripts.engines.deepgram.frames import DeepgramClientProtocol, MaskSource, masked
+from transcripts.engines.deepgram.frames import DeepgramClientProtocol, MaskSource, client_frame
 
 
 def parsed_as_a_server_reads_it(data: bytes) -> Frame:
@@ -32,13 +32,20 @@ def parsed_as_a_server_reads_it(data: bytes) -> Frame:
 
 
 @pytest.mark.parametrize("length", [0, 1, 125, 126, 3200, 65535, 65536, 70000])
-@pytest.mark.parametrize("opcode", [Opcode.BINARY, Opcode.TEXT])
-def test_a_masked_frame_reads_back_as_sent(length: int, opcode: Opcode) -> None:
+@pytest.mark.parametrize("opcode", [Opcode.BINARY, Opcode.TEXT, Opcode.CONT])
+@pytest.mark.parametrize("fin", [True, False])
+def test_a_masked_frame_reads_back_as_sent(length: int, opcode: Opcode, fin: bool) -> None:
     payload = b"a" * length if opcode is Opcode.TEXT else bytes(i % 251 for i in range(length))
-    unmasked = Frame(opcode, payload).serialize(mask=False)
-    data = masked(unmasked, b"\x9a\x01\xff\x37")
+    data = client_frame(opcode, payload, fin, b"\x9a\x01\xff\x37")
     assert data[1] & 0x80  # the mask bit
     frame = parsed_as_a_server_reads_it(data)
+    assert (frame.opcode, frame.data, frame.fin) == (opcode, payload, fin)
+
+
+@pytest.mark.parametrize("opcode", [Opcode.PING, Opcode.PONG, Opcode.CLOSE])
+def test_a_control_frame_reads_back_as_sent(opcode: Opcode) -> None:
+    payload = b"\x03\xe8bye" if opcode is Opcode.CLOSE else b"1234"
+    frame = parsed_as_a_server_reads_it(client_frame(opcode, payload, True, b"\x00\xff\x10\x01"))
     assert (frame.opcode, frame.data, frame.fin) == (opcode, payload, True)
 
 
