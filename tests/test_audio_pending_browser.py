@@ -24,7 +24,7 @@ from transcripts.storage import store_file
 
 require_chromium()
 
-from playwright.sync_api import Browser, expect  # noqa: E402
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -64,6 +64,19 @@ def store_the_audio(stopped: Recording, user: User, tmp_path: Path) -> None:
     realtime.publish_job_state(owner_id=user.pk, event=protocol.status_event(recording, 0))
 
 
+def transcript_page_waiting_for_audio(
+    server: DaphneServer, browser: Browser, stopped: Recording, cookie: str
+) -> tuple[Page, list[str]]:
+    """The owner's transcript page, opened before the audio is stored, and its console's
+    problems."""
+    page = logged_in(browser.new_context(), server, cookie)
+    problems = watch_console(page)
+    page.goto(f"{server.url}/recordings/{stopped.pk}/")
+    expect(page.get_by_role("status").filter(has_text="The audio is being saved")).to_be_visible()
+    expect(page.locator("#player")).to_have_count(0)
+    return page, problems
+
+
 def test_the_transcript_page_shows_the_player_once_the_audio_is_stored(
     server: DaphneServer,
     browser: Browser,
@@ -72,11 +85,7 @@ def test_the_transcript_page_shows_the_player_once_the_audio_is_stored(
     user: User,
     tmp_path: Path,
 ) -> None:
-    page = logged_in(browser.new_context(), server, cookie)
-    problems = watch_console(page)
-    page.goto(f"{server.url}/recordings/{stopped.pk}/")
-    expect(page.get_by_role("status").filter(has_text="The audio is being saved")).to_be_visible()
-    expect(page.locator("#player")).to_have_count(0)
+    page, problems = transcript_page_waiting_for_audio(server, browser, stopped, cookie)
 
     outside_the_browser_loop(lambda: store_the_audio(stopped, user, tmp_path))
     expect(page.locator("#player")).to_be_attached(timeout=15_000)
@@ -92,10 +101,7 @@ def test_a_correction_being_typed_holds_the_reload_until_it_is_saved(
     user: User,
     tmp_path: Path,
 ) -> None:
-    page = logged_in(browser.new_context(), server, cookie)
-    problems = watch_console(page)
-    page.goto(f"{server.url}/recordings/{stopped.pk}/")
-    expect(page.get_by_role("status").filter(has_text="The audio is being saved")).to_be_visible()
+    page, problems = transcript_page_waiting_for_audio(server, browser, stopped, cookie)
     page.get_by_role("button", name=re.compile(r"^Correct the passage at ")).click()
     page.get_by_label("Corrected text").fill("Hello everyone")
 

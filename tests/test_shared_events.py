@@ -49,13 +49,18 @@ def people(db: None) -> dict[str, User]:
     return {name: make_user(name) for name in ("alice", "bob", "carol", "dave")}
 
 
+@pytest.fixture
+def cookies(people: dict[str, User]) -> dict[str, str]:
+    """Each person's session cookie, for their pages' sockets."""
+    return {name: session_cookie(user) for name, user in people.items()}
+
+
 async def test_a_page_hears_the_recordings_shared_with_its_person_and_no_others(
-    people: dict[str, User],
+    people: dict[str, User], cookies: dict[str, str]
 ) -> None:
     shared = await sync_to_async(recording_of)(people["alice"], "Shared with bob")
     private = await sync_to_async(recording_of)(people["alice"], "Alice's alone")
     await RecordingShare.objects.acreate(recording=shared, user=people["bob"], role="viewer")
-    cookies = {name: await sync_to_async(session_cookie)(user) for name, user in people.items()}
     both = f"id={private.pk}&id={shared.pk}"
     async with (
         EventsSocket(cookies["alice"]) as alice,
@@ -71,7 +76,7 @@ async def test_a_page_hears_the_recordings_shared_with_its_person_and_no_others(
 
 
 async def test_a_page_stops_hearing_a_recording_once_it_is_no_longer_shared_with_it(
-    people: dict[str, User],
+    people: dict[str, User], cookies: dict[str, str]
 ) -> None:
     recording = await sync_to_async(recording_of)(people["alice"], "Pipeline review")
     team = await sync_to_async(make_team)(
@@ -81,7 +86,6 @@ async def test_a_page_stops_hearing_a_recording_once_it_is_no_longer_shared_with
     dave_share = await RecordingShare.objects.acreate(
         recording=recording, user=people["dave"], role="viewer"
     )
-    cookies = {name: await sync_to_async(session_cookie)(user) for name, user in people.items()}
     query = f"id={recording.pk}"
     async with (
         EventsSocket(cookies["alice"]) as alice,
@@ -105,10 +109,12 @@ async def test_a_page_stops_hearing_a_recording_once_it_is_no_longer_shared_with
 
 @pytest.mark.parametrize("query", ["id=abc", "id=0", "id=12&id=-3", f"id={10**19}"])
 async def test_an_events_socket_refuses_ids_that_are_not_ids(
-    people: dict[str, User], query: str
+    cookies: dict[str, str], query: str
 ) -> None:
-    cookie = await sync_to_async(session_cookie)(people["bob"])
-    headers = [(b"origin", b"http://localhost"), (b"cookie", f"sessionid={cookie}".encode())]
+    headers = [
+        (b"origin", b"http://localhost"),
+        (b"cookie", f"sessionid={cookies['bob']}".encode()),
+    ]
     page = WebsocketCommunicator(application, f"/ws/events/?{query}", headers=headers)
     await page.connect()
     refusal = json.loads(await page.receive_from())
