@@ -232,19 +232,19 @@ def viewers_recheck(recording_id: int) -> None:
 
 async def _recheck(recording_id: int) -> None:
     await publish_to_viewers(recording_id, protocol.recheck())
-    await _agroup_message(recording_group(recording_id), {"recording": recording_id})
+    await _agroup_recheck(recording_group(recording_id), {"recording": recording_id})
 
 
 def followed_recheck(user_id: int) -> None:
     """Someone's teams changed: their pages look again at the recordings shared with them
     that they hear about (best-effort)."""
     try:
-        async_to_sync(_agroup_message)(user_group(user_id), {})
+        async_to_sync(_agroup_recheck)(user_group(user_id), {})
     except Exception:
         logger.warning("Could not tell user %s's pages that their teams changed", user_id)
 
 
-async def _agroup_message(group: str, fields: dict[str, int]) -> None:
+async def _agroup_recheck(group: str, fields: dict[str, int]) -> None:
     layer = get_channel_layer()
     if layer is not None:
         await layer.group_send(group, {"type": RECHECK_HANDLER, **fields})
@@ -311,8 +311,7 @@ class EventsConsumer(AsyncWebsocketConsumer):
     their own (all of them, by their user group) and those others shared with them (each by
     its recording group, while they may still see it). Send-only."""
 
-    groups_joined: tuple[str, ...] = ()
-    user: User | None = None
+    user: User | None = None  # set once its groups are being joined
     followed: frozenset[int] = frozenset()
 
     async def connect(self) -> None:
@@ -332,18 +331,20 @@ class EventsConsumer(AsyncWebsocketConsumer):
         except ValidationError as exc:
             await self._refuse("bad_message", exc.messages[0], protocol.CLOSE_BAD_MESSAGE)
             return
-        self.user = user
         if wanted:
             shared = await database_sync_to_async(shared_recording_ids)(
                 user=user, recording_ids=wanted
             )
             self.followed = frozenset(shared)
-        self.groups_joined = (user_group(user.pk), *map(recording_group, self.followed))
-        for group in self.groups_joined:
+        self.user = user
+        for group in self._groups(user):
             await self.channel_layer.group_add(group, self.channel_name)
         if settings.EVENTS_VIA_OUTBOX:
             outbox_relay.subscribe()
         await self.accept()
+
+    def _groups(self, user: User) -> list[str]:
+        return [user_group(user.pk), *map(recording_group, self.followed)]
 
     async def _refuse(self, code: str, message: str, close_code: int) -> None:
         await self.accept()
@@ -360,11 +361,13 @@ class EventsConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         """Leave the groups."""
-        for group in self.groups_joined:
+        if self.user is None:
+            return
+        for group in self._groups(self.user):
             await self.channel_layer.group_discard(group, self.channel_name)
-        if self.groups_joined and settings.EVENTS_VIA_OUTBOX:
+        if settings.EVENTS_VIA_OUTBOX:
             outbox_relay.unsubscribe()
-        self.groups_joined = ()
+        self.user = None
 
     async def user_event(self, message: dict[str, Any]) -> None:
         """Forward one event from a group to the page."""
@@ -384,10 +387,8 @@ class EventsConsumer(AsyncWebsocketConsumer):
             await self._unfollow(recording_id)
 
     async def _unfollow(self, recording_id: int) -> None:
-        group = recording_group(recording_id)
         self.followed -= {recording_id}
-        self.groups_joined = tuple(joined for joined in self.groups_joined if joined != group)
-        await self.channel_layer.group_discard(group, self.channel_name)
+        await self.channel_layer.group_discard(recording_group(recording_id), self.channel_name)
         await self.send(text_data=json.dumps(protocol.unshared(recording_id)))
 
 
@@ -396,4 +397,4 @@ def _ids_named(scope: Mapping[str, object]) -> list[int]:
     endpoint reads them."""
     raw = scope.get("query_string", b"")
     query = parse_qs(raw.decode("latin-1") if isinstance(raw, bytes) else "")
-    return params.recording_ids(query.get("id", []), limit=params.MAX_RECORDING_IDS)
+    return params.recording_ids(query.get("id", []))
