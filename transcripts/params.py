@@ -38,9 +38,12 @@ def page_number(raw: str | None) -> int:
 MAX_RECORDING_IDS = 100
 
 
-def recording_ids(raw: list[str], *, limit: int) -> list[int]:
-    """`?id=1&id=2…`: recording ids; past the first `limit`, the rest are not read."""
-    return [whole_number(r, name="id", minimum=1, maximum=MAX_ID, default=0) for r in raw[:limit]]
+def recording_ids(raw: list[str]) -> list[int]:
+    """`?id=1&id=2…`: recording ids; past the first MAX_RECORDING_IDS, the rest are not read."""
+    return [
+        whole_number(r, name="id", minimum=1, maximum=MAX_ID, default=0)
+        for r in raw[:MAX_RECORDING_IDS]
+    ]
 
 
 def optional_id(raw: str | None, *, name: str = "team") -> int | None:

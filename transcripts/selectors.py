@@ -169,7 +169,7 @@ def recording_shares(*, recording: Recording) -> list[RecordingShare]:
 def recordings_with_latest_job(
     *, user: Visitor, recording_ids: list[int]
 ) -> list[tuple[Recording, TranscriptionJob | None]]:
-    """Those of the given recordings the user owns, each with its latest job (two queries)."""
+    """Those of the given recordings the user may see, each with its latest job (two queries)."""
     latest_job = Prefetch(
         "jobs", TranscriptionJob.objects.order_by("-created_at")[:1], to_attr="latest_jobs"
     )

@@ -158,7 +158,7 @@ function nameSpeakers(form) {
     const button = form.querySelector("button");
     button.disabled = true;
     try {
-      const body = await post(form.action, { name: form.elements.name.value });
+      const body = await post(form.action, { name: field.value });
       document.querySelectorAll(`.speaker[data-speaker="${speaker}"]`).forEach((label) => { label.textContent = body.name; });
       field.defaultValue = field.value;
       delete form.dataset.unsaved;

@@ -134,9 +134,9 @@ def _piece_size_and_offset(request: HttpRequest) -> tuple[int, int]:
 
 @require_GET
 def recording_status(request: HttpRequest) -> JsonResponse:
-    """The current state of the given recordings (only the user's own)."""
+    """The current state of the given recordings (those the user may see)."""
     try:
-        ids = params.recording_ids(request.GET.getlist("id"), limit=params.MAX_RECORDING_IDS)
+        ids = params.recording_ids(request.GET.getlist("id"))
     except ValidationError as exc:
         return error(exc.messages[0])
     found = selectors.recordings_with_latest_job(user=request.user, recording_ids=ids)
