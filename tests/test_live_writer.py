@@ -62,6 +62,39 @@ async def test_a_final_that_cannot_be_saved_fails_only_its_own_session(user: Use
     assert await Segment.objects.filter(recording=free).acount() == 1
 
 
+def test_a_loop_that_closed_while_its_final_was_being_saved_leaves_the_writer_serving_the_next(
+    user: User,
+) -> None:
+    """A loop (a server's, a test's) can close while a batch of finals is on the words' lane:
+    that batch is still saved, and the writer saves the next loop's finals."""
+    recording = make_recording(user)
+    busy, release = threading.Event(), threading.Event()
+
+    def hold_the_lane() -> None:
+        busy.set()
+        release.wait(timeout=30)
+
+    async def leave_a_final_on_the_lane() -> None:
+        words_lane.submit(hold_the_lane, priority=AWAITED)
+        assert await asyncio.to_thread(busy.wait, 30)
+        saving = asyncio.ensure_future(
+            segment_writer.save(recording_id=recording.pk, index=0, segment=final("Left."))
+        )
+        for _ in range(100):  # a few turns of the loop: the writer hands it to the lane
+            if words_lane.waiting() == 1:
+                break
+            await asyncio.sleep(0)
+        assert words_lane.waiting() == 1
+        assert not saving.done()
+
+    asyncio.run(leave_a_final_on_the_lane())  # its loop closes with the final on the lane
+    release.set()
+    saving = segment_writer.save(recording_id=recording.pk, index=1, segment=final("Next."))
+    assert asyncio.run(asyncio.wait_for(saving, timeout=30)).text == "Next."
+    texts = Segment.objects.filter(recording=recording).order_by("index")
+    assert list(texts.values_list("text", flat=True)) == ["Left.", "Next."]
+
+
 # --- The start and end of meetings, apart from the words (live/apart.py) ----------------
 
 

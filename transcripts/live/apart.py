@@ -73,11 +73,16 @@ class Lane:
 
     async def run[T](self, work: Callable[[], T], *, priority: int) -> T:
         """`work()` on the lane's thread; cancelled before it began, it never runs."""
+        return await asyncio.wrap_future(self.submit(work, priority=priority))
+
+    def submit[T](self, work: Callable[[], T], *, priority: int) -> concurrent.futures.Future[T]:
+        """`work()` on the lane's thread, its outcome in the future returned (cancelled before
+        it began, it never runs)."""
         done: concurrent.futures.Future[T] = concurrent.futures.Future()
         self._ensure_thread()
         handing_over = functools.partial(events_thread.run, work)
         self._jobs.put((priority, next(self._order), handing_over, done))
-        return await asyncio.wrap_future(done)
+        return done
 
     def waiting(self) -> int:
         """How many calls wait for the lane's thread."""

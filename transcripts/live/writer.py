@@ -2,7 +2,7 @@
 round trips as the load needs (group commit).
 
 A session asks for its final to be saved and waits until it is: the browser hears of a
-final only once it is in the database. One task per process takes every final waiting at
+final only once it is in the database. The process's writer takes every final waiting at
 that moment and saves them together in one statement; while that statement runs, the
 next finals gather for the one after. An idle process saves a lone final at once, so
 this adds no wait; a busy one makes one round trip to the database thread, and one
@@ -13,13 +13,16 @@ finals go before the starts and ends of meetings waiting there.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from transcripts import services
 from transcripts.engines.base import FinalSegment
-from transcripts.live.apart import run_words
+from transcripts.live.apart import WORDS, run_words, words_lane
 from transcripts.models import Segment
 
 logger = logging.getLogger(__name__)
@@ -36,48 +39,73 @@ class Pending:
 
 
 class SegmentWriter:
-    """The process's writer of live final segments."""
+    """The process's writer of live final segments.
+
+    A batch is handed to the words' lane the moment one can go (no task in between), and its
+    sessions are told from the lane's own callback on the loop, which hands over the next
+    batch in the same step: at 300 meetings each pass of the event loop takes milliseconds,
+    and a final waited two more of them for a writer task to wake.
+    """
 
     def __init__(self) -> None:
         self._pending: list[Pending] = []
-        self._wake: asyncio.Event | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._writing = False
+        self._retrying: asyncio.Task[None] | None = None
 
     async def save(self, *, recording_id: int, index: int, segment: FinalSegment) -> Segment:
         """Save the final at `index` of the recording; its row once it is in the database."""
         loop = asyncio.get_running_loop()
-        if self._task is None or self._task.done() or self._task.get_loop() is not loop:
-            self._pending, self._wake = [], asyncio.Event()
-            self._task = loop.create_task(self._run(), name="live-segment-writer")
+        if self._loop is not loop:  # the first save, or a test's new loop: nothing carries over
+            self._loop, self._pending, self._writing = loop, [], False
         saved: asyncio.Future[Segment] = loop.create_future()
         self._pending.append(Pending(recording_id, index, segment, saved))
-        assert self._wake is not None
-        self._wake.set()
+        if not self._writing:
+            self._write_waiting(loop)
         return await saved
 
-    async def _run(self) -> None:
-        assert self._wake is not None
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            batch, self._pending = self._pending, []
-            if batch:
-                await self._write(batch)
-
-    async def _write(self, batch: list[Pending]) -> None:
-        rows = [(p.recording_id, p.index, p.segment) for p in batch]
-        try:
-            saved = await run_words(functools.partial(services.segments_append, rows=rows))
-        except Exception:
-            # One bad row must not fail the others' sessions: each is tried on its own.
-            logger.exception(
-                "Saving %d live segments together failed; saving one by one", len(rows)
-            )
-            await asyncio.gather(*(self._write_one(pending) for pending in batch))
+    def _write_waiting(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Every final waiting now, as one batch on the words' lane; none: the writer idles."""
+        batch, self._pending = self._pending, []
+        self._writing = bool(batch)
+        if not batch:
             return
-        for pending, segment in zip(batch, saved, strict=True):
+        rows = [(p.recording_id, p.index, p.segment) for p in batch]
+        done = words_lane.submit(
+            functools.partial(services.segments_append, rows=rows), priority=WORDS
+        )
+        written = functools.partial(self._written, loop, batch)
+        done.add_done_callback(functools.partial(_call_on, loop, written))
+
+    def _written(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        batch: list[Pending],
+        done: concurrent.futures.Future[list[Segment]],
+    ) -> None:
+        """On the loop: tell the batch's sessions, then hand over the next batch."""
+        error = done.exception()
+        if error is not None:
+            # One bad row must not fail the others' sessions: each is tried on its own.
+            logger.error(
+                "Saving %d live segments together failed; saving one by one",
+                len(batch),
+                exc_info=error,
+            )
+            self._retrying = loop.create_task(self._write_one_by_one(loop, batch))
+            return
+        for pending, segment in zip(batch, done.result(), strict=True):
             if not pending.saved.done():
                 pending.saved.set_result(segment)
+        if self._loop is loop:
+            self._write_waiting(loop)
+
+    async def _write_one_by_one(
+        self, loop: asyncio.AbstractEventLoop, batch: list[Pending]
+    ) -> None:
+        await asyncio.gather(*(self._write_one(pending) for pending in batch))
+        if self._loop is loop:
+            self._write_waiting(loop)
 
     async def _write_one(self, pending: Pending) -> None:
         try:
@@ -95,6 +123,16 @@ class SegmentWriter:
             return
         if not pending.saved.done():
             pending.saved.set_result(segment)
+
+
+def _call_on(
+    loop: asyncio.AbstractEventLoop,
+    callback: Callable[[concurrent.futures.Future[list[Segment]]], None],
+    done: concurrent.futures.Future[list[Segment]],
+) -> None:
+    """From the lane's thread: `callback(done)` on the loop (gone meanwhile: nobody waits)."""
+    with contextlib.suppress(RuntimeError):  # the loop closed (a test's loop, a server stopping)
+        loop.call_soon_threadsafe(callback, done)
 
 
 segment_writer = SegmentWriter()
