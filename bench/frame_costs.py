@@ -10,8 +10,11 @@ a second each way at 300 meetings. Measured per frame, each on its own:
 - **writing it to Deepgram**, whole (the frame built, masked, handed to a transport that keeps
   nothing): as websockets' client protocol does it (a `Frame`, serialized with a mask from
   `os.urandom`), and as Parley's `DeepgramClientProtocol` does (`engines/deepgram/frames.py`);
-- for scale, **unmasking the browser's frame** as Daphne's autobahn does it (a masker made
-  for each frame, its payload copied in and out).
+- **reading the browser's frame**, whole (autobahn's frame parser under Daphne, up to the
+  message): as autobahn's socket does; as Parley's Daphne sockets did (each read straight to
+  the parser, autobahn unmasking: a masker made for each frame, its payload copied in and
+  out); and as they do (`live/daphne_sockets.py`: unmasked by websockets' C `apply_mask`, in
+  one step); and autobahn's unmasking alone.
 
 Usage
     .venv/bin/python bench/frame_costs.py [--frames 20000] [--bytes 3200]
@@ -30,11 +33,51 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import websockets.speedups
 import websockets.utils
+from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
 from autobahn.websocket.xormasker import create_xor_masker
-from websockets.frames import Opcode
+from twisted.internet.address import IPv4Address
+from twisted.internet.testing import StringTransport
+from websockets.frames import Frame, Opcode
 from websockets.legacy.client import WebSocketClientProtocol
 
 from transcripts.engines.deepgram import frames
+from transcripts.live.daphne_sockets import UnmaskingInC
+
+OPENING = (
+    b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+)
+
+
+class Reading(WebSocketServerProtocol):
+    """Autobahn's server socket, reading frames up to the message (which goes nowhere)."""
+
+    def onMessage(self, payload: bytes, isBinary: bool) -> None:
+        pass
+
+
+class ReadingStraight(Reading):
+    """... its reads handed straight to the frame parser, as Parley's Daphne sockets do
+    (no debug line built for each read)."""
+
+    def dataReceived(self, data: bytes) -> None:
+        self._dataReceived(data)
+
+
+class ReadingAsParley(UnmaskingInC, ReadingStraight):
+    """... and Parley's unmasking (its factory's `applyMask` off): as Parley's Daphne sockets
+    read."""
+
+
+def open_socket(protocol: type[Reading], *, apply_mask: bool) -> Reading:
+    """A server socket past its opening handshake, on a transport that keeps what it gets."""
+    factory = WebSocketServerFactory()
+    factory.protocol = protocol
+    factory.setProtocolOptions(applyMask=apply_mask)
+    socket = factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 1234))
+    socket.makeConnection(StringTransport())
+    socket.dataReceived(OPENING)
+    return socket
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -85,6 +128,15 @@ def main(argv: list[str] | None = None) -> int:
             args.frames,
         )
         print(f"writing a frame to Deepgram, {name:<20} {cost:8.2f} µs of CPU")
+
+    browser_frame = Frame(Opcode.BINARY, audio).serialize(mask=True, extensions=[])
+    for name, socket in [
+        ("as autobahn does", open_socket(Reading, apply_mask=True)),
+        ("as Parley did", open_socket(ReadingStraight, apply_mask=True)),
+        ("as Parley does", open_socket(ReadingAsParley, apply_mask=False)),
+    ]:
+        cost = cpu_per_call(lambda socket=socket: socket.dataReceived(browser_frame), args.frames)
+        print(f"reading a browser's frame, {name:<20} {cost:8.2f} µs of CPU")
 
     def unmask() -> None:
         masker = create_xor_masker(mask, len(audio))

@@ -1,17 +1,25 @@
 """Daphne's WebSocket sockets as Parley fits them (live/daphne_sockets.py): each opens with
-every option its factory was given, as autobahn's own sockets do."""
+every option its factory was given, as autobahn's own sockets do, and reads a browser's
+masked frames as sent."""
 
 from __future__ import annotations
 
+import random
 import sys
 import types
 
 import pytest
+from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
 from daphne import ws_protocol
 from twisted.internet.address import IPv4Address
 from twisted.internet.testing import StringTransport
+from websockets.frames import Frame, Opcode
 
-from transcripts.live.daphne_sockets import CLOSING_HANDSHAKE_SECONDS, fit_daphne_sockets
+from transcripts.live.daphne_sockets import (
+    CLOSING_HANDSHAKE_SECONDS,
+    UnmaskingInC,
+    fit_daphne_sockets,
+)
 
 
 @pytest.fixture
@@ -46,3 +54,72 @@ def test_a_fitted_socket_opens_with_every_option_of_its_factory(
 def test_fitting_twice_fits_once(fitted_factory: type[ws_protocol.WebSocketFactory]) -> None:
     fit_daphne_sockets()
     assert sys.modules["daphne.server"].WebSocketFactory is fitted_factory
+
+
+# --- Unmasking what the browser sends, in C (UnmaskingInC) ------------------------------
+
+
+class Collecting(UnmaskingInC, WebSocketServerProtocol):
+    """Autobahn's own server socket with Parley's unmasking; keeps each message it reads."""
+
+    def onMessage(self, payload: bytes, isBinary: bool) -> None:
+        self.factory.messages.append((payload, isBinary))
+
+
+def open_socket() -> tuple[Collecting, StringTransport]:
+    factory = WebSocketServerFactory()
+    factory.protocol = Collecting
+    factory.setProtocolOptions(applyMask=False)  # as the fitted factory sets it
+    factory.messages = []
+    socket = factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 1234))
+    transport = StringTransport()
+    socket.makeConnection(transport)
+    socket.dataReceived(
+        b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    assert transport.value().startswith(b"HTTP/1.1 101")
+    transport.clear()
+    return socket, transport
+
+
+def browser_frame(opcode: Opcode, data: bytes, *, fin: bool = True) -> bytes:
+    """A frame as a browser sends it: masked (websockets' own client-side serialisation)."""
+    return Frame(opcode, data, fin=fin).serialize(mask=True, extensions=[])
+
+
+@pytest.mark.parametrize("length", [1, 3, 125, 126, 3200, 65535, 65536, 200_003])
+def test_a_browsers_frames_read_back_as_sent_however_the_reads_cut_them(length: int) -> None:
+    """Unmasking starts each piece of a payload at its place in the mask: frames split
+    across reads at every kind of boundary, several frames in one read, a fragmented message."""
+    payload = random.Random(length).randbytes(length)
+    text = ("é" * (length // 2 + 1)).encode()
+    stream = (
+        browser_frame(Opcode.BINARY, payload)
+        + browser_frame(Opcode.TEXT, text[:7], fin=False)
+        + browser_frame(Opcode.CONT, text[7:])
+        + browser_frame(Opcode.BINARY, b"")
+    )
+    for cut in (1, 3, 5, 4096, 65537):
+        socket, _ = open_socket()
+        for start in range(0, len(stream), cut):
+            socket.dataReceived(stream[start : start + cut])
+        assert socket.factory.messages == [(payload, True), (text, False), (b"", True)]
+
+
+def test_a_browsers_ping_is_answered_with_its_own_payload() -> None:
+    socket, transport = open_socket()
+    socket.dataReceived(browser_frame(Opcode.PING, b"are you there?"))
+    assert transport.value() == Frame(Opcode.PONG, b"are you there?").serialize(
+        mask=False, extensions=[]
+    )
+
+
+def test_the_fitted_factory_leaves_unmasking_to_its_sockets(
+    fitted_factory: type[ws_protocol.WebSocketFactory],
+) -> None:
+    factory = fitted_factory(None, server="Parley")
+    socket = factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 1234))
+    socket.makeConnection(StringTransport())
+    assert socket.applyMask is False
+    assert isinstance(socket, UnmaskingInC)
