@@ -20,7 +20,7 @@ and only in a Daphne process, by a subclass.
   of CPU a socket (`bench/start_costs.py`), 2 % of the event loop while 300 meetings connect
   within 5 s. Here the options are copied the same way, and the listing is left out.
 - How a socket unmasks what the browser sends. A browser masks every frame; autobahn makes a
-  masker object for each (CFFI allocations, then two copies of the payload): 4-6 µs a frame
+  masker object for each (CFFI allocations, then two copies of the payload): 3-6 µs a frame
   (`bench/frame_costs.py`), 3,000 frames a second at 300 meetings. Here autobahn's own
   unmasking is off (its `applyMask` option) and each frame's payload is unmasked in one step
   by websockets' C `apply_mask`, as it reaches autobahn's frame handling.

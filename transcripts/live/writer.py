@@ -4,8 +4,8 @@ round trips as the load needs (group commit).
 A session asks for its final to be saved and waits until it is: the browser hears of a
 final only once it is in the database. The process's writer takes every final waiting at
 that moment and saves them together in one statement; while that statement runs, the
-next finals gather for the one after. An idle process saves a lone final at once, so
-this adds no wait; a busy one makes one round trip to the database thread, and one
+next finals gather for the one after. An idle process hands a lone final over at the
+event loop's next pass; a busy one makes one round trip to the database thread, and one
 INSERT, where it made dozens. That thread is the words' lane (`live/apart.py`), where the
 finals go before the starts and ends of meetings waiting there.
 """
