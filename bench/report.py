@@ -404,6 +404,12 @@ def _trend_text(trend: list[dict[str, Any]]) -> str:
     return " | ".join(parts) + " ms" if parts else "no data"
 
 
+def _ratio(daphne: dict[str, Any], load: dict[str, Any]) -> str:
+    """Daphne's CPU per CPU-second of the fake's, over the window."""
+    mine, fakes = daphne["cpu_percent_of_one_core"], load["fake_cpu_percent"]
+    return f"{mine / fakes:.3f}" if mine and fakes else "n/a"
+
+
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0f} %"
 
@@ -453,6 +459,8 @@ def format_run(run: dict[str, Any]) -> str:
         f"{daphne['rss_per_session_mb'] * 1024:.0f} KB per session",
         f"{'fake Deepgram':<28}CPU {_pct(load['fake_cpu_percent'])}, "
         f"RSS {load['fake_rss_mb']:.0f} MB",
+        f"{'Daphne CPU per fake CPU':<28}{_ratio(daphne, load)}  (the fake's work is the same in "
+        "every run: a yardstick of the host's speed)",
         f"{'client processes':<28}CPU {clients}",
         f"{'frame send lag, steady':<28}{_ms(load['send_lag_ms']['steady'])}",
         f"{'frame send lag, all':<28}{_ms(load['send_lag_ms']['all'])}",
