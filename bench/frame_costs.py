@@ -14,7 +14,9 @@ a second each way at 300 meetings. Measured per frame, each on its own:
   message): as autobahn's socket does; as Parley's Daphne sockets did (each read straight to
   the parser, autobahn unmasking: a masker made for each frame, its payload copied in and
   out); and as they do (`live/daphne_sockets.py`: unmasked by websockets' C `apply_mask`, in
-  one step); and autobahn's unmasking alone.
+  one step, and each message handed on without autobahn's observable "message" event, a
+  Deferred made and run for listeners Daphne never registers); and autobahn's unmasking
+  alone.
 
 Usage
     .venv/bin/python bench/frame_costs.py [--frames 20000] [--bytes 3200]
@@ -41,7 +43,7 @@ from websockets.frames import Frame, Opcode
 from websockets.legacy.client import WebSocketClientProtocol
 
 from transcripts.engines.deepgram import frames
-from transcripts.live.daphne_sockets import UnmaskingInC
+from transcripts.live.daphne_sockets import MessagesWithoutEvents, UnmaskingInC
 
 OPENING = (
     b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -64,9 +66,9 @@ class ReadingStraight(Reading):
         self._dataReceived(data)
 
 
-class ReadingAsParley(UnmaskingInC, ReadingStraight):
-    """... and Parley's unmasking (its factory's `applyMask` off): as Parley's Daphne sockets
-    read."""
+class ReadingAsParley(UnmaskingInC, MessagesWithoutEvents, ReadingStraight):
+    """... and Parley's unmasking (its factory's `applyMask` off), each message handed on
+    without autobahn's "message" event: as Parley's Daphne sockets read."""
 
 
 def open_socket(protocol: type[Reading], *, apply_mask: bool) -> Reading:

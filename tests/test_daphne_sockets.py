@@ -17,6 +17,7 @@ from websockets.frames import Frame, Opcode
 
 from transcripts.live.daphne_sockets import (
     CLOSING_HANDSHAKE_SECONDS,
+    MessagesWithoutEvents,
     UnmaskingInC,
     fit_daphne_sockets,
 )
@@ -56,11 +57,11 @@ def test_fitting_twice_fits_once(fitted_factory: type[ws_protocol.WebSocketFacto
     assert sys.modules["daphne.server"].WebSocketFactory is fitted_factory
 
 
-# --- Unmasking what the browser sends, in C (UnmaskingInC) ------------------------------
+# --- Reading what the browser sends (UnmaskingInC, MessagesWithoutEvents) ---------------
 
 
-class Collecting(UnmaskingInC, WebSocketServerProtocol):
-    """Autobahn's own server socket with Parley's unmasking; keeps each message it reads."""
+class Collecting(UnmaskingInC, MessagesWithoutEvents, WebSocketServerProtocol):
+    """Autobahn's own server socket read as Parley's Daphne sockets read; keeps each message."""
 
     def onMessage(self, payload: bytes, isBinary: bool) -> None:
         self.factory.messages.append((payload, isBinary))
@@ -107,6 +108,16 @@ def test_a_browsers_frames_read_back_as_sent_however_the_reads_cut_them(length: 
         assert socket.factory.messages == [(payload, True), (text, False), (b"", True)]
 
 
+def test_a_listener_for_autobahns_message_event_still_hears_each_message() -> None:
+    """The event is left out only while nothing listens for it (Daphne never does)."""
+    socket, _ = open_socket()
+    heard: list[bytes] = []
+    socket.on("message", lambda payload, is_binary: heard.append(payload))
+    socket.dataReceived(browser_frame(Opcode.BINARY, b"first") + browser_frame(Opcode.TEXT, b"2"))
+    assert heard == [b"first", b"2"]
+    assert socket.factory.messages == [(b"first", True), (b"2", False)]
+
+
 def test_a_browsers_ping_is_answered_with_its_own_payload() -> None:
     socket, transport = open_socket()
     socket.dataReceived(browser_frame(Opcode.PING, b"are you there?"))
@@ -123,3 +134,4 @@ def test_the_fitted_factory_leaves_unmasking_to_its_sockets(
     socket.makeConnection(StringTransport())
     assert socket.applyMask is False
     assert isinstance(socket, UnmaskingInC)
+    assert isinstance(socket, MessagesWithoutEvents)
