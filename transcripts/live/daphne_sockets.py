@@ -1,6 +1,6 @@
 """Daphne's WebSocket sockets, fitted for hundreds of live meetings in one process.
 
-Daphne has no options for either of these, so its WebSocket factory is replaced, at ASGI load
+Daphne has no options for any of these, so its WebSocket factory is replaced, at ASGI load
 and only in a Daphne process, by a subclass.
 
 - How long a socket waits for the browser to answer the server's closing of it. After
