@@ -53,6 +53,7 @@ class SegmentWriter:
         self._pending: list[Pending] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._writing = False
+        # The loop holds its tasks weakly: the row-by-row retry is kept here while it runs.
         self._retrying: asyncio.Task[None] | None = None
 
     async def save(self, *, recording_id: int, index: int, segment: FinalSegment) -> Segment:
