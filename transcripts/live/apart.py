@@ -9,7 +9,7 @@ database thread, first come first served, the words of the meetings still runnin
 behind all of that (docs/benchmarks.md, "At the top of the hour").
 
 So the words have a thread of their own, the `words_lane`, where they go before anything else
-waiting there. On PostgreSQL the starts and ends run on threads of their own, each with a
+waiting there. On PostgreSQL the starts and ends run on a thread of their own, with a
 connection from the pool, given back after each call: there a statement is a round trip, and a
 thread waiting on the network leaves the interpreter to the others. SQLite takes one writer at
 a time, and a second connection's writes made the words wait longer still (its busy handler
@@ -34,12 +34,13 @@ from django.db import connections
 from config.db import close_connections
 from transcripts.realtime import events_thread
 
-# Two: the round trips of one start or end overlap another's, and each holds a pooled connection
-# only while it runs. More made the words wait longer for the interpreter, the ends no sooner
-# (`bench/meeting_end.py --finals-per-second`: 300 ends at once beside 150 finals a second,
-# finals waited 4-10 ms median with one thread, 5-10 with two, 15-20 with four). The end of a
-# meeting locks its recording's row: its steps take turns.
-APART_THREADS = 2
+# One. Two let the round trips of one start or end overlap another's, but on PostgreSQL, as 300
+# meetings ended within 5 s, the event loop then waited for the interpreter behind two threads
+# running Django instead of one: with one, the last frame a browser sent reached Deepgram within
+# 22-25 ms (max) against 39-73 with two, finals reached browsers within 49-52 ms (p99) against
+# 85-95, and stop took no longer at p99; at 400 the last frame took 59 ms against 444
+# (docs/benchmarks.md, "One thread for the starts and ends").
+APART_THREADS = 1
 
 apart_threads = concurrent.futures.ThreadPoolExecutor(
     max_workers=APART_THREADS, thread_name_prefix="meeting-edges"
