@@ -326,7 +326,9 @@ def wait_for_archives(recording_ids: list[int], sampler: Sampler) -> list[str]:
 def _probes(args: argparse.Namespace, sessions: int) -> SteadyProbes:
     RESULTS.mkdir(parents=True, exist_ok=True)
     tag = f"{args.tag or 'run'}-{'postgres' if args.postgres else 'sqlite'}-{sessions}"
-    return SteadyProbes(out_dir=RESULTS, tag=tag, py_spy=args.py_spy, native=args.native)
+    return SteadyProbes(
+        out_dir=RESULTS, tag=tag, py_spy=args.py_spy, native=args.native, gil=args.gil
+    )
 
 
 def _profile_path(args: argparse.Namespace, sessions: int) -> Path | None:

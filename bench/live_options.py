@@ -29,7 +29,12 @@ def parse_args(argv: list[str] | None, *, description: str) -> argparse.Namespac
     parser.add_argument(
         "--py-spy", action="store_true", help="sample Daphne with py-spy in the steady window"
     )
-    parser.add_argument("--native", action="store_true", help="py-spy --native (C frames too)")
+    parser.add_argument(
+        "--native", action="store_true", help="py-spy --native: C frames too (pauses Daphne)"
+    )
+    parser.add_argument(
+        "--gil", action="store_true", help="py-spy --gil: only the thread holding the interpreter"
+    )
     parser.add_argument(
         "--probe-at",
         choices=("steady", "start", "end"),

@@ -72,11 +72,14 @@ def probe_window(at: str, *, lead: float, ramp: float, seconds: float) -> tuple[
 class SteadyProbes:
     """py-spy and/or tracemalloc snapshots timed to a run's steady window."""
 
-    def __init__(self, *, out_dir: Path, tag: str, py_spy: bool, native: bool) -> None:
+    def __init__(
+        self, *, out_dir: Path, tag: str, py_spy: bool, native: bool = False, gil: bool = False
+    ) -> None:
         self.out_dir = out_dir
         self.tag = tag
         self.py_spy = py_spy
         self.native = native
+        self.gil = gil
         self.snapshot_dir = out_dir / f"tracemalloc-{tag}"
         self._spy: subprocess.Popen[bytes] | None = None
         self._timers: list[threading.Timer] = []
@@ -111,9 +114,10 @@ class SteadyProbes:
 
     def _start_spy(self, pid: int, seconds: float) -> None:
         argv = [str(PY_SPY), "record", "--pid", str(pid), "--duration", str(int(seconds))]
-        argv += ["--rate", "100", "--nonblocking", "--format", "raw", "--threads"]
-        argv += ["-o", str(self.collapsed)]
-        argv += ["--native"] if self.native else []
+        argv += ["--rate", "100", "--format", "raw", "--threads", "-o", str(self.collapsed)]
+        # py-spy reads C stacks only from a paused process: --native slows Daphne down.
+        argv += ["--native"] if self.native else ["--nonblocking"]
+        argv += ["--gil"] if self.gil else []
         self._spy = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def finish(self) -> list[str]:
