@@ -7,8 +7,8 @@ Usage::
         ...  # point DEEPGRAM_URL at fake.url
 
 Command line: ``python -m tests.fake_deepgram [--port N] [--api-key K] [--idle-timeout S]
-[--stamp-finals]`` prints ``FAKE_DEEPGRAM_URL=http://127.0.0.1:PORT`` when ready and serves
-until SIGINT/SIGTERM.
+[--stamp-finals] [--loop-lateness PATH]`` prints ``FAKE_DEEPGRAM_URL=http://127.0.0.1:PORT``
+when ready and serves until SIGINT/SIGTERM.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import argparse
 import logging
 import signal
 import threading
+from pathlib import Path
 from types import FrameType
 
 from tests.fakedeepgram import (
@@ -54,6 +55,11 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help='end every final\'s text in " t=<send time>" (for latency benchmarks)',
     )
+    parser.add_argument(
+        "--loop-lateness",
+        type=Path,
+        help="append each time the fake's loop runs over 5 ms late to this file (benchmarks)",
+    )
     return parser.parse_args(argv)
 
 
@@ -71,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     fake = FakeDeepgram(api_key=args.api_key, port=args.port)
     fake.idle_timeout = args.idle_timeout
     fake.stamp_finals = args.stamp_finals
+    fake.loop_lateness = args.loop_lateness
     fake.keep_audio = False  # nobody in another process can read it; long runs would hoard it
     fake.start()
     print(f"FAKE_DEEPGRAM_URL={fake.url}", flush=True)

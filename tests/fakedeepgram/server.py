@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -20,6 +21,10 @@ from .live import handle_live
 from .records import LiveConnection, RestRequest, StateHub
 from .rest import handle_rest
 from .transcript import DEFAULT_SCRIPT
+
+# Benchmarks: how late the fake's own loop runs (a late loop reads audio late, too).
+LATENESS_TICK = 0.010  # seconds between the timer's firings
+LATENESS_NOTED = 0.005  # later than this, a firing is written down
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +79,10 @@ class FakeDeepgram:
         self.connections: list[LiveConnection] = []
         self.requests: list[RestRequest] = []
         self.hub = StateHub()
+        # Benchmarks: a file to which every firing of a LATENESS_TICK timer on the fake's loop
+        # later than LATENESS_NOTED is appended, as "<unix time> <ms late>" lines.
+        self.loop_lateness: Path | None = None
+        self._lateness_task: asyncio.Task[None] | None = None
         self._host = host
         self._requested_port = port
         self._port: int | None = None
@@ -174,6 +183,8 @@ class FakeDeepgram:
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         await web.SockSite(self._runner, sock).start()
+        if self.loop_lateness is not None:
+            self._lateness_task = asyncio.create_task(note_lateness(self.loop_lateness))
 
     async def _live(self, request: web.Request) -> web.StreamResponse:
         return await handle_live(self, request)
@@ -182,6 +193,8 @@ class FakeDeepgram:
         return await handle_rest(self, request)
 
     async def _shutdown(self) -> None:
+        if self._lateness_task is not None:
+            self._lateness_task.cancel()
         sessions = list(self._sessions)
         await asyncio.gather(*(s.shutdown() for s in sessions), return_exceptions=True)
         for task in list(self.callback_tasks):
@@ -274,3 +287,15 @@ def _holds(predicate: Predicate, fake: FakeDeepgram) -> bool:
         return bool(predicate(fake))
     except LookupError:
         return False
+
+
+async def note_lateness(path: Path) -> None:
+    """Append each firing of a LATENESS_TICK timer later than LATENESS_NOTED to `path`."""
+    loop = asyncio.get_running_loop()
+    with path.open("a", buffering=1) as notes:
+        while True:
+            due = loop.time() + LATENESS_TICK
+            await asyncio.sleep(LATENESS_TICK)
+            late = loop.time() - due
+            if late > LATENESS_NOTED:
+                notes.write(f"{time.time():.3f} {late * 1000:.1f}\n")
