@@ -257,7 +257,9 @@ def run_once(
     """One run at one session count, from fresh fake and Daphne processes."""
     began = time.monotonic()
     with ExitStack() as stack:
-        fake = stack.enter_context(FakeProcess(API_KEY))
+        lateness = Path(env["PARLEY_VAR_DIR"]) / f"fake-lateness-{sessions}.txt"
+        lateness.unlink(missing_ok=True)
+        fake = stack.enter_context(FakeProcess(API_KEY, lateness))
         daphne_env = env | {"DEEPGRAM_API_KEY": API_KEY, "DEEPGRAM_URL": fake.url}
         capacity = admitting(sessions)
         daphne_env["LIVE_MAX_SESSIONS"] = str(capacity)
@@ -300,6 +302,7 @@ def run_once(
         fake_problems=fake.problems(), client_failures=failures,
         runtime=time.monotonic() - began, fake_streams=fake_streams(fake.lines),
         load_before=load_before, features=f"{features_line()}; capacity {capacity}",
+        fake_lateness=fake.lateness(),
     )  # fmt: skip
     run = analyse(data)
     if args.gc_pauses:

@@ -67,6 +67,7 @@ class RunData:
     fake_streams: dict[str, FakeStream]
     load_before: str  # /proc/loadavg before the run
     features: str
+    fake_lateness: list[tuple[float, float]]  # (unix time, ms) the fake's own loop ran late
 
 
 def percentiles(values: list[float]) -> dict[str, Any]:
@@ -147,6 +148,12 @@ def latency_figures(data: RunData, window: dict[str, Any]) -> dict[str, Any]:
         "starting": ms([(t.stamp, t.received) for t in starting]),
         "ending_to_insert": ms([(t.stamp, t.inserted) for t in ending]),
         "last_frame_lag": _last_frame_lags(data),
+        "fake_loop_late_steady": percentiles(
+            [ms for at, ms in data.fake_lateness if window["start"] <= at <= window["end"]]
+        ),
+        "fake_loop_late_ending": percentiles(
+            [ms for at, ms in data.fake_lateness if at > window["end"]]
+        ),
         "stop_to_stopped": ms(
             [(r.stop_sent_at or None, r.stopped_at or None) for r in data.results]
         ),
@@ -410,6 +417,19 @@ def _ratio(daphne: dict[str, Any], load: dict[str, Any]) -> str:
     return f"{mine / fakes:.3f}" if mine and fakes else "n/a"
 
 
+def _late(lat: dict[str, Any]) -> str:
+    """How late the fake's own loop ran: it reads the last frame late by as much."""
+
+    def times(figures: dict[str, Any]) -> str:
+        count = figures["count"]
+        return f"{count} times (max {figures['max']:.1f} ms)" if count else "never"
+
+    return (
+        f"its loop over 5 ms late {times(lat['fake_loop_late_steady'])} in the steady window, "
+        f"{times(lat['fake_loop_late_ending'])} as meetings end (the last frame's lag includes it)"
+    )
+
+
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0f} %"
 
@@ -437,6 +457,7 @@ def format_run(run: dict[str, Any]) -> str:
         "-> client gets the final)",
         f"{'e2e, all finals':<28}{_ms(lat['e2e_all'])}",
         f"{'last frame lag':<28}{_ms(lat['last_frame_lag'])}  (client sends it -> fake has it)",
+        f"{'  the fake, late':<28}{_late(lat)}",
         f"{'stop -> stopped':<28}{_ms(lat['stop_to_stopped'])}  (every last word saved)",
         f"{'  fake send -> DB insert':<28}{_ms(lat['fake_to_insert'])}",
         f"{'  DB insert -> client':<28}{_ms(lat['insert_to_client'])}",
