@@ -1,14 +1,15 @@
 """Live-recording load benchmark: N browser-like sessions at once through one Daphne process.
 
 What runs
-    The fake Deepgram (`python -m tests.fake_deepgram --stamp-finals`), one real Daphne process
-    serving Parley (`config.asgi:application`) on a throwaway database, and N WebSocket clients
-    spread over `--client-procs` worker processes. Each client logs in with a real session
-    cookie, sends `start`, streams `--seconds` of 16 kHz PCM16 in 100 ms frames paced by the
-    wall clock (1.5 s of 440 Hz tone, 0.5 s of silence, repeated: one final every 2 s), then
-    `stop`, and waits for `stopped` and the normal close. Sessions connect over `--ramp`
-    seconds. Before the run, one short warm-up session loads Parley's lazy imports, so they
-    are not billed to the sessions.
+    The fake Deepgram (`python -m tests.fake_deepgram --stamp-finals --without-collector`,
+    noting each time its own loop runs over 5 ms late: printed as "the fake, late"), one real
+    Daphne process serving Parley (`config.asgi:application`) on a throwaway database, and N
+    WebSocket clients spread over `--client-procs` worker processes. Each client logs in with a
+    real session cookie, sends `start`, streams `--seconds` of 16 kHz PCM16 in 100 ms frames
+    paced by the wall clock (1.5 s of 440 Hz tone, 0.5 s of silence, repeated: one final every
+    2 s), then `stop`, and waits for `stopped` and the normal close. Sessions connect over
+    `--ramp` seconds. Before the run, one short warm-up session loads Parley's lazy imports, so
+    they are not billed to the sessions.
 
 What is measured, in the *steady window*
     From the moment every session has received its first final until the first session
