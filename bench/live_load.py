@@ -259,7 +259,6 @@ def run_once(
     began = time.monotonic()
     with ExitStack() as stack:
         lateness = Path(env["PARLEY_VAR_DIR"]) / f"fake-lateness-{sessions}.txt"
-        lateness.unlink(missing_ok=True)
         fake = stack.enter_context(FakeProcess(API_KEY, lateness))
         daphne_env = env | {"DEEPGRAM_API_KEY": API_KEY, "DEEPGRAM_URL": fake.url}
         capacity = admitting(sessions)

@@ -72,9 +72,7 @@ def probe_window(at: str, *, lead: float, ramp: float, seconds: float) -> tuple[
 class SteadyProbes:
     """py-spy and/or tracemalloc snapshots timed to a run's steady window."""
 
-    def __init__(
-        self, *, out_dir: Path, tag: str, py_spy: bool, native: bool = False, gil: bool = False
-    ) -> None:
+    def __init__(self, *, out_dir: Path, tag: str, py_spy: bool, native: bool, gil: bool) -> None:
         self.out_dir = out_dir
         self.tag = tag
         self.py_spy = py_spy

@@ -11,6 +11,7 @@ from typing import Any
 from bench.client import FRAME_SECONDS, ClientConfig, SessionResult, completing_frame
 from bench.database import DatabaseCheck
 from bench.procstat import Sample
+from tests.fakedeepgram.server import LATENESS_NOTED
 
 MB = 1024 * 1024
 TARGET_SESSIONS = 200
@@ -425,7 +426,8 @@ def _late(lat: dict[str, Any]) -> str:
         return f"{count} times (max {figures['max']:.1f} ms)" if count else "never"
 
     return (
-        f"its loop over 5 ms late {times(lat['fake_loop_late_steady'])} in the steady window, "
+        f"its loop over {LATENESS_NOTED * 1000:g} ms late {times(lat['fake_loop_late_steady'])} "
+        "in the steady window, "
         f"{times(lat['fake_loop_late_ending'])} as meetings end (the last frame's lag includes it)"
     )
 

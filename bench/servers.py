@@ -115,19 +115,18 @@ class LoggedProcess:
 
 
 class FakeProcess(LoggedProcess):
-    """`python -m tests.fake_deepgram --stamp-finals --without-collector` on a free port."""
+    """`python -m tests.fake_deepgram --stamp-finals --without-collector --loop-lateness PATH`
+    on a free port."""
 
-    def __init__(self, api_key: str, loop_lateness: Path | None = None) -> None:
+    def __init__(self, api_key: str, loop_lateness: Path) -> None:
         argv = [
             sys.executable, "-m", "tests.fake_deepgram", "--port", "0", "--api-key", api_key,
             # Audio flows all the time; a long idle timeout only guards against a stuck run.
             "--idle-timeout", "3600", "--stamp-finals",
             # Its collector's pauses held its loop up to 70 ms at 300 sessions: audio read late.
-            "--without-collector",
+            "--without-collector", "--loop-lateness", str(loop_lateness),
         ]  # fmt: skip
         self.loop_lateness = loop_lateness
-        if loop_lateness is not None:
-            argv += ["--loop-lateness", str(loop_lateness)]
         super().__init__("fake-deepgram", argv, dict(os.environ), merge=True)
         try:
             self.url = self.wait_for_line(FAKE_URL, START_TIMEOUT).group(1)
@@ -136,8 +135,8 @@ class FakeProcess(LoggedProcess):
             raise
 
     def lateness(self) -> list[tuple[float, float]]:
-        """(unix time, ms) of each time the fake's loop ran over 5 ms late (once stopped)."""
-        if self.loop_lateness is None or not self.loop_lateness.exists():
+        """(unix time, ms) of each time the fake's loop ran late (once stopped)."""
+        if not self.loop_lateness.exists():
             return []
         lines = self.loop_lateness.read_text().split("\n")
         return [(float(at), float(ms)) for at, ms in (line.split() for line in lines if line)]

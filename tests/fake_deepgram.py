@@ -30,6 +30,7 @@ from tests.fakedeepgram import (
     LiveConnection,
     RestRequest,
 )
+from tests.fakedeepgram.server import LATENESS_NOTED
 
 __all__ = [
     "DEFAULT_SCRIPT",
@@ -59,7 +60,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--loop-lateness",
         type=Path,
-        help="append each time the fake's loop runs over 5 ms late to this file (benchmarks)",
+        help=f"write each time the fake's loop runs over {LATENESS_NOTED * 1000:g} ms late to "
+        "this file (benchmarks)",
     )
     parser.add_argument(
         "--without-collector",

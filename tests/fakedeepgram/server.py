@@ -79,8 +79,8 @@ class FakeDeepgram:
         self.connections: list[LiveConnection] = []
         self.requests: list[RestRequest] = []
         self.hub = StateHub()
-        # Benchmarks: a file to which every firing of a LATENESS_TICK timer on the fake's loop
-        # later than LATENESS_NOTED is appended, as "<unix time> <ms late>" lines.
+        # Benchmarks: a file written afresh with every firing of a LATENESS_TICK timer on the
+        # fake's loop later than LATENESS_NOTED, as "<unix time> <ms late>" lines.
         self.loop_lateness: Path | None = None
         self._lateness_task: asyncio.Task[None] | None = None
         self._host = host
@@ -290,9 +290,9 @@ def _holds(predicate: Predicate, fake: FakeDeepgram) -> bool:
 
 
 async def note_lateness(path: Path) -> None:
-    """Append each firing of a LATENESS_TICK timer later than LATENESS_NOTED to `path`."""
+    """Write each firing of a LATENESS_TICK timer later than LATENESS_NOTED to `path`."""
     loop = asyncio.get_running_loop()
-    with path.open("a", buffering=1) as notes:
+    with path.open("w", buffering=1) as notes:
         while True:
             due = loop.time() + LATENESS_TICK
             await asyncio.sleep(LATENESS_TICK)

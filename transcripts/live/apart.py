@@ -37,9 +37,9 @@ from transcripts.realtime import events_thread
 # One. Two let the round trips of one start or end overlap another's, but on PostgreSQL, as 300
 # meetings ended within 5 s, the event loop then waited for the interpreter behind two threads
 # running Django instead of one: with one, the last frame a browser sent reached Deepgram within
-# 22-25 ms (max) against 39-73 with two, finals reached browsers within 49-52 ms (p99) against
+# 24-25 ms (max) against 39-73 with two, finals reached browsers within 49-52 ms (p99) against
 # 85-95, and stop took no longer at p99; at 400 the last frame took 59 ms against 444
-# (docs/benchmarks.md, "One thread for the starts and ends").
+# (docs/benchmarks.md, "Kept: one thread for the starts and ends on PostgreSQL").
 APART_THREADS = 1
 
 apart_threads = concurrent.futures.ThreadPoolExecutor(
